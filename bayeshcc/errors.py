@@ -1,0 +1,5 @@
+class BayesHCCError(Exception): """Base of every error bayeshcc raises on purpose."""
+class SpecError(BayesHCCError, ValueError): """The analysis spec (TOML) is invalid."""
+class CohortError(BayesHCCError, ValueError): """The data table does not fit the spec."""
+class AnalysisError(BayesHCCError, ValueError): """An analysis cannot be run on this data."""
+class AnalysisWarning(UserWarning): """A result that needs the reader's attention."""
