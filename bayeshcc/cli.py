@@ -1,0 +1,103 @@
+"""The ``bayeshcc`` command.
+
+Exit status: 0 on success; 2 with one line on stderr for bad input (data, spec, arguments, an
+existing results folder); 1 for an internal error. ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from bayeshcc.errors import BayesHCCError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line with exit status 2."""
+
+    def error(self, message: str) -> None:  # noqa: D102 - argparse hook
+        self.exit(EXIT_BAD_INPUT, f"bayeshcc: error: {message} (see `{self.prog} --help`)\n")
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing non-empty results folder")
+    parser.add_argument("--no-bayes", action="store_true", help="frequentist analyses only")
+    parser.add_argument("--draws", type=int, help="posterior draws per chain (overrides the spec)")
+    parser.add_argument("--tune", type=int, help="warm-up draws per chain (overrides the spec)")
+    parser.add_argument("--chains", type=int, help="chains per fit (overrides the spec)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``bayeshcc`` command."""
+    parser = _Parser(prog="bayeshcc", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    rep = sub.add_parser("reproduce", help="the reference study on the bundled synthetic cohort")
+    rep.add_argument("--out", default="results", help="results folder (default: results)")
+    _run_options(rep)
+
+    ana = sub.add_parser("analyze", help="the same pipeline on your cohort and spec")
+    ana.add_argument("--data", required=True, help="CSV, Parquet or Excel (.xlsx) table")
+    ana.add_argument("--spec", required=True, help="analysis spec (TOML)")
+    ana.add_argument("--out", required=True, help="results folder")
+    _run_options(ana)
+
+    val = sub.add_parser("validate", help="check a table against a spec, write nothing")
+    val.add_argument("--data", required=True)
+    val.add_argument("--spec", required=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``bayeshcc`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except BayesHCCError as exc:
+        if args.debug:
+            raise
+        print(f"bayeshcc: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("bayeshcc: interrupted; no results folder was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal fault: one line unless --debug
+        if args.debug:
+            raise
+        print(f"bayeshcc: internal error: {type(exc).__name__}: {exc} (run with --debug for the "
+              "traceback, and please report it)", file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from bayeshcc import pipeline
+    from bayeshcc.cohort import Cohort
+    from bayeshcc.spec import load_spec
+
+    if args.command == "validate":
+        cohort = Cohort.from_file(args.data, load_spec(args.spec))
+        print(f"{args.data}: {len(cohort)} patients, valid for {args.spec}")
+        return 0
+    options = pipeline.RunOptions(bayes=not args.no_bayes, draws=args.draws, tune=args.tune,
+                                  chains=args.chains, quiet=args.quiet)
+    if args.command == "reproduce":
+        out = pipeline.reproduce(args.out, force=args.force, options=options)
+    else:
+        spec_path = Path(args.spec)
+        cohort = Cohort.from_file(args.data, load_spec(spec_path))
+        out = pipeline.run_analysis(cohort, args.out, force=args.force, options=options,
+                                    spec_path=spec_path)
+    if not args.quiet:
+        print(f"results written to {out}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The results folder: written whole into a temporary folder, then renamed into place.
+
+A crash or Ctrl-C therefore never leaves a half-written results folder, and an existing
+non-empty folder is only replaced when the caller asks for it (``--force``).
+
+Layout (DESIGN.md, "results folder contract")::
+
+    DIR/manifest.json   DIR/tables/*.csv   DIR/figures/*.png   DIR/posterior/*.nc   DIR/report.html
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pandas as pd
+
+from bayeshcc.errors import BayesHCCError
+
+
+class ResultsExistError(BayesHCCError, FileExistsError):
+    """The results folder exists, is not empty, and ``force`` was not given."""
+
+
+@dataclass
+class ResultsWriter:
+    """Writes tables, figures and posteriors into a staging folder (see :func:`open_results`)."""
+
+    staging: Path
+    files: list[str] = field(default_factory=list)
+
+    def _path(self, sub: str, name: str) -> Path:
+        folder = self.staging / sub if sub else self.staging
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        self.files.append(str(path.relative_to(self.staging)))
+        return path
+
+    def table(self, name: str, frame: pd.DataFrame) -> Path:
+        """Write ``tables/NAME.csv`` (UTF-8, no index, ``NA`` for missing values)."""
+        path = self._path("tables", f"{name}.csv")
+        frame.to_csv(path, index=False, na_rep="NA", lineterminator="\n")
+        return path
+
+    def figure(self, name: str, fig: Any) -> Path:
+        """Save a matplotlib figure as ``figures/NAME.png`` and close it."""
+        import matplotlib.pyplot as plt
+
+        path = self._path("figures", f"{name}.png")
+        fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+        plt.close(fig)
+        return path
+
+    def posterior(self, name: str, tree: Any) -> Path:
+        """Save an ArviZ DataTree as ``posterior/NAME.nc``."""
+        path = self._path("posterior", f"{name}.nc")
+        tree.to_netcdf(path)
+        return path
+
+    def text(self, relative: str, content: str) -> Path:
+        """Write a text file at ``relative`` inside the folder."""
+        parent, _, name = relative.rpartition("/")
+        path = self._path(parent, name)
+        path.write_text(content, encoding="utf-8")
+        return path
+
+    def json(self, relative: str, content: Any) -> Path:
+        """Write JSON (sorted keys, two-space indent) at ``relative``."""
+        return self.text(relative, json.dumps(content, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def check_destination(out: str | Path, force: bool) -> Path:
+    """Refuse a non-empty existing ``out`` unless ``force``; refuse a file in its place."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ResultsExistError(f"--out {out} is a file, not a folder; choose another path")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ResultsExistError(f"results folder {out} already exists and is not empty; pass "
+                                "--force to replace it, or choose another --out")
+    return out
+
+
+@contextlib.contextmanager
+def open_results(out: str | Path, force: bool = False) -> Iterator[ResultsWriter]:
+    """Stage a results folder and move it into place only if the block finishes.
+
+    Parameters
+    ----------
+    out : str or Path
+        The final results folder.
+    force : bool
+        Replace an existing non-empty folder (only once the new one is complete).
+
+    Yields
+    ------
+    ResultsWriter
+    """
+    out = check_destination(out, force).absolute()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield ResultsWriter(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _replace(staging, out, force)
+
+
+def _replace(staging: Path, out: Path, force: bool) -> None:
+    check_destination(out, force)  # the folder may have appeared while we were working
+    if not out.exists():
+        os.replace(staging, out)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+    os.replace(out, old / "previous")
+    os.replace(staging, out)
+    shutil.rmtree(old, ignore_errors=True)

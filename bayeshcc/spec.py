@@ -1,0 +1,490 @@
+"""The analysis spec: a TOML file mapping a table's columns to an analysis.
+
+The spec is read once into small frozen dataclasses. Unknown keys are an error that lists
+the valid ones, so a typo never silently falls back to a default.
+
+Examples
+--------
+>>> spec = spec_from_text('''
+... [data]
+... treatment = "arm"
+... treated = "A"
+... reference = "B"
+... [outcomes.os]
+... time = "months"
+... event = "died"
+... ''')
+>>> spec.outcomes[0].name
+'os'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from bayeshcc.errors import SpecError
+
+Level = str | int | float | bool
+
+MODELS = ("weibull", "piecewise")
+ADJUSTMENTS = ("none", "covariates", "ate", "att", "overlap", "matched")
+BUILT_IN_PRIORS = ("vague", "weakly_informative", "skeptical", "enthusiastic")
+CONF_TYPES = ("log", "log-log", "plain")
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which columns identify patients and treatment, and what to do with missing values."""
+
+    treatment: str
+    treated: Level
+    reference: Level
+    id: str | None = None
+    missing: str = "error"  # "error" or "drop" (drop is recorded in the manifest)
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """One time-to-event outcome: its time and event columns (1 = event, 0 = censored)."""
+
+    name: str
+    time: str
+    event: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CovariateSpec:
+    """A covariate: numeric, or categorical against a reference level."""
+
+    name: str
+    kind: str  # "numeric" or "categorical"
+    reference: Level | None = None
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class PropensitySpec:
+    """Propensity model and matching settings (MatchIt's nearest-neighbour rule)."""
+
+    covariates: tuple[str, ...] = ()
+    caliper: float | None = None
+    ratio: int = 1
+    replace: bool = False
+    stabilize: bool = False
+    trim: float | None = None
+
+
+@dataclass(frozen=True)
+class CoxSpec:
+    """Multivariable Cox model: its covariates, or those selected by univariable p."""
+
+    covariates: tuple[str, ...] = ()
+    selection: str = "all"  # "all" or "univariable" (keep those with univariable p < p_threshold)
+    p_threshold: float = 0.05
+    ties: str = "efron"
+
+
+@dataclass(frozen=True)
+class KaplanMeierSpec:
+    """Kaplan-Meier confidence intervals and landmark times."""
+
+    conf_type: str = "log"
+    conf_level: float = 0.95
+    landmarks: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class ResponseSpec:
+    """Best overall response column (RECIST levels CR / PR / SD / PD)."""
+
+    column: str
+    levels: tuple[str, ...] = ("CR", "PR", "SD", "PD")
+
+
+@dataclass(frozen=True)
+class AdverseEventSpec:
+    """One adverse-event type: its any-grade and (optional) grade 3-4 indicator columns."""
+
+    name: str
+    any_grade: str
+    grade_3_4: str | None = None
+
+
+@dataclass(frozen=True)
+class BayesSpec:
+    """The Bayesian analyses to run and the sampler settings."""
+
+    models: tuple[str, ...] = ("weibull", "piecewise")
+    adjustments: tuple[str, ...] = ("none", "covariates", "ate", "matched")
+    priors: tuple[str, ...] = ("weakly_informative",)
+    draws: int = 1000
+    tune: int = 1000
+    chains: int = 4
+    seed: int = 20241
+    cutpoints: tuple[float, ...] = ()
+    intervals: int = 6
+    thresholds: tuple[float, ...] = ()
+    decision_threshold: float = 0.95
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class AnalysisSpec:
+    """A whole analysis spec. Build it with :func:`load_spec` or :func:`spec_from_text`."""
+
+    data: DataSpec
+    outcomes: tuple[OutcomeSpec, ...]
+    covariates: tuple[CovariateSpec, ...] = ()
+    propensity: PropensitySpec = field(default_factory=PropensitySpec)
+    cox: CoxSpec = field(default_factory=CoxSpec)
+    km: KaplanMeierSpec = field(default_factory=KaplanMeierSpec)
+    rmst_tau: float | None = None
+    baseline: tuple[str, ...] = ()
+    response: ResponseSpec | None = None
+    safety: tuple[AdverseEventSpec, ...] = ()
+    bayes: BayesSpec = field(default_factory=BayesSpec)
+    priors: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    title: str = ""
+    source: str = "<text>"
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def covariate(self, name: str) -> CovariateSpec:
+        """The covariate declared under ``[covariates]`` with this column name."""
+        for cov in self.covariates:
+            if cov.name == name:
+                return cov
+        raise SpecError(f"covariate {name!r} is not declared in [covariates]")
+
+    def columns(self) -> tuple[str, ...]:
+        """Every data column the spec names, in a stable order, without repeats."""
+        names = [self.data.id] if self.data.id else []
+        names.append(self.data.treatment)
+        for out in self.outcomes:
+            names += [out.time, out.event]
+        names += [c.name for c in self.covariates]
+        if self.response:
+            names.append(self.response.column)
+        for ae in self.safety:
+            names += [ae.any_grade] + ([ae.grade_3_4] if ae.grade_3_4 else [])
+        return tuple(dict.fromkeys(names))
+
+
+# --- reading -----------------------------------------------------------------------------
+
+_TOP_KEYS = ("title", "data", "outcomes", "covariates", "propensity", "cox", "km", "rmst",
+             "baseline", "response", "safety", "bayes", "priors")
+
+
+def load_spec(path: str | Path) -> AnalysisSpec:
+    """Read and validate an analysis spec from a TOML file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML file.
+
+    Returns
+    -------
+    AnalysisSpec
+
+    Raises
+    ------
+    SpecError
+        If the file is missing, is not valid TOML (the message gives line and column), or has
+        unknown keys or invalid values (the message names the key).
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"spec file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"cannot read spec file {path}: {exc}") from None
+    return spec_from_text(text, source=str(path))
+
+
+def spec_from_text(text: str, source: str = "<text>") -> AnalysisSpec:
+    """Parse and validate a spec given as TOML text (see :func:`load_spec`)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{source} is not valid TOML: {exc}") from None
+    return spec_from_mapping(raw, source=source)
+
+
+def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> AnalysisSpec:
+    """Validate a spec given as a nested mapping (the parsed TOML)."""
+    _check_keys(raw, _TOP_KEYS, "the spec", source)
+    if "data" not in raw:
+        raise SpecError(f"{source}: missing table [data] (treatment, treated, reference)")
+    if "outcomes" not in raw or not raw["outcomes"]:
+        raise SpecError(f"{source}: missing [outcomes.NAME] tables (time and event columns)")
+    data = _data(raw["data"], source)
+    covariates = _covariates(_table(raw, "covariates", source), source)
+    declared = {c.name for c in covariates}
+    propensity = _propensity(_table(raw, "propensity", source), declared, source)
+    cox = _cox(_table(raw, "cox", source), declared, source)
+    baseline = _names(raw.get("baseline", {}), "baseline.variables", source, key="variables")
+    rmst = _table(raw, "rmst", source)
+    _check_keys(rmst, ("tau",), "[rmst]", source)
+    tau = _positive(rmst["tau"], "rmst.tau", source) if "tau" in rmst else None
+    priors = _table(raw, "priors", source)
+    for name, value in priors.items():
+        if not isinstance(value, Mapping):
+            raise SpecError(f"{source}: priors.{name} must be a table, e.g. [priors.{name}]")
+    bayes = _bayes(_table(raw, "bayes", source), tuple(priors), source)
+    title = raw.get("title", "")
+    if not isinstance(title, str):
+        raise SpecError(f"{source}: title must be a string")
+    return AnalysisSpec(
+        data=data, outcomes=_outcomes(raw["outcomes"], source), covariates=covariates,
+        propensity=propensity, cox=cox, km=_km(_table(raw, "km", source), source),
+        rmst_tau=tau, baseline=baseline, response=_response(raw.get("response"), source),
+        safety=_safety(_table(raw, "safety", source), source), bayes=bayes,
+        priors={k: dict(v) for k, v in priors.items()}, title=title, source=source, raw=raw,
+    )
+
+
+# --- sections ------------------------------------------------------------------------------
+
+def _data(table: Any, source: str) -> DataSpec:
+    table = _as_table(table, "data", source)
+    _check_keys(table, ("id", "treatment", "treated", "reference", "missing"), "[data]", source)
+    for key in ("treatment", "treated", "reference"):
+        if key not in table:
+            raise SpecError(f"{source}: [data] needs '{key}' (treatment column, treated level, "
+                            "reference level)")
+    if table["treated"] == table["reference"]:
+        raise SpecError(f"{source}: data.treated and data.reference are both "
+                        f"{table['treated']!r}; they must be the two different arms")
+    missing = table.get("missing", "error")
+    _choice(missing, ("error", "drop"), "data.missing", source)
+    return DataSpec(treatment=_string(table["treatment"], "data.treatment", source),
+                    treated=_level(table["treated"], "data.treated", source),
+                    reference=_level(table["reference"], "data.reference", source),
+                    id=_string(table["id"], "data.id", source) if "id" in table else None,
+                    missing=missing)
+
+
+def _outcomes(table: Any, source: str) -> tuple[OutcomeSpec, ...]:
+    table = _as_table(table, "outcomes", source)
+    outcomes = []
+    for name, sub in table.items():
+        sub = _as_table(sub, f"outcomes.{name}", source)
+        _check_keys(sub, ("time", "event", "label"), f"[outcomes.{name}]", source)
+        for key in ("time", "event"):
+            if key not in sub:
+                raise SpecError(f"{source}: [outcomes.{name}] needs '{key}' (a column name)")
+        outcomes.append(OutcomeSpec(
+            name=name, time=_string(sub["time"], f"outcomes.{name}.time", source),
+            event=_string(sub["event"], f"outcomes.{name}.event", source),
+            label=_string(sub.get("label", name), f"outcomes.{name}.label", source)))
+    return tuple(outcomes)
+
+
+def _covariates(table: Mapping[str, Any], source: str) -> tuple[CovariateSpec, ...]:
+    out = []
+    for name, value in table.items():
+        where = f"covariates.{name}"
+        if isinstance(value, str):
+            value = {"type": value}
+        value = _as_table(value, where, source)
+        _check_keys(value, ("type", "reference", "label"), f"[{where}]", source)
+        kind = value.get("type")
+        _choice(kind, ("numeric", "categorical"), f"{where} (or its 'type')", source)
+        if kind == "numeric" and "reference" in value:
+            raise SpecError(f"{source}: {where} is numeric; 'reference' applies only to "
+                            "categorical covariates")
+        ref = _level(value["reference"], f"{where}.reference", source) if "reference" in value else None
+        out.append(CovariateSpec(name=name, kind=kind, reference=ref,
+                                 label=_string(value.get("label", name), f"{where}.label", source)))
+    return tuple(out)
+
+
+def _propensity(table: Mapping[str, Any], declared: set[str], source: str) -> PropensitySpec:
+    _check_keys(table, ("covariates", "caliper", "ratio", "replace", "stabilize", "trim"),
+                "[propensity]", source)
+    covs = _names(table, "propensity.covariates", source, key="covariates")
+    _declared(covs, declared, "propensity.covariates", source)
+    caliper = table.get("caliper")
+    if caliper is not None:
+        caliper = _positive(caliper, "propensity.caliper", source)
+    ratio = table.get("ratio", 1)
+    if not isinstance(ratio, int) or isinstance(ratio, bool) or ratio < 1:
+        raise SpecError(f"{source}: propensity.ratio must be a whole number >= 1, got {ratio!r}")
+    trim = table.get("trim")
+    if trim is not None and not (isinstance(trim, (int, float)) and 0 < trim < 0.5):
+        raise SpecError(f"{source}: propensity.trim must be a PS bound in (0, 0.5), e.g. 0.05; "
+                        f"got {trim!r}")
+    return PropensitySpec(covariates=covs, caliper=caliper, ratio=ratio,
+                          replace=_bool(table.get("replace", False), "propensity.replace", source),
+                          stabilize=_bool(table.get("stabilize", False), "propensity.stabilize", source),
+                          trim=trim)
+
+
+def _cox(table: Mapping[str, Any], declared: set[str], source: str) -> CoxSpec:
+    _check_keys(table, ("covariates", "selection", "p_threshold", "ties"), "[cox]", source)
+    covs = _names(table, "cox.covariates", source, key="covariates")
+    _declared(covs, declared, "cox.covariates", source)
+    selection = table.get("selection", "all")
+    _choice(selection, ("all", "univariable"), "cox.selection", source)
+    ties = table.get("ties", "efron")
+    _choice(ties, ("efron", "breslow"), "cox.ties", source)
+    p = table.get("p_threshold", 0.05)
+    if not isinstance(p, (int, float)) or isinstance(p, bool) or not 0 < p <= 1:
+        raise SpecError(f"{source}: cox.p_threshold must be in (0, 1], got {p!r}")
+    return CoxSpec(covariates=covs, selection=selection, p_threshold=float(p), ties=ties)
+
+
+def _km(table: Mapping[str, Any], source: str) -> KaplanMeierSpec:
+    _check_keys(table, ("conf_type", "conf_level", "landmarks"), "[km]", source)
+    conf_type = table.get("conf_type", "log")
+    _choice(conf_type, CONF_TYPES, "km.conf_type", source)
+    level = table.get("conf_level", 0.95)
+    if not isinstance(level, float) or not 0 < level < 1:
+        raise SpecError(f"{source}: km.conf_level must be a fraction in (0, 1), got {level!r}")
+    landmarks = tuple(_positive(t, "km.landmarks", source) for t in _list(table, "landmarks", source))
+    return KaplanMeierSpec(conf_type=conf_type, conf_level=level, landmarks=landmarks)
+
+
+def _response(table: Any, source: str) -> ResponseSpec | None:
+    if table is None:
+        return None
+    table = _as_table(table, "response", source)
+    _check_keys(table, ("column", "levels"), "[response]", source)
+    if "column" not in table:
+        raise SpecError(f"{source}: [response] needs 'column' (the best-response column)")
+    levels = tuple(_string(v, "response.levels", source) for v in
+                   table.get("levels", ["CR", "PR", "SD", "PD"]))
+    if set(levels) != {"CR", "PR", "SD", "PD"}:
+        raise SpecError(f"{source}: response.levels must be the RECIST levels CR, PR, SD, PD; "
+                        f"got {list(levels)}")
+    return ResponseSpec(column=_string(table["column"], "response.column", source), levels=levels)
+
+
+def _safety(table: Mapping[str, Any], source: str) -> tuple[AdverseEventSpec, ...]:
+    out = []
+    for name, value in table.items():
+        where = f"safety.{name}"
+        value = _as_table(value, where, source)
+        _check_keys(value, ("any_grade", "grade_3_4"), f"[{where}]", source)
+        if "any_grade" not in value:
+            raise SpecError(f"{source}: [{where}] needs 'any_grade' (a 0/1 column)")
+        g34 = value.get("grade_3_4")
+        out.append(AdverseEventSpec(
+            name=name, any_grade=_string(value["any_grade"], f"{where}.any_grade", source),
+            grade_3_4=_string(g34, f"{where}.grade_3_4", source) if g34 is not None else None))
+    return tuple(out)
+
+
+def _bayes(table: Mapping[str, Any], custom_priors: tuple[str, ...], source: str) -> BayesSpec:
+    keys = ("models", "adjustments", "priors", "draws", "tune", "chains", "seed", "cutpoints",
+            "intervals", "thresholds", "decision_threshold", "enabled")
+    _check_keys(table, keys, "[bayes]", source)
+    defaults = BayesSpec()
+    models = tuple(_list(table, "models", source) or defaults.models)
+    for m in models:
+        _choice(m, MODELS, "bayes.models", source)
+    adjustments = tuple(_list(table, "adjustments", source) or defaults.adjustments)
+    for a in adjustments:
+        _choice(a, ADJUSTMENTS, "bayes.adjustments", source)
+    priors = tuple(_list(table, "priors", source) or defaults.priors)
+    for p in priors:
+        _choice(p, BUILT_IN_PRIORS + custom_priors, "bayes.priors (or define [priors.NAME])", source)
+    ints = {}
+    for key, low in (("draws", 10), ("tune", 10), ("chains", 1), ("seed", 0), ("intervals", 1)):
+        value = table.get(key, getattr(defaults, key))
+        if not isinstance(value, int) or isinstance(value, bool) or value < low:
+            raise SpecError(f"{source}: bayes.{key} must be a whole number >= {low}, got {value!r}")
+        ints[key] = value
+    cuts = tuple(_positive(c, "bayes.cutpoints", source) for c in _list(table, "cutpoints", source))
+    if list(cuts) != sorted(set(cuts)):
+        raise SpecError(f"{source}: bayes.cutpoints must be strictly increasing, got {list(cuts)}")
+    thresholds = tuple(_positive(t, "bayes.thresholds", source)
+                       for t in _list(table, "thresholds", source))
+    decision = table.get("decision_threshold", defaults.decision_threshold)
+    if not isinstance(decision, float) or not 0.5 <= decision < 1:
+        raise SpecError(f"{source}: bayes.decision_threshold must be in [0.5, 1), got {decision!r}")
+    return BayesSpec(models=models, adjustments=adjustments, priors=priors, cutpoints=cuts,
+                     thresholds=thresholds, decision_threshold=decision,
+                     enabled=_bool(table.get("enabled", True), "bayes.enabled", source), **ints)
+
+
+# --- small validators ----------------------------------------------------------------------
+
+def _check_keys(table: Mapping[str, Any], valid: tuple[str, ...], where: str, source: str) -> None:
+    unknown = [k for k in table if k not in valid]
+    if unknown:
+        raise SpecError(f"{source}: unknown key {unknown[0]!r} in {where}; valid keys are: "
+                        + ", ".join(valid))
+
+
+def _as_table(value: Any, where: str, source: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise SpecError(f"{source}: {where} must be a table ([{where}]), got {value!r}")
+    return value
+
+
+def _table(raw: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    return _as_table(raw.get(key, {}), key, source)
+
+
+def _list(table: Mapping[str, Any], key: str, source: str) -> list[Any]:
+    value = table.get(key, [])
+    if not isinstance(value, list):
+        raise SpecError(f"{source}: {key} must be a list, e.g. {key} = [...]; got {value!r}")
+    return value
+
+
+def _names(table: Any, where: str, source: str, key: str) -> tuple[str, ...]:
+    if isinstance(table, list):  # `baseline = [...]` as a shorthand for `[baseline] variables`
+        values = table
+    else:
+        table = _as_table(table, where.split(".")[0], source)
+        if where.startswith("baseline"):
+            _check_keys(table, ("variables",), "[baseline]", source)
+        values = _list(table, key, source)
+    names = tuple(_string(v, where, source) for v in values)
+    if len(set(names)) != len(names):
+        raise SpecError(f"{source}: {where} lists a column twice: {list(names)}")
+    return names
+
+
+def _declared(names: tuple[str, ...], declared: set[str], where: str, source: str) -> None:
+    for name in names:
+        if name not in declared:
+            raise SpecError(f"{source}: {where} names {name!r}, which is not declared in "
+                            f"[covariates]; add `{name} = \"numeric\"` or \"categorical\" there")
+
+
+def _choice(value: Any, valid: tuple[str, ...], where: str, source: str) -> None:
+    if value not in valid:
+        raise SpecError(f"{source}: {where} = {value!r} is not one of: " + ", ".join(valid))
+
+
+def _string(value: Any, where: str, source: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise SpecError(f"{source}: {where} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _level(value: Any, where: str, source: str) -> Level:
+    if not isinstance(value, (str, int, float)):
+        raise SpecError(f"{source}: {where} must be a string or a number, got {value!r}")
+    return value
+
+
+def _bool(value: Any, where: str, source: str) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{source}: {where} must be true or false, got {value!r}")
+    return value
+
+
+def _positive(value: Any, where: str, source: str) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+        raise SpecError(f"{source}: {where} must be a positive number, got {value!r}")
+    return float(value)

@@ -1,0 +1,81 @@
+"""The analysis spec: what it accepts, and one clear error for each thing it refuses."""
+
+import pytest
+
+from bayeshcc.errors import SpecError
+from bayeshcc.pipeline import paper_spec_path
+from bayeshcc.spec import load_spec, spec_from_text
+
+from conftest import SMALL_SPEC
+
+
+def test_small_spec_reads_outcomes_covariates_and_defaults():
+    spec = spec_from_text(SMALL_SPEC)
+    assert [o.name for o in spec.outcomes] == ["os"]
+    assert spec.covariate("stage").reference == "I"
+    assert spec.km.conf_type == "log"          # R survfit's default
+    assert spec.propensity.caliper is None     # DESIGN.md: "omit for none"
+    assert spec.cox.ties == "efron"            # R coxph's default
+
+
+def test_paper_spec_names_the_papers_seven_ps_covariates():
+    spec = load_spec(paper_spec_path())
+    assert set(spec.propensity.covariates) == {
+        "age", "sex", "tumor_size", "tumor_number", "extrahepatic_metastasis",
+        "lymph_node_metastasis", "child_pugh_class"}   # targets.toml [matching].ps_covariates
+    assert [o.name for o in spec.outcomes] == ["os", "pfs"]
+    assert (spec.data.treated, spec.data.reference) == ("lenvatinib", "sorafenib")
+
+
+def test_unknown_key_is_named_with_the_valid_keys():
+    with pytest.raises(SpecError, match=r"unknown key 'caliperr' in \[propensity\]; valid keys "
+                                        r"are: covariates, caliper"):
+        spec_from_text(SMALL_SPEC.replace("[propensity]", "[propensity]\ncaliperr = 0.1"))
+
+
+def test_unknown_top_level_table_is_refused():
+    with pytest.raises(SpecError, match=r"unknown key 'outcome' in the spec; valid keys are: "):
+        spec_from_text(SMALL_SPEC + "\n[outcome.x]\ntime='t'\n")
+
+
+def test_malformed_toml_says_the_line():
+    text = SMALL_SPEC.replace('treated = "new"', 'treated = "new')
+    with pytest.raises(SpecError, match=r"is not valid TOML: .*line 5"):
+        spec_from_text(text)
+
+
+def test_missing_spec_file_is_named(tmp_path):
+    with pytest.raises(SpecError, match="spec file not found: .*nope.toml"):
+        load_spec(tmp_path / "nope.toml")
+
+
+def test_propensity_covariate_must_be_declared():
+    text = SMALL_SPEC.replace('covariates = ["age", "stage"]\n\n[cox]',
+                              'covariates = ["age", "bmi"]\n\n[cox]')
+    with pytest.raises(SpecError, match=r"propensity.covariates names 'bmi', which is not declared"):
+        spec_from_text(text)
+
+
+def test_same_level_for_both_arms_is_refused():
+    with pytest.raises(SpecError, match="both 'new'"):
+        spec_from_text(SMALL_SPEC.replace('reference = "old"', 'reference = "new"'))
+
+
+@pytest.mark.parametrize("snippet, message", [
+    ("[km]\nconf_type = 'logit'", r"km.conf_type = 'logit' is not one of: log, log-log, plain"),
+    ("[bayes]\nmodels = ['cox']", r"bayes.models = 'cox' is not one of: weibull, piecewise"),
+    ("[bayes]\npriors = ['flat']", r"bayes.priors .* = 'flat' is not one of"),
+    ("[bayes]\ndraws = 5", r"bayes.draws must be a whole number >= 10"),
+    ("[rmst]\ntau = -1", r"rmst.tau must be a positive number"),
+    ("[bayes]\ncutpoints = [3, 2]", r"bayes.cutpoints must be strictly increasing"),
+])
+def test_invalid_values_name_their_key(snippet, message):
+    with pytest.raises(SpecError, match=message):
+        spec_from_text(SMALL_SPEC + "\n" + snippet + "\n")
+
+
+def test_custom_prior_name_can_be_used_in_bayes_priors():
+    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\npriors = ['mine']\n[priors.mine]\n"
+                          "type = 'external'\nhr = 0.5\nlower = 0.3\nupper = 0.9\ndiscount = 1.0\n")
+    assert spec.bayes.priors == ("mine",)
+    assert spec.priors["mine"]["hr"] == 0.5
