@@ -1,0 +1,50 @@
+"""Two-group tests equal R's on the same counts (R 4.2.2 calls beside each number)."""
+
+import numpy as np
+import pytest
+
+from bayeshcc.tables.tests import categorical_test, continuous_test, fisher_exact_k_by_2
+
+X = np.array([55, 63, 70, 48, 66, 59, 72, 61.0])
+Y = np.array([60, 58, 75, 80, 69, 71, 77, 64, 62.0])
+
+
+def test_small_expected_counts_use_fisher():
+    # paper's ORR, 3/40 vs 5/86; fisher.test(matrix(c(3,5,37,81),2))$p.value
+    result = categorical_test(np.array([[3, 5], [37, 81]]))
+    assert result.test == "Fisher exact"
+    assert result.p == pytest.approx(0.708004947314596, rel=1e-9)
+
+
+def test_large_expected_counts_use_uncorrected_chi_square():
+    # chisq.test(matrix(c(27,21,13,65),2), correct=FALSE)$p.value
+    result = categorical_test(np.array([[27, 21], [13, 65]]))
+    assert result.test == "chi-square"
+    assert result.p == pytest.approx(3.56264121823556e-06, rel=1e-9)
+
+
+def test_three_by_two_fisher_is_exact_like_r():
+    # fisher.test(matrix(c(2,8,5,1,20,30),2))$p.value  (scipy's k x c version is Monte Carlo)
+    assert fisher_exact_k_by_2(np.array([[2, 8], [5, 1], [20, 30]])) == pytest.approx(
+        0.0368090855618467, rel=1e-9)
+
+
+def test_fisher_k_by_2_reduces_to_two_by_two():
+    assert fisher_exact_k_by_2(np.array([[3, 5], [37, 81]])) == pytest.approx(0.708004947314596,
+                                                                               rel=1e-9)
+
+
+def test_t_test_is_students():
+    # t.test(x, y, var.equal=TRUE)$p.value
+    assert continuous_test(X, Y, normal=True).p == pytest.approx(0.101217320306925, rel=1e-9)
+
+
+def test_mann_whitney_matches_wilcox_normal_approximation():
+    # wilcox.test(x, y, exact=FALSE, correct=TRUE)$p.value
+    result = continuous_test(X, Y, normal=False)
+    assert result.test == "Mann-Whitney"
+    assert result.p == pytest.approx(0.162936499844657, rel=1e-9)
+
+
+def test_single_level_has_no_test():
+    assert np.isnan(categorical_test(np.array([[5, 7], [0, 0]])).p)
