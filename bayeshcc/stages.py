@@ -1,0 +1,52 @@
+"""The pipeline's stages, in order. Each reads the cohort and the state earlier stages left,
+writes its tables and figures, and leaves what later stages need in ``state``."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from bayeshcc.cohort import Cohort
+from bayeshcc.populations import unadjusted
+from bayeshcc.results import ResultsWriter
+
+Stage = Callable[[Cohort, dict, ResultsWriter, object], None]
+
+
+def adjustment_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
+    """Populations to analyse: the whole cohort, then matched and weighted ones."""
+    state["populations"] = [unadjusted(cohort)]
+
+
+def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
+    """Tables 1-5, Kaplan-Meier and their figures."""
+    from bayeshcc.figures.km import plot_km
+    from bayeshcc.tables.baseline import baseline_table
+    from bayeshcc.tables.response import response_table
+    from bayeshcc.tables.safety import safety_table
+    from bayeshcc.tables.survival import survival_tables
+
+    spec = cohort.spec
+    populations = state["populations"]
+    variables = spec.baseline or tuple(c.name for c in spec.covariates)
+    if variables:
+        writer.table("baseline", baseline_table(populations, variables))
+    if spec.response is not None:
+        writer.table("response", response_table(populations, spec.response))
+    if spec.safety:
+        writer.table("safety", safety_table(cohort))
+    tables = survival_tables(populations)
+    for name, table in tables.items():
+        writer.table(name, table)
+    arms = cohort.arm_labels()
+    for pop in populations:
+        for out in spec.outcomes:
+            pick = lambda t: t[(t["cohort"] == pop.name) & (t["outcome"] == out.name)]  # noqa: E731
+            ax, _ = plot_km(pick(tables["km_curves"]), pick(tables["km_at_risk"]), arms,
+                            title=f"{out.label} ({pop.name})")
+            writer.figure(f"km_{out.name}_{pop.name}", ax.figure)
+
+
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("adjustment", adjustment_stage),
+    ("frequentist", frequentist_stage),
+)
