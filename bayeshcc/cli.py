@@ -16,6 +16,10 @@ from bayeshcc.errors import BayesHCCError
 EXIT_BAD_INPUT = 2
 
 
+class ResultsFolderError(BayesHCCError, ValueError):
+    """A folder given to ``bayeshcc report`` is not a results folder."""
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as one line with exit status 2."""
 
@@ -31,6 +35,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tune", type=int, help="warm-up draws per chain (overrides the spec)")
     parser.add_argument("--chains", type=int, help="chains per fit (overrides the spec)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--include-patient-data", action="store_true",
+                        help="show patient-level tables (matched pairs) in the report")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     ana.add_argument("--spec", required=True, help="analysis spec (TOML)")
     ana.add_argument("--out", required=True, help="results folder")
     _run_options(ana)
+
+    rpt = sub.add_parser("report", help="(re)build report.html from a results folder")
+    rpt.add_argument("folder", help="a results folder")
+    rpt.add_argument("--include-patient-data", action="store_true",
+                     help="show patient-level tables (matched pairs)")
 
     val = sub.add_parser("validate", help="check a table against a spec, write nothing")
     val.add_argument("--data", required=True)
@@ -81,12 +92,21 @@ def _dispatch(args: argparse.Namespace) -> int:
     from bayeshcc.cohort import Cohort
     from bayeshcc.spec import load_spec
 
+    if args.command == "report":
+        from bayeshcc.report import write_report
+
+        folder = Path(args.folder)
+        if not (folder / "manifest.json").is_file():
+            raise ResultsFolderError(f"{folder} is not a bayeshcc results folder (no manifest.json)")
+        print(write_report(folder, include_patient_data=args.include_patient_data))
+        return 0
     if args.command == "validate":
         cohort = Cohort.from_file(args.data, load_spec(args.spec))
         print(f"{args.data}: {len(cohort)} patients, valid for {args.spec}")
         return 0
     options = pipeline.RunOptions(bayes=not args.no_bayes, draws=args.draws, tune=args.tune,
-                                  chains=args.chains, quiet=args.quiet)
+                                  chains=args.chains, quiet=args.quiet,
+                                  include_patient_data=args.include_patient_data)
     if args.command == "reproduce":
         out = pipeline.reproduce(args.out, force=args.force, options=options)
     else:

@@ -7,6 +7,7 @@ results folder atomically with its manifest.
 
 from __future__ import annotations
 
+import json
 import time
 import warnings
 from dataclasses import dataclass, replace
@@ -15,6 +16,7 @@ from pathlib import Path
 from bayeshcc.cohort import Cohort
 from bayeshcc.errors import AnalysisWarning, BayesHCCError
 from bayeshcc.manifest import build_manifest
+from bayeshcc.report import write_report
 from bayeshcc.results import ResultsWriter, check_destination, open_results
 from bayeshcc.spec import AnalysisSpec, load_spec
 
@@ -35,6 +37,7 @@ class RunOptions:
     tune: int | None = None
     chains: int | None = None
     quiet: bool = False
+    include_patient_data: bool = False
 
     def __post_init__(self) -> None:
         for name, low in (("draws", 10), ("tune", 10), ("chains", 1)):
@@ -119,8 +122,16 @@ def run_analysis(cohort: Cohort, out: str | Path, force: bool = False,
                 stage(cohort, state, writer, options)
                 timings[name] = round(time.perf_counter() - start, 3)
             messages = [str(w.message) for w in caught if issubclass(w.category, AnalysisWarning)]
-            writer.json("manifest.json", build_manifest(cohort, spec_path, timings, messages,
-                                                        state.get("manifest", {}), writer.files))
+            files = writer.files + ["manifest.json", "report.html"]
+            manifest = build_manifest(cohort, spec_path, timings, messages,
+                                      state.get("manifest", {}), files)
+            writer.json("manifest.json", manifest)
+            start = time.perf_counter()
+            write_report(writer.staging, include_patient_data=options.include_patient_data)
+            timings["report"] = round(time.perf_counter() - start, 3)
+            manifest["timings_seconds"] = dict(timings)
+            (writer.staging / "manifest.json").write_text(
+                json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     _echo_warnings(messages, options)
     return Path(out)
 

@@ -1,0 +1,114 @@
+"""What each report section shows: which table, which columns, under which heading.
+
+Only selection and wording live here; numbers come from the results tables as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A table as the report shows it."""
+
+    key: str
+    title: str
+    note: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+# table name -> (title, note, columns to show)
+SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "baseline": ("Table 1. Baseline characteristics", "Test chosen per variable (column 'test'); "
+                 "SMD = standardized mean difference.",
+                 ("cohort", "label", "level", "statistic", "summary_treated", "summary_reference",
+                  "test", "p", "smd")),
+    "balance": ("Covariate balance", "Standardized mean differences as MatchIt's summary "
+                "(treated-group SD in the whole cohort as denominator).",
+                ("covariate", "smd_unadjusted", "smd_matched", "smd_weighted")),
+    "response": ("Table 2. Best overall response", "ORR = CR + PR; DCR = CR + PR + SD.",
+                 ("cohort", "measure", "n_treated", "pct_treated", "n_reference", "pct_reference",
+                  "test", "p")),
+    "survival": ("Table 3. Kaplan-Meier medians", "Median survival with 95% CI (NA: not reached); "
+                 "log-rank test (robust score test for weighted cohorts).",
+                 ("cohort", "outcome", "arm", "n", "events", "median", "median_lower",
+                  "median_upper", "logrank_chisq", "logrank_p")),
+    "survival_landmarks": ("Survival at landmark times", "Kaplan-Meier estimate with 95% CI.",
+                           ("cohort", "outcome", "arm", "time", "survival", "lower", "upper")),
+    "cox": ("Table 4. Cox proportional hazards models", "Hazard ratios treated vs reference; "
+            "robust SE for weighted cohorts, pair-clustered for the matched cohort.",
+            ("cohort", "outcome", "model", "term", "hr", "hr_lower", "hr_upper", "p")),
+    "cox_zph": ("Proportional-hazards checks", "Schoenfeld-residual tests (R cox.zph, KM transform).",
+                ("cohort", "outcome", "model", "term", "chisq", "df", "p")),
+    "rmst": ("Restricted mean survival time", "RMST per arm up to tau; difference treated minus "
+             "reference with 95% CI.",
+             ("cohort", "outcome", "tau", "arm", "rmst", "rmst_se", "difference",
+              "difference_lower", "difference_upper")),
+    "safety": ("Table 5. Treatment-related adverse events", "Patients with at least one event.",
+               ("adverse_event", "grade", "n_treated", "pct_treated", "n_reference",
+                "pct_reference", "p")),
+    "posterior_hr": ("Posterior hazard ratios", "Posterior median and 95% credible interval; "
+                     "'reliable' is false when R-hat > 1.01, ESS < 400, divergences or low E-BFMI.",
+                     ("outcome", "model", "prior", "adjustment", "hr_median", "hr_lower",
+                      "hr_upper", "prob_hr_below_1", "rhat_max", "ess_bulk_min", "divergences",
+                      "reliable")),
+    "posterior_contrasts": ("Posterior survival contrasts", "Marginal (standardised) medians and "
+                            "RMST per arm and their differences.",
+                            ("outcome", "model", "prior", "adjustment", "quantity", "arm",
+                             "estimate", "lower", "upper", "reliable")),
+    "sensitivity": ("Sensitivity of the posterior hazard ratio", "One row per fit.",
+                    ("outcome", "model", "prior", "adjustment", "hr_median", "hr_lower",
+                     "hr_upper", "prob_hr_below_1", "reliable")),
+    "tipping_point": ("Tipping point", "How sceptical a prior it takes before the probability of "
+                      "benefit falls below the decision threshold.", ()),
+    "loo": ("Model comparison (LOO)", "Leave-one-out expected log predictive density; Pareto-k "
+            "> 0.7 marks unreliable estimates.", ()),
+    "matches": ("Matched pairs (patient-level)", "Shown only with --include-patient-data.",
+                ("treated_id", "reference_id", "distance")),
+}
+
+
+def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> dict[str, TableView]:
+    """The report's view of each results table that exists."""
+    views = {}
+    for key, (title, note, columns) in SHOWN.items():
+        if key not in tables:
+            continue
+        frame = tables[key]
+        cols = tuple(c for c in (columns or tuple(frame.columns)) if c in frame.columns)
+        rows = tuple(tuple(None if pd.isna(v) else v for v in row)
+                     for row in frame[list(cols)].itertuples(index=False, name=None))
+        views[key] = TableView(key, title, note, cols, rows)
+    return views
+
+
+def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> list[dict]:
+    """Plain-language probabilities of benefit, one per outcome, from the primary fits.
+
+    The primary fit of an outcome is the first row of ``posterior_hr.csv`` for it (the first
+    model, prior and adjustment listed in the spec).
+    """
+    if "posterior_hr" not in tables:
+        return []
+    spec = manifest.get("spec", {})
+    treated = spec.get("data", {}).get("treated", "the treated arm")
+    reference = spec.get("data", {}).get("reference", "the reference arm")
+    outcomes = spec.get("outcomes", {})
+    statements = []
+    for outcome, rows in tables["posterior_hr"].groupby("outcome", sort=False):
+        row = rows.iloc[0]
+        label = outcomes.get(outcome, {}).get("label", outcome)
+        statements.append({
+            "text": (f"Probability that {treated} lowers the hazard of {label.lower()} compared "
+                     f"with {reference}: {100 * row['prob_hr_below_1']:.0f}%"),
+            "detail": (f"hazard ratio {row['hr_median']:.2f} (95% credible interval "
+                       f"{row['hr_lower']:.2f} to {row['hr_upper']:.2f}); {row['model']} model, "
+                       f"{row['prior']} prior, adjustment: {row['adjustment']}"),
+            "reliable": bool(row["reliable"]),
+        })
+    return statements

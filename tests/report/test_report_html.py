@@ -1,0 +1,77 @@
+"""The report: self-contained, escaped, aggregates only, unreliable posteriors flagged."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from bayeshcc.report import build_report, write_report
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "figures").mkdir()
+    manifest = {
+        "created_at": "2026-01-01T00:00:00+00:00", "seed": 1, "warnings": ["<b>extreme</b> weights"],
+        "versions": {k: "1" for k in ("bayeshcc", "python", "pymc", "arviz", "nutpie", "numpy",
+                                      "pandas", "scipy")},
+        "inputs": {"data": {"path": "my.csv", "sha256": "ab" * 32, "rows": 10}},
+        "dropped_for_missing_values": {"count": 0, "ids": []},
+        "spec": {"title": "<script>alert(1)</script>", "data": {"treated": "new<i>", "reference": "old"},
+                 "outcomes": {"os": {"label": "Overall survival"}}, "bayes": {"models": ["weibull"]}},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    pd.DataFrame({"cohort": ["unadjusted"] * 2, "outcome": ["os"] * 2, "arm": ["<script>x</script>", "old"],
+                  "n": [5, 5], "events": [3, 4], "median": [10.3, float("nan")],
+                  "median_lower": [6.8, 4.7], "median_upper": [float("nan"), 9.0],
+                  "logrank_chisq": [5.5, 5.5], "logrank_p": [0.019, 0.019]}
+                 ).to_csv(tmp_path / "tables" / "survival.csv", index=False, na_rep="NA")
+    pd.DataFrame({"outcome": ["os", "os"], "model": ["weibull", "piecewise"], "prior": ["wi", "wi"],
+                  "adjustment": ["none", "none"], "hr_median": [0.5, 0.6], "hr_lower": [0.3, 0.35],
+                  "hr_upper": [0.8, 0.9], "prob_hr_below_1": [0.994, 0.98], "rhat_max": [1.0, 1.2],
+                  "ess_bulk_min": [900, 20], "divergences": [0, 5], "reliable": [True, False]}
+                 ).to_csv(tmp_path / "tables" / "posterior_hr.csv", index=False)
+    pd.DataFrame({"treated_id": ["P1"], "reference_id": ["SECRET-ID-9"], "distance": [0.01]}
+                 ).to_csv(tmp_path / "tables" / "matches.csv", index=False)
+    return tmp_path
+
+
+def test_strings_from_data_and_spec_are_escaped(folder):
+    html = build_report(folder)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;extreme&lt;/b&gt; weights" in html
+
+
+def test_plain_language_probability_of_benefit(folder):
+    html = build_report(folder)
+    assert "Probability that new&lt;i&gt; lowers the hazard of overall survival compared with old: 99%" in html
+
+
+def test_unreliable_posterior_is_flagged(folder):
+    html = build_report(folder)
+    assert html.count('class="unreliable"') == 1  # the piecewise row (R-hat 1.2, 5 divergences)
+
+
+def test_patient_level_rows_only_on_request(folder):
+    assert "SECRET-ID-9" not in build_report(folder)
+    assert "SECRET-ID-9" in build_report(folder, include_patient_data=True)
+
+
+def test_not_reached_median_bound_shows_na_and_p_is_formatted(folder):
+    html = build_report(folder)
+    assert "<td>NA</td>" in html and "<td>0.019</td>" in html
+
+
+def test_report_is_self_contained(folder):
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    fig.savefig(folder / "figures" / "km_os_unadjusted.png")
+    plt.close(fig)
+    path = write_report(folder)
+    html = path.read_text()
+    assert 'src="data:image/png;base64,' in html
+    assert "http://" not in html and "https://" not in html and "<script" not in html
