@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     rpt.add_argument("folder", help="a results folder")
     rpt.add_argument("--include-patient-data", action="store_true",
                      help="show patient-level tables (matched pairs)")
+    rpt.add_argument("--suppress-below", type=int, metavar="N",
+                     help="show counts below N as '<N' (for sharing outside the analysis team)")
 
     val = sub.add_parser("validate", help="check a table against a spec, write nothing")
     val.add_argument("--data", required=True)
@@ -98,7 +100,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         folder = Path(args.folder)
         if not (folder / "manifest.json").is_file():
             raise ResultsFolderError(f"{folder} is not a bayeshcc results folder (no manifest.json)")
-        print(write_report(folder, include_patient_data=args.include_patient_data))
+        if args.suppress_below is not None and args.suppress_below < 2:
+            raise ResultsFolderError("--suppress-below must be at least 2")
+        print(write_report(folder, include_patient_data=args.include_patient_data,
+                           min_cell=args.suppress_below))
         return 0
     if args.command == "validate":
         cohort = Cohort.from_file(args.data, load_spec(args.spec))

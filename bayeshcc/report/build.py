@@ -20,6 +20,37 @@ import pandas as pd
 from bayeshcc.report.sections import bayes_statements, table_views
 
 PATIENT_LEVEL_TABLES = ("matches",)  # one row per patient (pair): only with include_patient_data
+# count columns and the columns derived from them, for small-cell suppression
+COUNT_COLUMNS = {"n_treated": ("pct_treated",), "n_reference": ("pct_reference",), "n": (),
+                 "events": (), "n_event": (), "n_risk": ()}
+SUMMARY_COLUMNS = ("summary_treated", "summary_reference")
+
+
+def suppress_small_cells(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Replace counts in 1 .. min_cell-1 (and the percentages made from them) by ``<min_cell``.
+
+    For sharing outside the analysis team: a small count can identify a patient.
+    """
+    frame = frame.copy()
+    for column, derived in COUNT_COLUMNS.items():
+        if column not in frame:
+            continue
+        values = pd.to_numeric(frame[column], errors="coerce")
+        small = (values > 0) & (values < min_cell)
+        if small.any():
+            frame[column] = frame[column].astype(object)
+            frame.loc[small, column] = f"<{min_cell}"
+            for other in derived:
+                if other in frame:
+                    frame[other] = frame[other].astype(object)
+                    frame.loc[small, other] = "suppressed"
+    for column in SUMMARY_COLUMNS:
+        if column in frame:
+            counts = pd.to_numeric(frame[column].astype(str).str.extract(r"^(\d+) \(")[0],
+                                   errors="coerce")
+            small = (counts > 0) & (counts < min_cell)
+            frame.loc[small, column] = f"<{min_cell}"
+    return frame
 
 
 def _figure_data(path: Path) -> str:
@@ -37,6 +68,8 @@ def format_value(value: Any, column: str = "") -> str:
     """Numbers as clinicians read them: p-values as < 0.001, others to 3 significant digits."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "NA" if column.endswith(("upper", "median")) else ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int,)) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e6
@@ -51,7 +84,8 @@ def format_value(value: Any, column: str = "") -> str:
     return str(value)
 
 
-def build_report(folder: str | Path, include_patient_data: bool = False) -> str:
+def build_report(folder: str | Path, include_patient_data: bool = False,
+                 min_cell: int | None = None) -> str:
     """The report of a results folder as an HTML string.
 
     Parameters
@@ -61,12 +95,16 @@ def build_report(folder: str | Path, include_patient_data: bool = False) -> str:
     include_patient_data : bool
         Also show patient-level tables (matched pairs). Off by default: the report is meant to
         be shared.
+    min_cell : int, optional
+        Suppress counts below this number (see :func:`suppress_small_cells`).
     """
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     tables = _read_tables(folder)
     if not include_patient_data:
         tables = {k: v for k, v in tables.items() if k not in PATIENT_LEVEL_TABLES}
+    if min_cell is not None:
+        tables = {k: suppress_small_cells(v, min_cell) for k, v in tables.items()}
     figures = {p.stem: _figure_data(p) for p in sorted((folder / "figures").glob("*.png"))}
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("bayeshcc") / "report" / "templates")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
@@ -74,13 +112,14 @@ def build_report(folder: str | Path, include_patient_data: bool = False) -> str:
     template = env.get_template("report.html.j2")
     return template.render(manifest=manifest, views=table_views(tables, manifest),
                            statements=bayes_statements(tables, manifest), figures=figures,
-                           include_patient_data=include_patient_data)
+                           include_patient_data=include_patient_data, min_cell=min_cell)
 
 
-def write_report(folder: str | Path, include_patient_data: bool = False) -> Path:
+def write_report(folder: str | Path, include_patient_data: bool = False,
+                 min_cell: int | None = None) -> Path:
     """Write ``report.html`` into the results folder (atomically) and return its path."""
     folder = Path(folder)
-    html = build_report(folder, include_patient_data=include_patient_data)
+    html = build_report(folder, include_patient_data=include_patient_data, min_cell=min_cell)
     target = folder / "report.html"
     partial = folder / ".report.html.partial"
     partial.write_text(html, encoding="utf-8")

@@ -75,3 +75,13 @@ def test_report_is_self_contained(folder):
     html = path.read_text()
     assert 'src="data:image/png;base64,' in html
     assert "http://" not in html and "https://" not in html and "<script" not in html
+
+
+def test_small_cells_can_be_suppressed(folder):
+    pd.DataFrame({"adverse_event": ["rash", "rash"], "grade": ["any", "3-4"], "n_treated": [12, 2],
+                  "pct_treated": [0.3, 0.05], "n_reference": [20, 0], "pct_reference": [0.23, 0.0],
+                  "p": [0.5, 0.1]}).to_csv(folder / "tables" / "safety.csv", index=False)
+    html = build_report(folder, min_cell=5)
+    assert "<td>&lt;5</td>" in html and "<td>suppressed</td>" in html
+    assert "<td>12</td>" in html and "<td>20</td>" in html  # counts >= 5 stay
+    assert "<td>0</td>" in html                              # zero identifies no one

@@ -1,0 +1,122 @@
+"""From a cohort to its adjusted populations: propensity model, matched cohort, weighted cohorts.
+
+This module only wires :mod:`bayeshcc.adjust` (the statistics) to the cohort and the spec.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc.adjust.balance import balance_table
+from bayeshcc.adjust.matching import match_nearest
+from bayeshcc.adjust.propensity import fit_propensity
+from bayeshcc.adjust.weights import propensity_weights
+from bayeshcc.cohort import Cohort
+from bayeshcc.design import design_matrix
+from bayeshcc.errors import AnalysisError, AnalysisWarning
+from bayeshcc.populations import WEIGHTED, Population, unadjusted
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """Everything the propensity step produced.
+
+    Attributes
+    ----------
+    populations : tuple of Population
+        ``unadjusted`` first, then ``matched`` (when pairs were found) and weighted ones.
+    propensity : pandas.DataFrame or None
+        Propensity-model coefficients.
+    matches : pandas.DataFrame or None
+        One row per matched pair (``treated_id``, ``reference_id``, ``distance``, ``subclass``).
+    balance : pandas.DataFrame or None
+        ``balance.csv``.
+    summary : dict
+        Figures for the manifest (pairs, largest weights, effective sample sizes).
+    """
+
+    populations: tuple[Population, ...]
+    propensity: pd.DataFrame | None = None
+    matches: pd.DataFrame | None = None
+    balance: pd.DataFrame | None = None
+    summary: dict | None = None
+
+
+def weighting_estimands(cohort: Cohort) -> tuple[str, ...]:
+    """Weighted populations to analyse: those the Bayesian adjustments name, else ATE."""
+    named = tuple(a for a in cohort.spec.bayes.adjustments if a in WEIGHTED)
+    return named or ("ate",)
+
+
+def _matched_population(cohort: Cohort, matches: pd.DataFrame, unit_weights) -> Population:
+    ids = cohort.ids
+    subclass = {}
+    for row in matches.itertuples(index=False):
+        subclass.setdefault(row.treated_id, row.subclass)
+        subclass.setdefault(row.reference_id, row.subclass)
+    mask = np.array([i in subclass for i in ids])
+    matched = cohort.subset(mask)
+    weights = None
+    if unit_weights is not None:
+        w = np.asarray(unit_weights)[mask]
+        weights = None if np.allclose(w, 1.0) else w
+    clusters = np.array([subclass[i] for i in matched.ids])
+    return Population("matched", matched, weights=weights, clusters=clusters)
+
+
+def adjust(cohort: Cohort) -> Adjustment:
+    """Fit the propensity model of the spec and build matched and weighted populations.
+
+    Without ``[propensity] covariates`` only the unadjusted population is returned. When no
+    pair falls within the caliper, the matched population is left out with a warning.
+    """
+    spec = cohort.spec.propensity
+    if not spec.covariates:
+        return Adjustment(populations=(unadjusted(cohort),), summary={})
+    X = design_matrix(cohort, spec.covariates)
+    treated = cohort.treated
+    fit = fit_propensity(X, treated)
+    populations = [unadjusted(cohort)]
+    summary: dict = {"propensity_covariates": list(X.columns)}
+    matches, match_weights = None, None
+    try:
+        result = match_nearest(fit.logit, treated, cohort.ids, caliper=spec.caliper,
+                               ratio=spec.ratio, replace=spec.replace)
+    except AnalysisError as exc:
+        warnings.warn(f"no matched cohort: {exc}", AnalysisWarning, stacklevel=2)
+    else:
+        matches = result.pairs
+        match_weights = getattr(result, "weights", None)
+        populations.append(_matched_population(cohort, matches, match_weights))
+        summary["pairs"] = int(matches["subclass"].nunique())
+    ate_weights = None
+    for estimand in weighting_estimands(cohort):
+        w = propensity_weights(fit.score, treated, estimand=estimand, stabilize=spec.stabilize,
+                               trim=spec.trim)
+        populations.append(Population(estimand, cohort, weights=np.asarray(w.weights)))
+        summary[f"weights_{estimand}"] = {
+            "max_treated": float(np.max(w.weights[treated])),
+            "max_reference": float(np.max(w.weights[~treated])),
+            "ess_treated": float(_kish(w.weights[treated])),
+            "ess_reference": float(_kish(w.weights[~treated])),
+        }
+        if ate_weights is None:
+            ate_weights = np.asarray(w.weights)
+    matched_mask = None if matches is None else np.isin(
+        cohort.ids, np.concatenate([matches["treated_id"], matches["reference_id"]]))
+    match_unit_weights = None
+    if matched_mask is not None:
+        match_unit_weights = (np.asarray(match_weights) if match_weights is not None
+                              else matched_mask.astype(float))
+    balance = balance_table(X, treated, matched_weights=match_unit_weights, weights=ate_weights)
+    return Adjustment(populations=tuple(populations), propensity=fit.coefficients,
+                      matches=matches, balance=balance, summary=summary)
+
+
+def _kish(w: np.ndarray) -> float:
+    """Kish effective sample size (sum w)^2 / sum w^2."""
+    return float(np.sum(w) ** 2 / np.sum(w ** 2))
