@@ -1,0 +1,1 @@
+"""Frequentist survival analyses, numerically equal to R's `survival` package."""
