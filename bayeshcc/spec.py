@@ -44,6 +44,7 @@ class DataSpec:
     reference: Level
     id: str | None = None
     missing: str = "error"  # "error" or "drop" (drop is recorded in the manifest)
+    time_unit: str = ""     # shown on axes and in the report, e.g. "months"
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,8 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
 
 def _data(table: Any, source: str) -> DataSpec:
     table = _as_table(table, "data", source)
-    _check_keys(table, ("id", "treatment", "treated", "reference", "missing"), "[data]", source)
+    _check_keys(table, ("id", "treatment", "treated", "reference", "missing", "time_unit"),
+                "[data]", source)
     for key in ("treatment", "treated", "reference"):
         if key not in table:
             raise SpecError(f"{source}: [data] needs '{key}' (treatment column, treated level, "
@@ -267,7 +269,9 @@ def _data(table: Any, source: str) -> DataSpec:
                     treated=_level(table["treated"], "data.treated", source),
                     reference=_level(table["reference"], "data.reference", source),
                     id=_string(table["id"], "data.id", source) if "id" in table else None,
-                    missing=missing)
+                    missing=missing,
+                    time_unit=_string(table["time_unit"], "data.time_unit", source)
+                    if "time_unit" in table else "")
 
 
 def _outcomes(table: Any, source: str) -> tuple[OutcomeSpec, ...]:

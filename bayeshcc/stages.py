@@ -42,7 +42,8 @@ def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, option
         for out in spec.outcomes:
             pick = lambda t: t[(t["cohort"] == pop.name) & (t["outcome"] == out.name)]  # noqa: E731
             ax, _ = plot_km(pick(tables["km_curves"]), pick(tables["km_at_risk"]), arms,
-                            title=f"{out.label} ({pop.name})")
+                            title=f"{out.label} ({pop.name})",
+                            time_label=f"Time ({spec.data.time_unit})" if spec.data.time_unit else "Time")
             writer.figure(f"km_{out.name}_{pop.name}", ax.figure)
 
 

@@ -10,7 +10,7 @@ from bayeshcc.cohort import Cohort
 from bayeshcc.errors import CohortError
 from bayeshcc.spec import spec_from_text
 
-from conftest import SMALL_SPEC
+from tests.conftest import SMALL_SPEC
 
 
 def test_valid_table_gives_typed_cohort(small_frame, small_spec):

@@ -9,7 +9,7 @@ from bayeshcc.cohort import Cohort
 from bayeshcc.errors import BayesHCCError
 from bayeshcc.spec import spec_from_text
 
-from conftest import SMALL_SPEC, make_small_frame
+from tests.conftest import SMALL_SPEC, make_small_frame
 
 CELL = st.one_of(st.none(), st.booleans(), st.integers(-5, 200),
                  st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=6),

@@ -6,7 +6,7 @@ from bayeshcc.errors import SpecError
 from bayeshcc.pipeline import paper_spec_path
 from bayeshcc.spec import load_spec, spec_from_text
 
-from conftest import SMALL_SPEC
+from tests.conftest import SMALL_SPEC
 
 
 def test_small_spec_reads_outcomes_covariates_and_defaults():

@@ -69,7 +69,7 @@ def plot_km(curves: pd.DataFrame, at_risk: pd.DataFrame, arms: Sequence[str], ti
     risk_ax.set_yticks(range(len(arms)), [str(a) for a in arms][::-1], fontsize=8)
     risk_ax.set_ylim(-0.6, len(arms) - 0.4)
     risk_ax.set_xlabel(time_label)
-    risk_ax.set_title("Number at risk", fontsize=8, loc="left")
+    risk_ax.set_title("Number at risk", fontsize=8, loc="left", pad=2)
     risk_ax.tick_params(axis="y", length=0)
     for side in ("top", "right", "left"):
         risk_ax.spines[side].set_visible(False)

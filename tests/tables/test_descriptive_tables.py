@@ -11,7 +11,7 @@ from bayeshcc.tables.baseline import baseline_table, pooled_smd
 from bayeshcc.tables.response import response_table
 from bayeshcc.tables.safety import safety_table
 
-from conftest import SMALL_SPEC
+from tests.conftest import SMALL_SPEC
 
 SPEC = SMALL_SPEC + """
 [response]
