@@ -72,7 +72,10 @@ cox_entry <- function(d, name, terms, ties, wname = NULL, robust = FALSE, cluste
               z = num(s$coefficients[, "z"]), p = num(s$coefficients[, "Pr(>|z|)"]),
               hr_lower = num(s$conf.int[, "lower .95"]), hr_upper = num(s$conf.int[, "upper .95"]),
               loglik = num(fit$loglik), n = fit$n, n_events = fit$nevent,
-              lr = num(s$logtest), wald = num(s$waldtest), score = num(s$sctest),
+              lr = num(s$logtest), score = num(s$sctest),
+              # summary()'s waldtest is rounded to 2 decimals: recompute from fit$wald.test
+              wald = num(c(fit$wald.test, length(terms),
+                           pchisq(fit$wald.test, length(terms), lower.tail = FALSE))),
               robust_score = if (has_rob) num(s$robscore) else NULL,
               iter = fit$iter,
               zph = zph_table(cox.zph(fit, transform = "km", terms = FALSE)))
