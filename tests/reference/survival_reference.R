@@ -192,3 +192,22 @@ if (file.exists(paper_csv)) {
     }
   } else cat("skipped", paper_csv, ": columns", setdiff(need, names(p)), "missing\n")
 } else cat("skipped", paper_csv, "(absent)\n")
+
+# ---- E-values (VanderWeele & Ding 2017), transcribed from the EValue package's formulas
+# (evalues.HR -> evalues.RR; EValue itself is not packaged for Debian) -------------------
+evalue_rr <- function(rr) { if (rr < 1) rr <- 1 / rr; rr + sqrt(rr * (rr - 1)) }
+hr_to_rr <- function(hr) (1 - 0.5^sqrt(hr)) / (1 - 0.5^sqrt(1 / hr))
+evalue_hr <- function(est, lo, hi, rare) {
+  conv <- if (rare) identity else hr_to_rr
+  rr <- conv(est); rlo <- conv(lo); rhi <- conv(hi)
+  ci <- if (rlo <= 1 && rhi >= 1) 1 else if (rr > 1) evalue_rr(rlo) else evalue_rr(rhi)
+  list(hr = est, lower = lo, upper = hi, rare = rare,
+       rr = rr, rr_lower = rlo, rr_upper = rhi, evalue = evalue_rr(rr), evalue_ci = ci)
+}
+ev_cases <- list(c(0.45, 0.24, 0.83), c(1.5, 1.1, 2.5), c(0.8, 0.6, 1.1), c(3.9, 1.8, 8.7),
+                 c(0.62, 0.41, 0.94), c(2.0, 0.9, 4.4))
+ev <- list()
+for (x in ev_cases) for (rare in c(FALSE, TRUE)) ev[[length(ev) + 1]] <- evalue_hr(x[1], x[2], x[3], rare)
+write_json(list(r_version = R.version.string, cases = ev), file.path(out_fix, "evalue_reference.json"),
+           digits = NA, auto_unbox = TRUE)
+cat("wrote evalue\n")
