@@ -169,8 +169,13 @@ def fit_cox(time, event, X, weights=None, cluster=None, robust=False, ties="efro
     if cluster is not None and np.asarray(cluster).size != time.size:
         raise AnalysisError(f"cluster has {np.asarray(cluster).size} values but time has {time.size}")
     rs = risk_sets(time, event, weights, x, ties)
-    beta, loglik0, loglik1, u, info, iterations, converged = _newton_raphson(rs, x.shape[1])
-    naive_var = np.linalg.inv(info)
+    try:
+        beta, loglik0, loglik1, u, info, iterations, converged = _newton_raphson(rs, x.shape[1])
+        naive_var = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        raise AnalysisError(
+            f"Cox model information matrix is singular for terms {list(terms)} (a term may be "
+            "constant within the risk sets or separate the events); drop or merge terms") from None
     step = np.abs(u @ naive_var)
     flagged = ~np.isfinite(u) | ((step > EPS) & (step > TOLER_INF * np.abs(beta)))
     if not converged or flagged.any():

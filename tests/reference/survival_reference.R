@@ -16,7 +16,8 @@
 #   ovarian     futime/fustat, group = rx == 2; covariates age, ecog_ps
 #   lung_ties   lung with time = ceiling(time / 91.3) (quarters: heavy ties)
 #   retinopathy futime/status, group = trt == 1, cluster = id (two eyes per patient, one
-#               treated: the shape of a matched-pair cohort); covariates age, risk
+#               treated: the shape of a matched-pair cohort); covariates age, risk;
+#               weights w_frac as for veteran (weighted + clustered fits)
 #   paper       bayeshcc/datasets/paper_cohort.csv when it exists (arm == "lenvatinib",
 #               os_months/os_event, pfs_months/pfs_event); skipped when absent.
 suppressPackageStartupMessages({library(survival); library(jsonlite)})
@@ -116,6 +117,9 @@ reference <- function(name, d, landmarks, tau, covariates, weights = list(NULL),
   }
   if (cluster) {
     cox[[length(cox) + 1]] <- cox_entry(d, "univariable cluster", "group", "efron", cluster = TRUE)
+    for (wname in weights) if (!is.null(wname))
+      cox[[length(cox) + 1]] <- cox_entry(d, paste("univariable cluster", wname), "group", "efron",
+                                          wname = wname, cluster = TRUE)
     cox[[length(cox) + 1]] <- cox_entry(d, "multivariable cluster", c("group", covariates),
                                         "efron", cluster = TRUE)
   }
@@ -174,9 +178,12 @@ reference("lung_ties", ties_d, landmarks = c(1, 2, 4, 8), tau = 6,
 
 # ---- cluster (two eyes per patient) -------------------------------------------
 r <- survival::retinopathy
+rrow <- seq_len(nrow(r))
 reference("retinopathy", data.frame(time = r$futime, event = r$status, group = r$trt == 1,
-                                    age = r$age, risk = r$risk, cl = r$id),
-          landmarks = c(12, 24, 48), tau = 48, covariates = c("age", "risk"), cluster = TRUE)
+                                    age = r$age, risk = r$risk, cl = r$id,
+                                    w_frac = 0.5 + ((7 * rrow) %% 11) / 10),
+          landmarks = c(12, 24, 48), tau = 48, covariates = c("age", "risk"), cluster = TRUE,
+          weights = list(NULL, "w_frac"))
 
 # ---- the bundled cohort, when another part of the project has written it ------
 paper_csv <- "bayeshcc/datasets/paper_cohort.csv"
