@@ -71,12 +71,14 @@ def logrank_test(time, event, group):
                          "survdiff")
 
 
-def weighted_logrank_test(time, event, group, weights):
+def weighted_logrank_test(time, event, group, weights, cluster=None):
     """Log-rank test for weighted cohorts: the robust score test of a weighted Cox model.
 
     Equals the "Robust" line of R
     ``summary(coxph(Surv(time, event) ~ group, weights = w, robust = TRUE))``
-    (Efron ties): with U_i the weighted score residuals at beta = 0,
+    (Efron ties); with ``cluster`` (e.g. matched pairs) that of
+    ``coxph(..., weights = w, cluster = cluster)``, U_i then summed within cluster.
+    With U_i the weighted score residuals at beta = 0,
 
     .. math:: \\chi^2 = \\frac{(\\sum_i U_i)^2}{\\sum_i U_i^2}
 
@@ -94,6 +96,11 @@ def weighted_logrank_test(time, event, group, weights):
     x = group.astype(float)[:, None]
     rs = risk_sets(time, event, weights, x, "efron")
     resid = score_residuals(rs, np.zeros(1))[:, 0] * weights
+    if cluster is not None:
+        cluster = np.asarray(cluster).ravel()
+        if cluster.size != time.size:
+            raise AnalysisError(f"cluster has {cluster.size} values but time has {time.size}")
+        resid = np.bincount(np.unique(cluster, return_inverse=True)[1], weights=resid)
     u = resid.sum()
     chisq = u**2 / np.sum(resid**2)
     o1 = np.sum(weights * event * group)

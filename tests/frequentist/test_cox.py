@@ -65,6 +65,17 @@ def test_weighted_logrank_equals_coxph_robust_score(wname):
     assert_r_equal([result.chisq, result.p], [ref["robust_score"][0], ref["robust_score"][2]])
 
 
+@pytest.mark.parametrize(("name", "wname"), [("univariable cluster", None),
+                                             ("univariable cluster w_frac", "w_frac")])
+def test_clustered_logrank_equals_coxph_cluster_robust_score(name, wname):
+    """summary(coxph(Surv(time, event) ~ group, weights = w, cluster = cl))$robscore (retinopathy)."""
+    fixture, data = load("retinopathy")
+    ref = next(m for m in fixture["cox"] if m["name"] == name)
+    w = np.ones(len(data)) if wname is None else data[wname]
+    result = weighted_logrank_test(data.time, data.event, data.group, w, cluster=data.cl)
+    assert_r_equal([result.chisq, result.p], [ref["robust_score"][0], ref["robust_score"][2]])
+
+
 def test_all_ones_weights_equal_unweighted_coefficients():
     _, data = load("lung")
     X = data[["group", "age", "ph_ecog"]].astype(float)
