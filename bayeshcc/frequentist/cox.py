@@ -86,7 +86,8 @@ def _check_design(X, n):
         raise AnalysisError(f"X columns {col} have missing values; drop or impute them first")
     for j, name in enumerate(X.columns):
         if np.ptp(x[:, j]) == 0:
-            raise AnalysisError(f"X column {name!r} has one value only ({x[0, j]:g}); drop it from the model")
+            raise AnalysisError(f"X column {name!r} has one value only ({x[0, j]:g}); "
+                                "drop it from the model")
     if np.linalg.matrix_rank(x - x.mean(axis=0)) < x.shape[1]:
         raise AnalysisError(f"X columns {list(X.columns)} are collinear; drop a redundant term")
     return x, tuple(str(c) for c in X.columns)
@@ -121,7 +122,8 @@ def _robust_parts(rs, beta, naive_var, cluster):
     score = score_residuals(rs, beta) * rs.weights[np.argsort(rs.order)][:, None]
     if cluster is not None:
         _, codes = np.unique(np.asarray(cluster), return_inverse=True)
-        score = np.stack([np.bincount(codes, weights=score[:, j]) for j in range(score.shape[1])], axis=1)
+        score = np.stack([np.bincount(codes, weights=score[:, j])
+                          for j in range(score.shape[1])], axis=1)
     dfbeta = score @ naive_var
     return score, dfbeta.T @ dfbeta
 

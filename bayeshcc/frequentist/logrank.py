@@ -9,6 +9,7 @@ from scipy import stats
 
 from bayeshcc.errors import AnalysisError
 from bayeshcc.frequentist._inputs import check_group, check_survival_inputs
+from bayeshcc.frequentist._partial_likelihood import risk_sets, score_residuals
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def logrank_test(time, event, group):
     time, event, _ = check_survival_inputs(time, event)
     group = check_group(group, time.size)
     if event.sum() == 0:
-        raise AnalysisError("event has no events (all rows censored): the log-rank test is undefined")
+        raise AnalysisError("event has no events (all rows censored): "
+                            "the log-rank test is undefined")
     utime, inverse = np.unique(time, return_inverse=True)
     d = np.bincount(inverse, weights=event)
     d1 = np.bincount(inverse, weights=event * group)
@@ -87,8 +89,6 @@ def weighted_logrank_test(time, event, group, weights, cluster=None):
     score test is used instead (it reduces to a robust log-rank test for unit weights).
     ``observed``/``expected`` are weighted counts, expected = observed - score.
     """
-    from bayeshcc.frequentist._partial_likelihood import risk_sets, score_residuals
-
     time, event, weights = check_survival_inputs(time, event, weights)
     group = check_group(group, time.size)
     if (event * weights).sum() == 0:
