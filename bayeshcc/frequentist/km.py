@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from bayeshcc.errors import AnalysisError
 from bayeshcc.frequentist._inputs import check_survival_inputs
 
 CONF_TYPES = ("log", "log-log", "plain")
@@ -95,8 +96,6 @@ def confidence_limits(survival, std_err, conf_type="log", conf_level=0.95):
     is undefined (NaN) where S = 0 and "log-log" where S is 0 or 1.
     """
     if conf_type not in CONF_TYPES:
-        from bayeshcc.errors import AnalysisError
-
         raise AnalysisError(f"conf_type must be one of {CONF_TYPES}, found {conf_type!r}")
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
     s = np.asarray(survival, dtype=float)

@@ -16,7 +16,8 @@
 #   ovarian     futime/fustat, group = rx == 2; covariates age, ecog_ps
 #   lung_ties   lung with time = ceiling(time / 91.3) (quarters: heavy ties)
 #   retinopathy futime/status, group = trt == 1, cluster = id (two eyes per patient, one
-#               treated: the shape of a matched-pair cohort); covariates age, risk
+#               treated: the shape of a matched-pair cohort); covariates age, risk;
+#               weights w_frac as for veteran (weighted + clustered fits)
 #   paper       bayeshcc/datasets/paper_cohort.csv when it exists (arm == "lenvatinib",
 #               os_months/os_event, pfs_months/pfs_event); skipped when absent.
 suppressPackageStartupMessages({library(survival); library(jsonlite)})
@@ -72,7 +73,10 @@ cox_entry <- function(d, name, terms, ties, wname = NULL, robust = FALSE, cluste
               z = num(s$coefficients[, "z"]), p = num(s$coefficients[, "Pr(>|z|)"]),
               hr_lower = num(s$conf.int[, "lower .95"]), hr_upper = num(s$conf.int[, "upper .95"]),
               loglik = num(fit$loglik), n = fit$n, n_events = fit$nevent,
-              lr = num(s$logtest), wald = num(s$waldtest), score = num(s$sctest),
+              lr = num(s$logtest), score = num(s$sctest),
+              # summary()'s waldtest is rounded to 2 decimals: recompute from fit$wald.test
+              wald = num(c(fit$wald.test, length(terms),
+                           pchisq(fit$wald.test, length(terms), lower.tail = FALSE))),
               robust_score = if (has_rob) num(s$robscore) else NULL,
               iter = fit$iter,
               zph = zph_table(cox.zph(fit, transform = "km", terms = FALSE)))
@@ -113,6 +117,9 @@ reference <- function(name, d, landmarks, tau, covariates, weights = list(NULL),
   }
   if (cluster) {
     cox[[length(cox) + 1]] <- cox_entry(d, "univariable cluster", "group", "efron", cluster = TRUE)
+    for (wname in weights) if (!is.null(wname))
+      cox[[length(cox) + 1]] <- cox_entry(d, paste("univariable cluster", wname), "group", "efron",
+                                          wname = wname, cluster = TRUE)
     cox[[length(cox) + 1]] <- cox_entry(d, "multivariable cluster", c("group", covariates),
                                         "efron", cluster = TRUE)
   }
@@ -171,9 +178,12 @@ reference("lung_ties", ties_d, landmarks = c(1, 2, 4, 8), tau = 6,
 
 # ---- cluster (two eyes per patient) -------------------------------------------
 r <- survival::retinopathy
+rrow <- seq_len(nrow(r))
 reference("retinopathy", data.frame(time = r$futime, event = r$status, group = r$trt == 1,
-                                    age = r$age, risk = r$risk, cl = r$id),
-          landmarks = c(12, 24, 48), tau = 48, covariates = c("age", "risk"), cluster = TRUE)
+                                    age = r$age, risk = r$risk, cl = r$id,
+                                    w_frac = 0.5 + ((7 * rrow) %% 11) / 10),
+          landmarks = c(12, 24, 48), tau = 48, covariates = c("age", "risk"), cluster = TRUE,
+          weights = list(NULL, "w_frac"))
 
 # ---- the bundled cohort, when another part of the project has written it ------
 paper_csv <- "bayeshcc/datasets/paper_cohort.csv"
@@ -189,3 +199,22 @@ if (file.exists(paper_csv)) {
     }
   } else cat("skipped", paper_csv, ": columns", setdiff(need, names(p)), "missing\n")
 } else cat("skipped", paper_csv, "(absent)\n")
+
+# ---- E-values (VanderWeele & Ding 2017), transcribed from the EValue package's formulas
+# (evalues.HR -> evalues.RR; EValue itself is not packaged for Debian) -------------------
+evalue_rr <- function(rr) { if (rr < 1) rr <- 1 / rr; rr + sqrt(rr * (rr - 1)) }
+hr_to_rr <- function(hr) (1 - 0.5^sqrt(hr)) / (1 - 0.5^sqrt(1 / hr))
+evalue_hr <- function(est, lo, hi, rare) {
+  conv <- if (rare) identity else hr_to_rr
+  rr <- conv(est); rlo <- conv(lo); rhi <- conv(hi)
+  ci <- if (rlo <= 1 && rhi >= 1) 1 else if (rr > 1) evalue_rr(rlo) else evalue_rr(rhi)
+  list(hr = est, lower = lo, upper = hi, rare = rare,
+       rr = rr, rr_lower = rlo, rr_upper = rhi, evalue = evalue_rr(rr), evalue_ci = ci)
+}
+ev_cases <- list(c(0.45, 0.24, 0.83), c(1.5, 1.1, 2.5), c(0.8, 0.6, 1.1), c(3.9, 1.8, 8.7),
+                 c(0.62, 0.41, 0.94), c(2.0, 0.9, 4.4))
+ev <- list()
+for (x in ev_cases) for (rare in c(FALSE, TRUE)) ev[[length(ev) + 1]] <- evalue_hr(x[1], x[2], x[3], rare)
+write_json(list(r_version = R.version.string, cases = ev), file.path(out_fix, "evalue_reference.json"),
+           digits = NA, auto_unbox = TRUE)
+cat("wrote evalue\n")
