@@ -20,8 +20,11 @@ def adjustment_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options
 def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
     """Tables 1-5, Kaplan-Meier and their figures."""
     from bayeshcc.figures.km import plot_km
+    from bayeshcc.figures.forest import plot_forest
     from bayeshcc.tables.baseline import baseline_table
+    from bayeshcc.tables.cox import cox_tables
     from bayeshcc.tables.response import response_table
+    from bayeshcc.tables.rmst import rmst_table
     from bayeshcc.tables.safety import safety_table
     from bayeshcc.tables.survival import survival_tables
 
@@ -35,8 +38,20 @@ def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, option
     if spec.safety:
         writer.table("safety", safety_table(cohort))
     tables = survival_tables(populations)
+    tables.update(cox_tables(populations))
+    tables["rmst"] = rmst_table(populations)
     for name, table in tables.items():
         writer.table(name, table)
+    state.setdefault("tables", {}).update(tables)
+    for out in spec.outcomes:
+        rows = tables["cox"][(tables["cox"]["outcome"] == out.name)
+                             & ((tables["cox"]["model"] == "multivariable")
+                                | ((tables["cox"]["term"] == "treatment")
+                                   & (tables["cox"]["cohort"] != "unadjusted")))]
+        if len(rows):
+            rows = rows.assign(label=rows["cohort"] + ": " + rows["term"])
+            ax = plot_forest(rows, title=f"{out.label}: Cox hazard ratios")
+            writer.figure(f"forest_cox_{out.name}", ax.figure)
     arms = cohort.arm_labels()
     for pop in populations:
         for out in spec.outcomes:

@@ -55,7 +55,7 @@ def _rows(fit, pop: Population, outcome: str, model: str, keep: Sequence[str] | 
                "n": fit.n, "events": fit.n_events, "evalue": np.nan, "evalue_ci": np.nan}
         if rec["term"] == TREATMENT:
             ev = evalue_hazard_ratio(rec["hr"], rec["hr_lower"], rec["hr_upper"])
-            row["evalue"], row["evalue_ci"] = ev.point, ev.ci
+            row["evalue"], row["evalue_ci"] = ev.evalue, ev.evalue_ci
         rows.append(row)
     return rows
 

@@ -1,0 +1,45 @@
+"""``rmst.csv``: restricted mean survival time per arm up to tau, and the difference.
+
+Per arm as R ``print(survfit(...), rmean = tau)`` (``*rmean``, ``*se(rmean)``); the difference
+treated minus reference with a normal interval, SE = sqrt(se_t^2 + se_r^2). Weighted cohorts use
+the weighted Kaplan-Meier curve. Without ``[rmst] tau`` the shortest of the two arms' largest
+follow-up times is used (the largest tau both curves reach), and said in the ``tau_rule`` column.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc.frequentist.rmst import rmst_difference
+from bayeshcc.populations import Population
+
+COLUMNS = ["cohort", "outcome", "tau", "arm", "rmst", "rmst_se", "difference", "difference_se",
+           "difference_lower", "difference_upper", "difference_p", "tau_rule"]
+
+
+def default_tau(time: np.ndarray, treated: np.ndarray) -> float:
+    """The smaller of the two arms' largest follow-up times."""
+    return float(min(time[treated].max(), time[~treated].max()))
+
+
+def rmst_table(populations: Sequence[Population]) -> pd.DataFrame:
+    """One row per cohort, outcome and arm (the difference repeated on both arms' rows)."""
+    rows = []
+    for pop in populations:
+        spec = pop.cohort.spec
+        for out in spec.outcomes:
+            time, event = pop.cohort.time(out.name), pop.cohort.event(out.name)
+            treated = pop.cohort.treated
+            tau, rule = ((spec.rmst_tau, "spec") if spec.rmst_tau is not None else
+                         (default_tau(time, treated), "min of arms' largest times"))
+            result = rmst_difference(time, event, treated, tau, weights=pop.weights)
+            for arm, est in zip(pop.cohort.arm_labels(), (result.treated, result.reference)):
+                rows.append(dict(cohort=pop.name, outcome=out.name, tau=tau, arm=arm,
+                                 rmst=est.rmst, rmst_se=est.se, difference=result.difference,
+                                 difference_se=result.se, difference_lower=result.lower,
+                                 difference_upper=result.upper, difference_p=result.p,
+                                 tau_rule=rule))
+    return pd.DataFrame(rows, columns=COLUMNS)
