@@ -8,8 +8,6 @@ import pandas as pd
 
 from bayeshcc.errors import AnalysisError
 
-_TIE_TOL = 1e-10
-
 
 @dataclass(frozen=True)
 class MatchResult:
@@ -55,8 +53,9 @@ def match_nearest(logit, treated, ids, caliper: float | None = 0.2, std_caliper:
     units are stably sorted by logit; treated units are visited from the largest logit down
     (ties in data order; in data order when ``replace=True``, as MatchIt); each takes the
     nearest still-available control on either side, a tie going to the lower-logit side
-    (distances equal within 1e-10 relative count as tied, so that rounding in the last bits
-    of the logit does not decide between mathematically equal distances);
+    (compared in floating point as MatchIt does: when two distances are equal in exact
+    arithmetic, e.g. covariate steps that cancel, the last bits of the logits decide, in R
+    as here, so such a pair can differ from R's unless R's own logits are passed);
     the search on a side stops at the first available control beyond the caliper, which is
     ``caliper * SD(logit over all units)`` (n - 1 denominator) when ``std_caliper``. With
     ``ratio > 1`` every treated unit gets its first control before any gets its second.
@@ -123,10 +122,8 @@ def match_nearest(logit, treated, ids, caliper: float | None = 0.2, std_caliper:
             k_left = _nearest(order, treat, d, avail, ii, -1, width, taken)
             k_right = _nearest(order, treat, d, avail, ii, +1, width, taken)
             if k_left >= 0 and k_right >= 0:
-                # a tie (up to rounding: equal covariate steps give mathematically equal
-                # distances) goes to the lower-logit side, as MatchIt's `<=`
-                gap_left, gap_right = abs(d[k_left] - d[ii]), abs(d[k_right] - d[ii])
-                k = k_left if gap_left <= gap_right + _TIE_TOL * (1 + abs(d[ii])) else k_right
+                # a tie goes to the lower-logit side (MatchIt's `<=`)
+                k = k_left if abs(d[k_left] - d[ii]) <= abs(d[k_right] - d[ii]) else k_right
             elif k_left >= 0 or k_right >= 0:
                 k = max(k_left, k_right)
             else:

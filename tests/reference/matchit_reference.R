@@ -78,6 +78,7 @@ make_reference <- function(name, df, formula) {
                z = unname(cf[, 3]), p = unname(cf[, 4]), converged = fit$converged,
                iter = fit$iter),
     score = ps, logit = lp,
+    logit_17g = sprintf("%.17g", lp),  # exact (jsonlite prints 15 digits), for matching
     caliper_sd_logit = sd(lp),
     matches = list(caliper_0.2 = match_fixture(m02, df$id),
                    caliper_0.1 = match_fixture(m01, df$id),
