@@ -38,8 +38,9 @@ def test_extreme_weights_warn_with_figures():
     """lalonde ATE: the largest treated weight is 1 / min(e of treated)."""
     d = load("lalonde")
     top = 1 / np.min(np.array(d.r["score"])[d.treated])
-    with pytest.warns(AnalysisWarning, match=f"treated arm: max {top:.1f}"):
+    with pytest.warns(AnalysisWarning) as record:
         result = propensity_weights(d.fit.score, d.treated, "ate")
+    assert any(f"treated arm: max {top:.1f}" in str(w.message) for w in record)
     assert result.max_weight["treated"] == pytest.approx(top, rel=RTOL)
 
 
