@@ -3,7 +3,7 @@ and MatchIt's bal1var(s.d.denom = "treated") with propensity weights."""
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import RTOL, load, r_array
+from adjust_reference import RTOL, load, r_array
 
 from bayeshcc.adjust import balance_table, match_nearest, propensity_weights
 

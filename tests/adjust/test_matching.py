@@ -3,7 +3,7 @@ distance = "glm", link = "linear.logit", ...) on the same data."""
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import RTOL, load, r_array
+from adjust_reference import RTOL, load, r_array
 
 from bayeshcc.adjust import match_nearest
 from bayeshcc.errors import AnalysisError

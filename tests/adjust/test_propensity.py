@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import RTOL, load
+from adjust_reference import RTOL, load
 
 from bayeshcc.adjust import fit_propensity
 from bayeshcc.errors import AnalysisError, AnalysisWarning

@@ -1,7 +1,7 @@
 """propensity_weights equals WeightIt's formulas (computed in R from glm's fitted values)."""
 import numpy as np
 import pytest
-from conftest import RTOL, load
+from adjust_reference import RTOL, load
 
 from bayeshcc.adjust import propensity_weights
 from bayeshcc.errors import AnalysisError, AnalysisWarning
