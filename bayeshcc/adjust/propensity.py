@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import linalg, special, stats
 
 from bayeshcc.errors import AnalysisError, AnalysisWarning
 
@@ -98,13 +98,14 @@ def _irls(design: np.ndarray, y: np.ndarray, maxit: int = 25, epsilon: float = 1
     beta = np.zeros(design.shape[1])
     converged = False
     for it in range(1, maxit + 1):
-        mu_eta = np.maximum(np.exp(eta) / (1 + np.exp(eta)) ** 2, _EPS)
+        eta_c = np.clip(eta, -30, 30)                     # R's logit_mu_eta thresholds
+        mu_eta = np.maximum(np.exp(eta_c) / (1 + np.exp(eta_c)) ** 2, _EPS)
         z = eta + (y - mu) / mu_eta
         w = np.sqrt(mu_eta ** 2 / (mu * (1 - mu)))
         q, r = linalg.qr(design * w[:, None], mode="economic")
         beta = linalg.solve_triangular(r, q.T @ (z * w))
         eta = design @ beta
-        mu = np.clip(1 / (1 + np.exp(-eta)), _EPS, 1 - _EPS)
+        mu = np.clip(special.expit(eta), _EPS, 1 - _EPS)
         dev = dev_of(mu)
         if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
             converged = True
@@ -162,15 +163,18 @@ def fit_propensity(X: pd.DataFrame, treated) -> PropensityFit:
         messages.append("quasi-complete separation by " + "; ".join(quasi)
                         + ": those units get propensity scores near 0 or 1; consider merging levels")
     beta, cov, eta, iterations, converged = _irls(design, t.astype(float))
-    score = 1 / (1 + np.exp(-eta))
+    score = special.expit(eta)
+    if eta[t].min() > eta[~t].max():
+        scale = np.abs(beta[1:]) * x.std(axis=0)
+        worst = terms[1 + int(np.argmax(scale))]
+        raise AnalysisError(f"the covariates together separate the arms completely (every treated unit's "
+                            f"linear predictor exceeds every reference unit's; largest standardised "
+                            f"coefficient: {worst!r}), so the propensity score is 0 or 1; simplify the model")
     if not converged:
         messages.append(f"the propensity model did not converge in {iterations} IRLS iterations")
     extreme = (score < 10 * _EPS) | (score > 1 - 10 * _EPS)
     if extreme.any():
         worst = terms[1 + int(np.argmax(np.abs(beta[1:])))] if len(terms) > 1 else terms[0]
-        if extreme.all():
-            raise AnalysisError(f"the covariates separate the arms completely (all fitted propensity "
-                                f"scores are 0 or 1; largest coefficient: {worst!r}); simplify the model")
         messages.append(f"fitted propensity scores numerically 0 or 1 for {int(extreme.sum())} units "
                         f"(largest coefficient: {worst!r})")
     low, high = score < _OVERLAP_BOUND, score > 1 - _OVERLAP_BOUND

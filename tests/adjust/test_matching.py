@@ -116,3 +116,10 @@ def test_pairs_table_columns():
     pairs = match_nearest(d.fit.logit, d.treated, d.ids).pairs
     assert list(pairs.columns) == ["treated_id", "reference_id", "distance", "subclass"]
     assert isinstance(pairs, pd.DataFrame) and not pairs.empty
+
+
+def test_without_replacement_each_control_is_used_once(ref):
+    """replace = FALSE, ratio = 2: no control appears twice; each treated unit has <= 2."""
+    pairs = match_nearest(ref.fit.logit, ref.treated, ref.ids, caliper=0.2, ratio=2).pairs
+    assert pairs["reference_id"].is_unique
+    assert pairs.groupby("treated_id").size().max() <= 2

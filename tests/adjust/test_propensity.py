@@ -79,3 +79,14 @@ def test_single_arm_is_an_error():
     d = load("ties")
     with pytest.raises(AnalysisError, match="single arm"):
         fit_propensity(d.X, np.ones(len(d.X), dtype=bool))
+
+
+def test_separation_by_a_combination_names_a_covariate():
+    """Neither a nor b alone separates the arms, a + b > 1 does: AnalysisError (R glm only warns
+    "fitted probabilities numerically 0 or 1 occurred")."""
+    a = np.array([0.2, 0.9, 0.6, 0.1, 0.5, 0.8, 0.3, 0.7, 0.4, 0.95])
+    b = np.array([0.9, 0.3, 0.6, 0.2, 0.3, 0.1, 0.5, 0.1, 0.4, 0.3])
+    treated = a + b > 1
+    assert not (a[treated].min() > a[~treated].max() or b[treated].min() > b[~treated].max())
+    with pytest.raises(AnalysisError, match="together separate the arms completely.*coefficient: '[ab]'"):
+        fit_propensity(pd.DataFrame({"a": a, "b": b}), treated)
