@@ -1,0 +1,93 @@
+"""fit_propensity equals R glm(treat ~ ., family = binomial) (fixtures from MatchIt 4.5.5 script)."""
+import numpy as np
+import pandas as pd
+import pytest
+from adjust_reference import RTOL, load
+
+from bayeshcc.adjust import fit_propensity
+from bayeshcc.errors import AnalysisError, AnalysisWarning
+
+
+def test_reference_datasets_are_present():
+    """lalonde (MatchIt), colon (survival) and a tied-logit dataset were exported by the R script."""
+    for name in ("lalonde", "colon", "ties"):
+        version = tuple(int(v) for v in load(name).r["matchit_version"].split("."))
+        assert version >= (4, 5, 3)
+
+
+@pytest.mark.parametrize("column", ["coef", "se", "z", "p"])
+def test_coefficients_equal_r_glm(ref, column):
+    """summary(glm(treat ~ ., family = binomial))$coefficients, column by column."""
+    table = ref.fit.coefficients
+    assert list(table["term"]) == ["(Intercept)", *ref.X.columns] == ref.r["glm"]["term"]
+    np.testing.assert_allclose(table[column], ref.r["glm"][column], rtol=RTOL)
+
+
+def test_score_and_logit_equal_r(ref):
+    """fitted(fit) and fit$linear.predictors; IRLS stops at R's iteration (fit$iter)."""
+    np.testing.assert_allclose(ref.fit.score, ref.r["score"], rtol=RTOL)
+    np.testing.assert_allclose(ref.fit.logit, ref.r["logit"], rtol=RTOL, atol=1e-12)
+    assert ref.fit.iterations == ref.r["glm"]["iter"]
+
+
+def test_poor_overlap_warns_with_counts():
+    """lalonde: 3 treated and 155 control units have PS < 0.05 (counted from R's fitted values)."""
+    d = load("lalonde")
+    score = np.array(d.r["score"])
+    expected = f"< 0.05 for {np.sum(d.treated & (score < 0.05))} treated and {np.sum(~d.treated & (score < 0.05))} reference"
+    assert expected == "< 0.05 for 3 treated and 155 reference"
+    with pytest.warns(AnalysisWarning, match=expected):
+        fit_propensity(d.X, d.treated)
+
+
+def test_inputs_are_not_mutated():
+    d = load("colon")
+    X, treated = d.X.copy(), d.treated.copy()
+    fit_propensity(X, treated)
+    pd.testing.assert_frame_equal(X, d.X)
+    np.testing.assert_array_equal(treated, d.treated)
+
+
+def test_perfect_separation_names_the_covariate():
+    """A covariate above 50 only in the treated arm makes the PS 0/1: error naming it."""
+    rng = np.random.default_rng(1)
+    treated = np.arange(40) < 20
+    X = pd.DataFrame({"age": rng.normal(60, 5, 40), "dose": np.where(treated, 60.0, 40.0) + rng.random(40)})
+    with pytest.raises(AnalysisError, match="covariate dose .*perfectly separates"):
+        fit_propensity(X, treated)
+
+
+def test_quasi_separation_warns_naming_the_covariate():
+    """child_pugh_class[B] = 1 only among treated units: quasi-complete separation."""
+    rng = np.random.default_rng(2)
+    treated = np.arange(60) < 30
+    cp_b = np.where(treated & (np.arange(60) < 5), 1.0, 0.0)
+    X = pd.DataFrame({"age": rng.normal(60, 5, 60), "child_pugh_class[B]": cp_b})
+    with pytest.warns(AnalysisWarning) as record:
+        fit = fit_propensity(X, treated)
+    assert any(m.startswith("quasi-complete separation by child_pugh_class[B]") for m in fit.warnings)
+    assert {str(w.message) for w in record} == set(fit.warnings)
+
+
+def test_aliased_covariate_is_an_error():
+    d = load("ties")
+    X = d.X.assign(x3=d.X["x1"] + d.X["x2"])
+    with pytest.raises(AnalysisError, match="'x3' is constant or a linear combination"):
+        fit_propensity(X, d.treated)
+
+
+def test_single_arm_is_an_error():
+    d = load("ties")
+    with pytest.raises(AnalysisError, match="single arm"):
+        fit_propensity(d.X, np.ones(len(d.X), dtype=bool))
+
+
+def test_separation_by_a_combination_names_a_covariate():
+    """Neither a nor b alone separates the arms, a + b > 1 does: AnalysisError (R glm only warns
+    "fitted probabilities numerically 0 or 1 occurred")."""
+    a = np.array([0.2, 0.9, 0.6, 0.1, 0.5, 0.8, 0.3, 0.7, 0.4, 0.95])
+    b = np.array([0.9, 0.3, 0.6, 0.2, 0.3, 0.1, 0.5, 0.1, 0.4, 0.3])
+    treated = a + b > 1
+    assert not (a[treated].min() > a[~treated].max() or b[treated].min() > b[~treated].max())
+    with pytest.raises(AnalysisError, match="together separate the arms completely.*coefficient: '[ab]'"):
+        fit_propensity(pd.DataFrame({"a": a, "b": b}), treated)
