@@ -52,19 +52,20 @@ def weighting_estimands(cohort: Cohort) -> tuple[str, ...]:
     return named or ("ate",)
 
 
-def _matched_population(cohort: Cohort, matches: pd.DataFrame, unit_weights) -> Population:
-    ids = cohort.ids
-    subclass = {}
-    for row in matches.itertuples(index=False):
-        subclass.setdefault(row.treated_id, row.subclass)
-        subclass.setdefault(row.reference_id, row.subclass)
-    mask = np.array([i in subclass for i in ids])
+def _matched_population(cohort: Cohort, result) -> Population:
+    """The matched patients, with MatchIt's matching weights (None when all are 1) and the
+    matched-set ids as clusters (none with replacement, where a control can sit in several sets).
+    """
+    mask = np.asarray(result.matched, dtype=bool)
     matched = cohort.subset(mask)
-    weights = None
-    if unit_weights is not None:
-        w = np.asarray(unit_weights)[mask]
-        weights = None if np.allclose(w, 1.0) else w
-    clusters = np.array([subclass[i] for i in matched.ids])
+    w = np.asarray(result.weights, dtype=float)[mask]
+    weights = None if np.allclose(w, 1.0) else w
+    pairs = result.pairs
+    clusters = None
+    if pairs["subclass"].notna().all():
+        subclass = dict(zip(pairs["treated_id"], pairs["subclass"]))
+        subclass.update(zip(pairs["reference_id"], pairs["subclass"]))
+        clusters = np.array([subclass[i] for i in matched.ids])
     return Population("matched", matched, weights=weights, clusters=clusters)
 
 
@@ -89,34 +90,21 @@ def adjust(cohort: Cohort) -> Adjustment:
     except AnalysisError as exc:
         warnings.warn(f"no matched cohort: {exc}", AnalysisWarning, stacklevel=2)
     else:
-        matches = result.pairs
-        match_weights = getattr(result, "weights", None)
-        populations.append(_matched_population(cohort, matches, match_weights))
-        summary["pairs"] = int(matches["subclass"].nunique())
-    ate_weights = None
+        matches, match_weights = result.pairs, np.asarray(result.weights, dtype=float)
+        populations.append(_matched_population(cohort, result))
+        summary["matched_treated"] = int(np.sum(result.matched & treated))
+        summary["matched_reference"] = int(np.sum(result.matched & ~treated))
+        summary["pairs"] = int(len(matches))
+        summary["caliper_logit"] = result.caliper
+    first_weights = None
     for estimand in weighting_estimands(cohort):
         w = propensity_weights(fit.score, treated, estimand=estimand, stabilize=spec.stabilize,
                                trim=spec.trim)
         populations.append(Population(estimand, cohort, weights=np.asarray(w.weights)))
-        summary[f"weights_{estimand}"] = {
-            "max_treated": float(np.max(w.weights[treated])),
-            "max_reference": float(np.max(w.weights[~treated])),
-            "ess_treated": float(_kish(w.weights[treated])),
-            "ess_reference": float(_kish(w.weights[~treated])),
-        }
-        if ate_weights is None:
-            ate_weights = np.asarray(w.weights)
-    matched_mask = None if matches is None else np.isin(
-        cohort.ids, np.concatenate([matches["treated_id"], matches["reference_id"]]))
-    match_unit_weights = None
-    if matched_mask is not None:
-        match_unit_weights = (np.asarray(match_weights) if match_weights is not None
-                              else matched_mask.astype(float))
-    balance = balance_table(X, treated, matched_weights=match_unit_weights, weights=ate_weights)
+        summary[f"weights_{estimand}"] = {"max_weight": w.max_weight, "ess": w.ess,
+                                          "n_trimmed": w.n_trimmed}
+        if first_weights is None:
+            first_weights = np.asarray(w.weights)
+    balance = balance_table(X, treated, matched_weights=match_weights, weights=first_weights)
     return Adjustment(populations=tuple(populations), propensity=fit.coefficients,
                       matches=matches, balance=balance, summary=summary)
-
-
-def _kish(w: np.ndarray) -> float:
-    """Kish effective sample size (sum w)^2 / sum w^2."""
-    return float(np.sum(w) ** 2 / np.sum(w ** 2))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Callable
 
 from bayeshcc.cohort import Cohort
-from bayeshcc.populations import unadjusted
 from bayeshcc.results import ResultsWriter
 
 Stage = Callable[[Cohort, dict, ResultsWriter, object], None]
@@ -14,7 +13,20 @@ Stage = Callable[[Cohort, dict, ResultsWriter, object], None]
 
 def adjustment_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
     """Populations to analyse: the whole cohort, then matched and weighted ones."""
-    state["populations"] = [unadjusted(cohort)]
+    from bayeshcc.adjustment import adjust
+    from bayeshcc.figures.balance import plot_love
+
+    result = adjust(cohort)
+    state["populations"] = list(result.populations)
+    state["adjustment"] = result
+    state.setdefault("manifest", {})["adjustment"] = result.summary
+    if result.propensity is not None:
+        writer.table("propensity_model", result.propensity)
+    if result.matches is not None:
+        writer.table("matches", result.matches)
+    if result.balance is not None:
+        writer.table("balance", result.balance)
+        writer.figure("love_plot", plot_love(result.balance).figure)
 
 
 def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:

@@ -1,0 +1,1 @@
+"""Performance benchmarks of bayeshcc (``python -m benchmarks``); figures, not timed tests."""
