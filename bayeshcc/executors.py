@@ -180,6 +180,7 @@ def _run_sequential(fn, tasks, progress) -> list:
 def _run_pool(fn, tasks, workers, progress) -> list:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
@@ -191,6 +192,11 @@ def _run_pool(fn, tasks, workers, progress) -> list:
             if exc is not None:
                 for other in futures:
                     other.cancel()
+                if isinstance(exc, BrokenProcessPool):
+                    raise ExecutorError(
+                        f"a worker process died while running task {task_label(task)} (out of "
+                        f"memory, or a script that starts processes without an "
+                        f"`if __name__ == '__main__':` guard)") from exc
                 raise _failed(task, exc) from exc
             if progress is not None:
                 progress.step(task_label(task))
