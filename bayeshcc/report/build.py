@@ -109,6 +109,7 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("bayeshcc") / "report" / "templates")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = format_value
+    env.tests["startingwith"] = lambda name, prefixes: str(name).startswith(tuple(prefixes))
     template = env.get_template("report.html.j2")
     return template.render(manifest=manifest, views=table_views(tables, manifest),
                            statements=bayes_statements(tables, manifest), figures=figures,

@@ -1,0 +1,167 @@
+"""report.html rendered by a real browser (headless Chromium): what a reader sees.
+
+Skipped when no ``chromium`` is on PATH (``.ci/run`` installs Debian's package when apt is
+available). Each browser call is a separate ``chromium --headless`` process with its own
+throw-away profile; nothing goes to the network (the page is self-contained).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bayeshcc.cohort import Cohort
+from bayeshcc.pipeline import RunOptions, run_analysis
+from bayeshcc.spec import spec_from_text
+from tests.conftest import SMALL_SPEC, make_small_frame
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None,
+                                reason="no chromium on PATH (apt-get install chromium)")
+
+EVIL = "<script>alert(1)</script>"
+SECTIONS = ["Cohort and baseline", "Frequentist results", "Bayesian results", "Sensitivity",
+            "Model checking", "Methods", "Limitations"]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--hide-scrollbars"]
+
+
+class Page(HTMLParser):
+    """The parts of a DOM the tests look at: headings, tables, images, script tags, text."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.headings: dict[str, list[str]] = {"h1": [], "h2": [], "h3": []}
+        self.tables: dict[str, list[list[str]]] = {}  # preceding h3 -> rows of cell texts
+        self.images: list[str] = []
+        self.scripts = 0
+        self._h: str | None = None
+        self._last_h3 = ""
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.headings:
+            self._h = tag
+            self.headings[tag].append("")
+        elif tag == "script":
+            self.scripts += 1
+        elif tag == "img":
+            self.images.append(dict(attrs).get("src", ""))
+        elif tag == "table":
+            self.tables[self._last_h3] = []
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag == self._h:
+            if tag == "h3":
+                self._last_h3 = self.headings["h3"][-1]
+            self._h = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[self._last_h3].append(self._row)
+            self._row = None
+
+    def handle_data(self, data):
+        if self._h:
+            self.headings[self._h][-1] += data
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
+    return subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *args],
+                          capture_output=True, timeout=60, check=True)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """A results folder (no Bayesian fits) whose treated arm and a covariate are named EVIL."""
+    frame = make_small_frame(n=60).rename(columns={"age": EVIL})
+    frame["arm"] = frame["arm"].replace({"new": EVIL})
+    text = (SMALL_SPEC.replace('treated = "new"', f'treated = "{EVIL}"')
+            .replace('age = "numeric"', f'"{EVIL}" = "numeric"')
+            .replace('["age", "stage"]', f'["{EVIL}", "stage"]'))
+    out = tmp_path_factory.mktemp("browser") / "results"
+    run_analysis(Cohort.from_dataframe(frame, spec_from_text(text)), out,
+                 options=RunOptions(bayes=False, quiet=True))
+    return out
+
+
+@pytest.fixture(scope="module")
+def url(folder) -> str:
+    return (folder / "report.html").resolve().as_uri()
+
+
+@pytest.fixture(scope="module")
+def dom(folder, url) -> str:
+    return _chromium(folder.parent, "--dump-dom", url).stdout.decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def page(dom) -> Page:
+    return Page(dom)
+
+
+def test_every_section_heading_is_rendered(page):
+    assert [h for h in page.headings["h2"] if h in SECTIONS] == SECTIONS
+
+
+def test_survival_table_shows_both_arms(page):
+    header, *rows = page.tables["Table 3. Kaplan-Meier medians"]
+    arm = header.index("arm")
+    assert sorted(row[arm] for row in rows) == sorted([EVIL, "old"])
+    assert [row[header.index("n")] for row in rows] == ["30", "30"]
+
+
+def test_every_image_is_an_embedded_png_that_decodes(page):
+    import matplotlib.image as mpimg
+
+    assert len(page.images) >= 2  # Kaplan-Meier and Cox forest plots
+    for src in page.images:
+        assert src.startswith("data:image/png;base64,")
+        pixels = mpimg.imread(io.BytesIO(base64.b64decode(src.split(",", 1)[1])), format="png")
+        assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+
+
+def test_names_from_the_data_are_text_not_markup(page, dom):
+    """The treated arm and a covariate are called <script>alert(1)</script>: the browser
+    shows them as text in the tables and parses no script element."""
+    assert page.scripts == 0
+    cells = [cell for rows in page.tables.values() for row in rows for cell in row]
+    assert cells.count(EVIL) >= 4  # baseline label, survival arm, Cox term, RMST arm
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+
+
+def test_screenshot_is_a_non_trivial_picture(folder, url):
+    import matplotlib.image as mpimg
+
+    shot = folder.parent / "report.png"
+    _chromium(folder.parent, f"--screenshot={shot}", "--window-size=1280,3000", url)
+    assert shot.stat().st_size > 20_000
+    pixels = mpimg.imread(shot)[..., :3]
+    colours = np.unique((pixels.reshape(-1, 3) * 255).astype(np.uint8), axis=0)
+    assert len(colours) > 100  # text, table rules and the plots' colours, not a blank page
+    assert pixels.std() > 0.05
+
+
+def test_print_to_pdf_gives_a_pdf(folder, url):
+    pdf = folder.parent / "report.pdf"
+    _chromium(folder.parent, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", url)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 10_000
