@@ -38,6 +38,7 @@ class RunOptions:
     chains: int | None = None
     quiet: bool = False
     include_patient_data: bool = False
+    compare_to_paper: bool = False  # write paper_comparison.csv (the reference study only)
 
     def __post_init__(self) -> None:
         for name, low in (("draws", 10), ("tune", 10), ("chains", 1)):
@@ -83,7 +84,8 @@ def reproduce(out: str | Path = "results", force: bool = False,
     check_destination(out, force)
     spec_path = paper_spec_path()
     cohort = Cohort.from_file(paper_cohort_path(), load_spec(spec_path))
-    return run_analysis(cohort, out, force=force, options=options, spec_path=spec_path)
+    return run_analysis(cohort, out, force=force, options=replace(options, compare_to_paper=True),
+                        spec_path=spec_path)
 
 
 def run_analysis(cohort: Cohort, out: str | Path, force: bool = False,

@@ -43,13 +43,14 @@ def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, option
     spec = cohort.spec
     populations = state["populations"]
     variables = spec.baseline or tuple(c.name for c in spec.covariates)
+    tables = {}
     if variables:
-        writer.table("baseline", baseline_table(populations, variables))
+        tables["baseline"] = baseline_table(populations, variables)
     if spec.response is not None:
-        writer.table("response", response_table(populations, spec.response))
+        tables["response"] = response_table(populations, spec.response)
     if spec.safety:
-        writer.table("safety", safety_table(cohort))
-    tables = survival_tables(populations)
+        tables["safety"] = safety_table(cohort)
+    tables.update(survival_tables(populations))
     tables.update(cox_tables(populations))
     tables["rmst"] = rmst_table(populations)
     for name, table in tables.items():
@@ -74,7 +75,18 @@ def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, option
             writer.figure(f"km_{out.name}_{pop.name}", ax.figure)
 
 
+def paper_comparison_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
+    """``paper_comparison.csv``: the published figures beside ours (``reproduce`` only)."""
+    if not getattr(options, "compare_to_paper", False):
+        return
+    from bayeshcc.paper_comparison import load_paper_targets, paper_comparison
+
+    pairs = state.get("manifest", {}).get("adjustment", {}).get("pairs")
+    writer.table("paper_comparison", paper_comparison(state["tables"], load_paper_targets(), pairs))
+
+
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("adjustment", adjustment_stage),
     ("frequentist", frequentist_stage),
+    ("paper_comparison", paper_comparison_stage),
 )

@@ -1,0 +1,66 @@
+"""`bayeshcc reproduce` on the bundled synthetic cohort: the reference study's tables, end to end.
+
+Directions are the study's (Clin Mol Hepatol 2024;30:345-359, Table 3): lenvatinib better PFS
+unadjusted and matched; OS better unadjusted but not significant after matching.
+"""
+
+import pandas as pd
+import pytest
+
+from bayeshcc.pipeline import RunOptions, reproduce
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory):
+    out = reproduce(tmp_path_factory.mktemp("repro") / "results", options=RunOptions(bayes=False, quiet=True))
+    return {p.stem: pd.read_csv(p) for p in (out / "tables").glob("*.csv")}
+
+
+def _survival(tables, cohort, outcome):
+    s = tables["survival"]
+    return s[(s["cohort"] == cohort) & (s["outcome"] == outcome)].set_index("arm")
+
+
+def test_survival_table_has_both_outcomes_and_arms(tables):
+    s = tables["survival"]
+    whole = s[s["cohort"] == "unadjusted"]
+    assert sorted(zip(whole["outcome"], whole["arm"])) == [
+        ("os", "lenvatinib"), ("os", "sorafenib"), ("pfs", "lenvatinib"), ("pfs", "sorafenib")]
+    assert whole.groupby("outcome")["n"].sum().tolist() == [126, 126]
+
+
+def test_pfs_favours_lenvatinib_unadjusted_and_matched(tables):
+    for cohort, alpha in (("unadjusted", 0.01), ("matched", 0.01)):  # paper: p = 0.001, 0.003
+        pfs = _survival(tables, cohort, "pfs")
+        assert pfs.loc["lenvatinib", "median"] > pfs.loc["sorafenib", "median"]
+        assert pfs["logrank_p"].iloc[0] < alpha
+
+
+def test_os_favours_lenvatinib_unadjusted_but_not_significantly_after_matching(tables):
+    whole, matched = _survival(tables, "unadjusted", "os"), _survival(tables, "matched", "os")
+    assert whole["logrank_p"].iloc[0] < 0.05          # paper: 0.019
+    assert matched["logrank_p"].iloc[0] > 0.05        # paper: 0.353
+    assert matched.loc["lenvatinib", "median"] > matched.loc["sorafenib", "median"]
+
+
+def test_matching_keeps_about_the_papers_36_pairs(tables):
+    assert 33 <= len(tables["matches"]) <= 39
+
+
+def test_multivariable_cox_has_the_papers_predictors(tables):
+    cox = tables["cox"]
+    multi = cox[(cox["cohort"] == "unadjusted") & (cox["model"] == "multivariable")]
+    pfs_terms = set(multi.loc[multi["outcome"] == "pfs", "term"])
+    assert {"treatment", "extrahepatic_metastasis"} <= pfs_terms
+    os_terms = set(multi.loc[multi["outcome"] == "os", "term"])
+    assert "child_pugh_class[B]" in os_terms
+    hr = multi.set_index(["outcome", "term"])["hr"]
+    assert hr[("pfs", "treatment")] < 1 and hr[("pfs", "extrahepatic_metastasis")] > 1
+    assert hr[("os", "child_pugh_class[B]")] > 1
+
+
+def test_paper_comparison_lists_published_figures_beside_ours(tables):
+    comparison = tables["paper_comparison"].set_index(["quantity", "cohort", "arm"])
+    assert comparison.loc[("patients", "unadjusted", "lenvatinib"), "bundled"] == 40
+    assert comparison.loc[("PR", "unadjusted", "sorafenib"), "paper"] == 5
+    assert comparison["bundled"].notna().sum() > 50
