@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 
 ARMS = ("lenvatinib", "sorafenib")
 AE_TYPES = (
@@ -109,8 +109,6 @@ def _exact(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
 
 def _stratified_normal(rng: np.random.Generator, n: int) -> np.ndarray:
     """Latin-hypercube standard normals: one draw in each of n equal-probability strata."""
-    from scipy.special import ndtri
-
     return ndtri((rng.permutation(n) + rng.uniform(size=n)) / n)
 
 
