@@ -180,10 +180,16 @@ def _ids(frame: pd.DataFrame, spec: AnalysisSpec, source: str) -> pd.Series:
     return ids
 
 
+def _show(value) -> str:
+    """An id as text, quoted when it has blanks or unprintable characters (keeps messages one line)."""
+    text = str(value)
+    return text if text and text.isprintable() and text.strip() == text else repr(text)
+
+
 def _row_ids(frame: pd.DataFrame, bad: pd.Series) -> str:
     shown = frame.loc[bad.to_numpy(), ID].tolist()
     more = f" and {len(shown) - _SHOWN} more" if len(shown) > _SHOWN else ""
-    return ", ".join(map(str, shown[:_SHOWN])) + more
+    return ", ".join(map(_show, shown[:_SHOWN])) + more
 
 
 def _required_columns(spec: AnalysisSpec) -> list[str]:
