@@ -1,0 +1,116 @@
+"""Posterior contrasts: the hazard ratio, and marginal survival, medians and RMST per arm.
+
+Marginal (standardised) survival of arm a at time t averages each analysed patient's survival
+with the treatment set to a, weighted by the analysis weights:
+
+.. math:: S_a(t) = \\sum_i w_i \\exp(-H(t \\mid a, x_i)) / \\sum_i w_i
+
+computed per posterior draw, so every summary has a credible interval. The median is the first
+time S_a(t) <= 0.5 on the grid (NaN when not reached in the follow-up); RMST is the area under
+S_a up to tau.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc.bayes.fit import BayesFit
+from bayeshcc.bayes.hazards import cumulative_hazard, linear_covariates
+
+MAX_DRAWS = 400
+GRID_POINTS = 200
+
+
+def interval(values: np.ndarray, hdi: bool = False, prob: float = 0.95) -> tuple[float, float]:
+    """Equal-tailed (default) or highest-density interval of 1-D draws."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return float("nan"), float("nan")
+    if not hdi:
+        lo, hi = np.quantile(values, [(1 - prob) / 2, 1 - (1 - prob) / 2])
+        return float(lo), float(hi)
+    s = np.sort(values)
+    k = int(np.floor(prob * s.size))
+    widths = s[k:] - s[: s.size - k]
+    i = int(np.argmin(widths))
+    return float(s[i]), float(s[i + k])
+
+
+def hr_summary(fit: BayesFit, thresholds: Sequence[float] = (), hdi: bool = False) -> dict:
+    """HR median, 95 % interval, P(HR < 1) and P(HR < t) for each threshold t."""
+    log_hr = fit.draws()["log_hr"]
+    lo, hi = interval(np.exp(log_hr), hdi=hdi)
+    row = {"hr_median": float(np.exp(np.median(log_hr))), "hr_lower": lo, "hr_upper": hi,
+           "prob_hr_below_1": float(np.mean(log_hr < 0)),
+           "interval": "HDI" if hdi else "equal-tailed"}
+    for t in thresholds:
+        row[f"prob_hr_below_{t:g}"] = float(np.mean(log_hr < np.log(t)))
+    return row
+
+
+def marginal_survival(fit: BayesFit, grid: np.ndarray, max_draws: int = MAX_DRAWS) -> np.ndarray:
+    """S_a(t) per draw: array (2, draws, len(grid)), arm 0 = treated, arm 1 = reference."""
+    d = fit.data
+    draws = fit.draws(max_draws)
+    xb = linear_covariates(draws, d.X)                       # draws x N
+    w = d.weights / d.weights.sum()
+    cuts = None if fit.cuts is None else fit.cuts / d.time_scale
+    out = np.empty((2, xb.shape[0], grid.size))
+    for a, arm in enumerate((1.0, 0.0)):
+        for g, t in enumerate(grid / d.time_scale):
+            tt = np.full(d.time.size, max(t, 1e-12))
+            H = cumulative_hazard(fit.model, draws, tt, np.full(d.time.size, arm), xb, cuts)
+            out[a, :, g] = np.exp(-H) @ w
+    return out
+
+
+def _median(grid: np.ndarray, curves: np.ndarray) -> np.ndarray:
+    """First time each curve reaches 0.5 (linear interpolation); NaN if it never does."""
+    out = np.full(curves.shape[0], np.nan)
+    for i, s in enumerate(curves):
+        below = np.flatnonzero(s <= 0.5)
+        if below.size:
+            j = below[0]
+            if j == 0:
+                out[i] = grid[0]
+            else:
+                out[i] = np.interp(0.5, [s[j], s[j - 1]], [grid[j], grid[j - 1]])
+    return out
+
+
+def survival_contrasts(fit: BayesFit, tau: float, arms: Sequence[str],
+                       grid: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Medians and RMST per arm and their differences (long table), and the curve bands.
+
+    Returns
+    -------
+    contrasts : DataFrame with quantity, arm, estimate, lower, upper (posterior median and
+        equal-tailed 95 % interval); arm ``difference`` is treated minus reference.
+    curves : DataFrame with arm, time, survival, lower, upper.
+    """
+    if grid is None:
+        grid = np.linspace(0, max(float(fit.data.time.max()), tau), GRID_POINTS)
+    grid = np.union1d(grid, [tau])
+    s = marginal_survival(fit, grid)
+    rows = []
+    medians = [_median(grid, s[a]) for a in (0, 1)]
+    upto = grid <= tau
+    rmst = [np.trapezoid(s[a][:, upto], grid[upto], axis=1) for a in (0, 1)]
+    for quantity, values in (("median", medians), ("rmst", rmst)):
+        for arm, v in zip(list(arms) + ["difference"], [values[0], values[1], values[0] - values[1]]):
+            lo, hi = interval(v)
+            finite = np.isfinite(v)
+            rows.append({"quantity": quantity, "arm": arm,
+                         "estimate": float(np.median(v[finite])) if finite.mean() > 0.5 else np.nan,
+                         "lower": lo, "upper": hi, "tau": tau if quantity == "rmst" else np.nan,
+                         "share_reached": float(finite.mean())})
+    curves = []
+    for a, arm in enumerate(arms):
+        q = np.quantile(s[a], [0.5, 0.025, 0.975], axis=0)
+        curves.append(pd.DataFrame({"arm": arm, "time": grid, "survival": q[0], "lower": q[1],
+                                    "upper": q[2]}))
+    return pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
