@@ -88,5 +88,103 @@ def paper_comparison_stage(cohort: Cohort, state: dict, writer: ResultsWriter, o
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("adjustment", adjustment_stage),
     ("frequentist", frequentist_stage),
+    ("bayesian", lambda *a: bayesian_stage(*a)),
     ("paper_comparison", paper_comparison_stage),
 )
+
+
+def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
+    """Posterior HRs, contrasts, curves, LOO and posteriors for every fit the spec asks for."""
+    spec = cohort.spec
+    if not spec.bayes.enabled:
+        return
+    import warnings
+
+    import pandas as pd
+
+    from bayeshcc.bayes.fit import fit_survival_model
+    from bayeshcc.bayes.plan import adjustment_covariates, fit_inputs, plan_fits, population_for
+    from bayeshcc.bayes.priors import resolve_prior
+    from bayeshcc.errors import AnalysisError, AnalysisWarning
+    from bayeshcc.progress import Progress
+    from bayeshcc.tables.bayes import HR_COLUMNS, fit_rows, loo_rows
+    from bayeshcc.tables.rmst import default_tau
+
+    b = spec.bayes
+    arms = cohort.arm_labels()
+    cox = state.get("tables", {}).get("cox")
+    hr_rows, contrasts, curves, fits = [], [], [], {}
+    tasks = plan_fits(spec)
+    with Progress(quiet=options.quiet) as progress:
+        progress.begin(len(tasks))
+        for task in tasks:
+            progress.step(task.label)
+            pop = population_for(task.adjustment, state["populations"])
+            if pop is None:
+                warnings.warn(f"Bayesian fit {task.label} skipped: no {task.adjustment} "
+                              "population (see the warnings above)", AnalysisWarning, stacklevel=2)
+                continue
+            covariates = adjustment_covariates(spec, cox, task.outcome)
+            inputs = fit_inputs(task, pop, covariates)
+            tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
+            try:
+                fit = fit_survival_model(task.model, **inputs, prior=resolve_prior(task.prior, spec.priors),
+                                         draws=b.draws, tune=b.tune, chains=b.chains, seed=task.seed,
+                                         cutpoints=b.cutpoints or None, intervals=b.intervals)
+            except AnalysisError as exc:
+                warnings.warn(f"Bayesian fit {task.label} not run: {exc}", AnalysisWarning,
+                              stacklevel=2)
+                continue
+            hr, contrast, curve, _ = fit_rows(task, fit, tau, arms, b.thresholds)
+            hr_rows.append(hr)
+            contrasts.append(contrast)
+            curves.append(curve)
+            fits[task.key] = fit
+            writer.posterior(task.name, fit.posterior)
+    if not hr_rows:
+        return
+    hr_table = pd.DataFrame(hr_rows)
+    hr_table = hr_table[HR_COLUMNS + [c for c in hr_table.columns if c not in HR_COLUMNS]]
+    tables = {"posterior_hr": hr_table,
+              "posterior_contrasts": pd.concat(contrasts, ignore_index=True),
+              "marginal_survival": pd.concat(curves, ignore_index=True),
+              "loo": loo_rows(fits)}
+    for name, table in tables.items():
+        writer.table(name, table)
+    state.setdefault("tables", {}).update(tables)
+    state.setdefault("manifest", {})["bayes"] = {
+        "fits": len(hr_rows), "unreliable": int((~hr_table["reliable"]).sum()),
+        "sampler": "nutpie NUTS", "draws": b.draws, "tune": b.tune, "chains": b.chains,
+        "priors": {p: resolve_prior(p, spec.priors).description for p in b.priors}}
+    _bayes_figures(cohort, tables, state, writer)
+
+
+def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWriter) -> None:
+    from bayeshcc.figures.forest import plot_forest
+    from bayeshcc.figures.posterior import plot_marginal_survival
+
+    spec, arms = cohort.spec, cohort.arm_labels()
+    hr = tables["posterior_hr"]
+    rows = hr.assign(label=hr["outcome"] + " " + hr["model"] + " " + hr["prior"] + " "
+                     + hr["adjustment"], hr=hr["hr_median"])
+    colours = ["#1b6ca8" if r else "#d1495b" for r in rows["reliable"]]
+    writer.figure("posterior_hr_forest", plot_forest(rows, title="Posterior hazard ratios "
+                                                     "(red: not reliable)", colours=colours,
+                                                     xlabel="Hazard ratio (95% credible interval)").figure)
+    curves, km = tables["marginal_survival"], state["tables"].get("km_curves")
+    unit = f"Time ({spec.data.time_unit})" if spec.data.time_unit else "Time"
+    for (outcome, model, prior, adjustment), c in curves.groupby(
+            ["outcome", "model", "prior", "adjustment"], sort=False):
+        if adjustment != "none" or prior != spec.bayes.priors[0]:
+            continue
+        observed = None if km is None else km[(km["cohort"] == "unadjusted") & (km["outcome"] == outcome)]
+        ax = plot_marginal_survival(c, arms, title=f"{outcome}: {model} model vs Kaplan-Meier",
+                                    km=observed, time_label=unit)
+        writer.figure(f"ppc_{outcome}_{model}", ax.figure)
+    for (outcome, model, prior, adjustment), c in curves.groupby(
+            ["outcome", "model", "prior", "adjustment"], sort=False):
+        if model != spec.bayes.models[0] or prior != spec.bayes.priors[0]:
+            continue
+        ax = plot_marginal_survival(c, arms, title=f"{outcome}: marginal survival ({model}, "
+                                    f"{adjustment})", time_label=unit)
+        writer.figure(f"marginal_survival_{outcome}_{adjustment}", ax.figure)

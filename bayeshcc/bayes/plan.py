@@ -1,0 +1,88 @@
+"""Which Bayesian fits a spec asks for, and the data each one sees.
+
+One fit per outcome x model x prior x adjustment (DESIGN.md names). ``none``: treatment only;
+``covariates``: treatment plus the multivariable Cox covariates of that outcome (conditional HR);
+``ate`` / ``att`` / ``overlap``: the weighted population; ``matched``: the matched patients.
+Each fit's seed is derived from the spec's seed and its key, so it does not depend on the order
+or the executor the fits run on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc.design import covariate_columns
+from bayeshcc.executors import derive_seed
+from bayeshcc.populations import Population
+
+
+@dataclass(frozen=True)
+class FitTask:
+    """One fit of the grid."""
+
+    outcome: str
+    model: str
+    prior: str
+    adjustment: str
+    seed: int
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.outcome, self.model, self.prior, self.adjustment)
+
+    @property
+    def label(self) -> str:
+        return "/".join(self.key)
+
+    @property
+    def name(self) -> str:
+        return "_".join(self.key)
+
+
+def plan_fits(spec, outcomes=None, models=None, priors=None, adjustments=None) -> list[FitTask]:
+    """Every fit of the grid, in a stable order."""
+    b = spec.bayes
+    tasks = []
+    for outcome in outcomes or [o.name for o in spec.outcomes]:
+        for model in models or b.models:
+            for prior in priors or b.priors:
+                for adjustment in adjustments or b.adjustments:
+                    key = (outcome, model, prior, adjustment)
+                    tasks.append(FitTask(*key, seed=derive_seed(b.seed, key)))
+    return tasks
+
+
+def adjustment_covariates(spec, cox: pd.DataFrame | None, outcome: str) -> list[str]:
+    """Covariates of the ``covariates`` adjustment: those the multivariable Cox model of the
+    outcome kept, else the spec's Cox covariates, else the propensity covariates."""
+    if cox is not None and len(cox):
+        terms = set(cox.loc[(cox["cohort"] == "unadjusted") & (cox["outcome"] == outcome)
+                            & (cox["model"] == "multivariable"), "term"])
+        chosen = [c for c in spec.cox.covariates
+                  if any(t == c or t.startswith(f"{c}[") for t in terms)]
+        if chosen or terms:
+            return chosen
+    return list(spec.cox.covariates or spec.propensity.covariates)
+
+
+def population_for(adjustment: str, populations: Sequence[Population]) -> Population | None:
+    """The population an adjustment analyses (None when it was not built, e.g. no pairs)."""
+    wanted = {"none": "unadjusted", "covariates": "unadjusted"}.get(adjustment, adjustment)
+    return next((p for p in populations if p.name == wanted), None)
+
+
+def fit_inputs(task: FitTask, pop: Population, covariates: Sequence[str]) -> dict:
+    """Keyword arguments of :func:`bayeshcc.bayes.fit.fit_survival_model` for a task."""
+    cohort = pop.cohort
+    X, names = None, ()
+    if task.adjustment == "covariates" and covariates:
+        frame = pd.concat([covariate_columns(cohort.data, cohort.spec.covariate(c))
+                           for c in covariates], axis=1)
+        X, names = frame.to_numpy(float), tuple(frame.columns)
+    return dict(time=cohort.time(task.outcome), event=cohort.event(task.outcome),
+                treated=cohort.treated.astype(float), X=X, covariate_names=names,
+                weights=None if pop.weights is None else np.asarray(pop.weights))
