@@ -1,0 +1,112 @@
+"""The likelihood, data preparation and priors, checked without sampling."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from bayeshcc.bayes.data import exposure_matrix, kish_normalised, prepare
+from bayeshcc.bayes.hazards import cumulative_hazard, log_hazard
+from bayeshcc.bayes.likelihood import censored_loglik
+from bayeshcc.bayes.priors import BUILT_IN, external_prior, prior_from_mapping
+from bayeshcc.errors import AnalysisError, SpecError
+
+T = np.array([0.3, 1.0, 2.5, 4.0, 7.5])
+D = np.array([1, 0, 1, 1, 0])
+
+
+def _weibull_draws(shape, log_rate, log_hr=0.0):
+    return {"shape": np.array([shape]), "log_rate": np.array([log_rate]),
+            "log_hr": np.array([log_hr])}
+
+
+@pytest.mark.parametrize("shape, log_rate", [(0.7, -1.0), (1.0, 0.0), (1.6, -2.3)])
+def test_weibull_loglik_equals_scipy_logpdf_and_logsf(shape, log_rate):
+    """d log f + (1 - d) log S with scipy.stats.weibull_min(c=k, scale=exp(-log_rate / k))."""
+    draws = _weibull_draws(shape, log_rate)
+    zeros = np.zeros(T.size)
+    ll = censored_loglik(log_hazard("weibull", draws, T, zeros, zeros[None]),
+                         cumulative_hazard("weibull", draws, T, zeros, zeros[None]), D, 1.0)
+    dist = stats.weibull_min(c=shape, scale=math.exp(-log_rate / shape))
+    expected = np.where(D == 1, dist.logpdf(T), dist.logsf(T))
+    np.testing.assert_allclose(ll[0], expected, rtol=1e-12)
+
+
+def test_piecewise_with_one_rate_equals_scipy_exponential():
+    draws = {"alpha": np.array([[-1.2, -1.2, -1.2]]), "log_hr": np.array([0.0])}
+    cuts = np.array([1.0, 3.0])
+    zeros = np.zeros(T.size)
+    ll = censored_loglik(log_hazard("piecewise", draws, T, zeros, zeros[None], cuts),
+                         cumulative_hazard("piecewise", draws, T, zeros, zeros[None], cuts), D, 1.0)
+    dist = stats.expon(scale=math.exp(1.2))
+    np.testing.assert_allclose(ll[0], np.where(D == 1, dist.logpdf(T), dist.logsf(T)), rtol=1e-12)
+
+
+def test_piecewise_cumulative_hazard_sums_rate_times_exposure():
+    draws = {"alpha": np.log([[0.1, 0.5, 2.0]]), "log_hr": np.array([0.0])}
+    H = cumulative_hazard("piecewise", draws, np.array([4.0]), np.zeros(1), np.zeros((1, 1)),
+                          np.array([1.0, 3.0]))
+    assert H[0, 0] == pytest.approx(0.1 * 1 + 0.5 * 2 + 2.0 * 1)
+
+
+def test_exposure_matrix_is_time_at_risk_per_interval():
+    exposure, onehot = exposure_matrix(np.array([0.5, 2.0, 5.0]), np.array([1.0, 3.0]))
+    np.testing.assert_allclose(exposure, [[0.5, 0, 0], [1, 1, 0], [1, 2, 2]])
+    np.testing.assert_array_equal(onehot.argmax(axis=1), [0, 1, 2])
+
+
+def test_integer_weights_equal_duplicated_rows():
+    draws = _weibull_draws(1.3, -0.5, log_hr=-0.4)
+    trt = np.array([0, 1, 0, 1, 1.0])
+    w = np.array([1, 3, 2, 1, 2.0])
+    zeros = np.zeros((1, T.size))
+    weighted = censored_loglik(log_hazard("weibull", draws, T, trt, zeros),
+                               cumulative_hazard("weibull", draws, T, trt, zeros), D, w).sum()
+    rep = np.repeat(np.arange(T.size), w.astype(int))
+    z = np.zeros((1, rep.size))
+    duplicated = censored_loglik(log_hazard("weibull", draws, T[rep], trt[rep], z),
+                                 cumulative_hazard("weibull", draws, T[rep], trt[rep], z), D[rep], 1.0).sum()
+    assert weighted == pytest.approx(duplicated, rel=1e-12)
+
+
+def test_weights_are_normalised_to_kish_effective_sample_size():
+    w = np.array([1.0, 2.0, 3.0, 6.0])
+    assert kish_normalised(w).sum() == pytest.approx(w.sum() ** 2 / np.sum(w ** 2))
+    assert kish_normalised(np.ones(7)).sum() == pytest.approx(7)
+
+
+def test_covariates_are_standardised_and_constant_ones_refused():
+    data = prepare(T, D, [0, 1, 0, 1, 1], X=np.array([[1.0], [2], [3], [4], [5]]), covariate_names=("age",))
+    assert data.X.mean() == pytest.approx(0) and data.X.std() == pytest.approx(1)
+    with pytest.raises(AnalysisError, match="covariate 'age' has one value"):
+        prepare(T, D, [0, 1, 0, 1, 1], X=np.ones((5, 1)), covariate_names=("age",))
+
+
+def test_no_events_is_a_clear_error():
+    with pytest.raises(AnalysisError, match="no events"):
+        prepare(T, np.zeros(5), [0, 1, 0, 1, 1])
+
+
+def test_skeptical_prior_puts_2_5_percent_below_hr_half():
+    assert BUILT_IN["skeptical"].prob_hr_below(0.5) == pytest.approx(0.025, abs=1e-9)
+
+
+def test_external_prior_from_persano_hr_and_ci_with_discount():
+    """Persano et al. OS HR 0.45 (0.24-0.83): SE = (log .83 - log .24) / 3.92 = 0.3165."""
+    full = external_prior(0.45, 0.24, 0.83, discount=1.0)
+    half = external_prior(0.45, 0.24, 0.83, discount=0.5)
+    assert full.log_hr_mean == pytest.approx(math.log(0.45))
+    assert full.log_hr_sd == pytest.approx(0.31653, abs=1e-5)
+    assert half.log_hr_sd == pytest.approx(full.log_hr_sd * math.sqrt(2))
+
+
+@pytest.mark.parametrize("table, message", [
+    ({"type": "external", "hr": 0.5, "lower": 0.3, "upper": 0.9, "discount": 0}, "discount must be in"),
+    ({"type": "external", "hr": 0.5, "lower": 0.6, "upper": 0.9}, "need 0 < lower < hr < upper"),
+    ({"type": "normal", "mean": 0}, "unknown key 'mean'"),
+    ({"type": "cauchy", "log_hr_sd": 1}, "is not one of: external, normal"),
+])
+def test_bad_prior_definitions_are_named(table, message):
+    with pytest.raises(SpecError, match=message):
+        prior_from_mapping("mine", table)
