@@ -64,3 +64,17 @@ def test_paper_comparison_lists_published_figures_beside_ours(tables):
     assert comparison.loc[("patients", "unadjusted", "lenvatinib"), "bundled"] == 40
     assert comparison.loc[("PR", "unadjusted", "sorafenib"), "paper"] == 5
     assert comparison["bundled"].notna().sum() > 50
+
+
+def test_matched_pairs_are_matchits_pairs(tables):
+    """R MatchIt 4.5.5: matchit(arm ~ the paper's 7 covariates, method = "nearest",
+    distance = "glm", link = "linear.logit", caliper = 0.2) on paper_cohort.csv
+    (tests/reference/matchit_reference.R)."""
+    import json
+    from pathlib import Path
+
+    fixture = json.loads((Path(__file__).parent / "reference" / "fixtures" /
+                          "matchit_paper_cohort.json").read_text())["matches"]["caliper_0.2"]
+    expected = set(zip(fixture["treated_id"], fixture["reference_id"]))
+    ours = set(zip(tables["matches"]["treated_id"], tables["matches"]["reference_id"]))
+    assert ours == expected and len(ours) == 36
