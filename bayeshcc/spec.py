@@ -234,9 +234,15 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
     _check_keys(rmst, ("tau",), "[rmst]", source)
     tau = _positive(rmst["tau"], "rmst.tau", source) if "tau" in rmst else None
     priors = _table(raw, "priors", source)
+    from bayeshcc.bayes.priors import prior_from_mapping
+
     for name, value in priors.items():
         if not isinstance(value, Mapping):
             raise SpecError(f"{source}: priors.{name} must be a table, e.g. [priors.{name}]")
+        try:
+            prior_from_mapping(name, value)
+        except SpecError as exc:
+            raise SpecError(f"{source}: {exc}") from None
     bayes = _bayes(_table(raw, "bayes", source), tuple(priors), source)
     title = raw.get("title", "")
     if not isinstance(title, str):

@@ -135,17 +135,19 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
                 warnings.warn(f"Bayesian fit {task.label} not run: {exc}", AnalysisWarning,
                               stacklevel=2)
                 continue
-            hr, contrast, curve, _ = fit_rows(task, fit, tau, arms, b.thresholds)
+            primary = task.prior == b.priors[0]
+            hr, contrast, curve, _ = fit_rows(task, fit, tau, arms, b.thresholds, primary)
             hr_rows.append(hr)
-            contrasts.append(contrast)
-            curves.append(curve)
-            fits[task.key] = fit
+            if primary:
+                contrasts.append(contrast)
+                curves.append(curve)
+                fits[task.key] = fit
             writer.posterior(task.name, fit.posterior)
     if not hr_rows:
         return
     hr_table = pd.DataFrame(hr_rows)
     hr_table = hr_table[HR_COLUMNS + [c for c in hr_table.columns if c not in HR_COLUMNS]]
-    tables = {"posterior_hr": hr_table,
+    tables = {"posterior_hr": hr_table, "sensitivity": hr_table,
               "posterior_contrasts": pd.concat(contrasts, ignore_index=True),
               "marginal_survival": pd.concat(curves, ignore_index=True),
               "loo": loo_rows(fits)}
@@ -157,6 +159,11 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
         "sampler": "nutpie NUTS", "draws": b.draws, "tune": b.tune, "chains": b.chains,
         "priors": {p: resolve_prior(p, spec.priors).description for p in b.priors}}
     _bayes_figures(cohort, tables, state, writer)
+    from bayeshcc.sensitivity import tipping_point_table
+
+    tipping = tipping_point_table(cohort, state, hr_table)
+    writer.table("tipping_point", tipping)
+    state["tables"]["tipping_point"] = tipping
 
 
 def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWriter) -> None:
@@ -165,8 +172,9 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
 
     spec, arms = cohort.spec, cohort.arm_labels()
     hr = tables["posterior_hr"]
-    rows = hr.assign(label=hr["outcome"] + " " + hr["model"] + " " + hr["prior"] + " "
-                     + hr["adjustment"], hr=hr["hr_median"])
+    rows = hr.sort_values(["outcome", "adjustment", "model", "prior"], kind="stable")
+    rows = rows.assign(label=rows["outcome"] + " " + rows["adjustment"] + " " + rows["model"]
+                       + " " + rows["prior"], hr=rows["hr_median"])
     colours = ["#1b6ca8" if r else "#d1495b" for r in rows["reliable"]]
     writer.figure("posterior_hr_forest", plot_forest(rows, title="Posterior hazard ratios "
                                                      "(red: not reliable)", colours=colours,

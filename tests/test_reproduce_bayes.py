@@ -21,11 +21,15 @@ def run(tmp_path_factory):
 
 def test_every_outcome_model_and_adjustment_is_fitted(run):
     hr = pd.read_csv(run / "tables" / "posterior_hr.csv")
-    assert len(hr) == 2 * 2 * 4  # models/paper.toml: 2 outcomes x 2 models x 4 adjustments
+    # models/paper.toml: 2 outcomes x 2 models x 4 adjustments x 3 priors, plus the
+    # Persano (OS-only) external prior for OS: 48 + 8 fits
+    assert len(hr) == 56
     assert set(hr["adjustment"]) == {"none", "covariates", "ate", "matched"}
-    assert (hr["prior"] == "weakly_informative").all()
+    assert set(hr.loc[hr["outcome"] == "pfs", "prior"]) == {"weakly_informative", "vague", "skeptical"}
     assert (hr["hr_median"] < 1).all()  # lenvatinib lowers the hazard in every analysis
-    assert len(list((run / "posterior").glob("*.nc"))) == 16
+    assert len(list((run / "posterior").glob("*.nc"))) == 56
+    sensitivity = pd.read_csv(run / "tables" / "sensitivity.csv")
+    assert len(sensitivity) == 56 and "prob_hr_below_1" in sensitivity
 
 
 def test_short_chains_are_flagged_in_table_report_and_manifest(run):
@@ -36,7 +40,7 @@ def test_short_chains_are_flagged_in_table_report_and_manifest(run):
     html = (run / "report.html").read_text()
     assert "did not pass the convergence checks" in html
     manifest = json.loads((run / "manifest.json").read_text())
-    assert manifest["bayes"]["unreliable"] == 16
+    assert manifest["bayes"]["unreliable"] == 56
     assert any("is not reliable" in w for w in manifest["warnings"])
 
 
@@ -51,3 +55,9 @@ def test_loo_marks_weighted_fits_as_not_predictive(run):
     loo = pd.read_csv(run / "tables" / "loo.csv")
     assert not loo.loc[loo["adjustment"] == "ate", "valid_predictive_comparison"].any()
     assert loo.loc[loo["adjustment"] == "none", "valid_predictive_comparison"].all()
+
+
+def test_tipping_point_and_evalue_per_outcome(run):
+    tipping = pd.read_csv(run / "tables" / "tipping_point.csv").set_index("outcome")
+    assert list(tipping.index) == ["os", "pfs"]
+    assert (tipping["evalue"] > 1).all()

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.design import covariate_columns
+from bayeshcc.bayes.priors import prior_applies
 from bayeshcc.executors import derive_seed
 from bayeshcc.populations import Population
 
@@ -50,6 +51,8 @@ def plan_fits(spec, outcomes=None, models=None, priors=None, adjustments=None) -
     for outcome in outcomes or [o.name for o in spec.outcomes]:
         for model in models or b.models:
             for prior in priors or b.priors:
+                if not prior_applies(prior, outcome, spec.priors):
+                    continue
                 for adjustment in adjustments or b.adjustments:
                     key = (outcome, model, prior, adjustment)
                     tasks.append(FitTask(*key, seed=derive_seed(b.seed, key)))

@@ -83,7 +83,14 @@ def external_prior(hr: float, lower: float, upper: float, discount: float = 1.0,
 
 
 _KEYS = {"type", "hr", "lower", "upper", "discount", "log_hr_mean", "log_hr_sd", "coef_sd",
-         "description"}
+         "description", "outcomes"}
+
+
+def prior_applies(name: str, outcome: str, custom: Mapping[str, Mapping[str, Any]]) -> bool:
+    """A spec prior with ``outcomes = [...]`` is used only for those outcomes (external evidence
+    about OS says nothing about PFS)."""
+    table = custom.get(name, {})
+    return "outcomes" not in table or outcome in table["outcomes"]
 
 
 def prior_from_mapping(name: str, table: Mapping[str, Any]) -> Prior:

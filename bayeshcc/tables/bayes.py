@@ -23,8 +23,10 @@ HR_COLUMNS = KEY + ["hr_median", "hr_lower", "hr_upper", "prob_hr_below_1", "rha
 
 
 def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
-             thresholds: Sequence[float]) -> tuple[dict, pd.DataFrame, pd.DataFrame, Convergence]:
-    """The rows one fit contributes to each table."""
+             thresholds: Sequence[float], with_contrasts: bool = True
+             ) -> tuple[dict, pd.DataFrame | None, pd.DataFrame | None, Convergence]:
+    """The rows one fit contributes to each table (contrasts only when asked: sensitivity fits
+    report the hazard ratio alone)."""
     conv = check_convergence(fit.posterior)
     key = dict(zip(KEY, task.key))
     flags = dict(rhat_max=conv.rhat_max, ess_bulk_min=conv.ess_bulk_min,
@@ -38,6 +40,8 @@ def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
           "prior_description": fit.prior.description, "n": int(d.time.size),
           "events": int(d.event.sum()), "covariates": ";".join(d.covariate_names),
           "seed": task.seed, "sample_s": round(fit.timings.get("sample_s", np.nan), 3)}
+    if not with_contrasts:
+        return hr, None, None, conv
     contrasts, curves = survival_contrasts(fit, tau, arms)
     contrasts = contrasts.assign(**key, reliable=conv.reliable)
     curves = curves.assign(**key, reliable=conv.reliable)

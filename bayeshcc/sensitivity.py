@@ -1,0 +1,86 @@
+"""Tipping point: how sceptical a prior it takes before the probability of benefit falls below
+the decision threshold, and the E-value for unmeasured confounding.
+
+For each outcome, the primary analysis (first model and adjustment of the spec) under the vague
+prior gives a normal approximation of the likelihood for the log HR, mean ``m`` and SD ``s``.
+With a sceptical prior N(0, tau^2) the posterior probability of benefit is
+``Phi(-m tau / (s sqrt(tau^2 + s^2)))``; it equals the threshold ``q`` at
+
+.. math:: \\tau^* = z_q s^2 / \\sqrt{m^2 - z_q^2 s^2}
+
+(no tipping point when even the vague prior gives P(HR < 1) < q). The table also reports how
+strong that prior is (its P(HR < 0.5)) and checks the approximation with a real fit at tau*.
+The E-value is that of the Cox model of the same population (VanderWeele & Ding 2017).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from bayeshcc.bayes.fit import fit_survival_model
+from bayeshcc.bayes.plan import adjustment_covariates, fit_inputs, plan_fits, population_for
+from bayeshcc.bayes.priors import BUILT_IN, Prior
+from bayeshcc.cohort import Cohort
+
+COLUMNS = ["outcome", "model", "adjustment", "threshold", "prob_hr_below_1_vague",
+           "tipping_prior_sd", "tipping_prior_prob_hr_below_0_5", "prob_hr_below_1_at_tipping",
+           "evalue", "evalue_ci", "note"]
+
+
+def tipping_sd(mean: float, sd: float, threshold: float) -> float:
+    """Prior SD tau* at which P(HR < 1) equals ``threshold`` (NaN if there is none)."""
+    z = norm.ppf(threshold)
+    if mean >= 0 or mean ** 2 <= (z * sd) ** 2:
+        return float("nan")
+    return float(z * sd ** 2 / math.sqrt(mean ** 2 - (z * sd) ** 2))
+
+
+def tipping_point_table(cohort: Cohort, state: dict, hr_table: pd.DataFrame) -> pd.DataFrame:
+    """One row per outcome (see module docstring)."""
+    spec, b = cohort.spec, cohort.spec.bayes
+    model, adjustment = b.models[0], b.adjustments[0]
+    cox = state.get("tables", {}).get("cox")
+    rows = []
+    for out in spec.outcomes:
+        task = plan_fits(spec, outcomes=[out.name], models=[model], priors=["weakly_informative"],
+                         adjustments=[adjustment])[0]
+        pop = population_for(adjustment, state["populations"])
+        if pop is None:
+            continue
+        inputs = fit_inputs(task, pop, adjustment_covariates(spec, cox, out.name))
+        vague = fit_survival_model(model, **inputs, prior=BUILT_IN["vague"], draws=b.draws,
+                                   tune=b.tune, chains=b.chains, seed=task.seed,
+                                   cutpoints=b.cutpoints or None, intervals=b.intervals)
+        log_hr = vague.draws()["log_hr"]
+        m, s = float(log_hr.mean()), float(log_hr.std())
+        tau = tipping_sd(m, s, b.decision_threshold)
+        row = {"outcome": out.name, "model": model, "adjustment": adjustment,
+               "threshold": b.decision_threshold, "prob_hr_below_1_vague": float(np.mean(log_hr < 0)),
+               "tipping_prior_sd": tau, "tipping_prior_prob_hr_below_0_5": np.nan,
+               "prob_hr_below_1_at_tipping": np.nan, "evalue": np.nan, "evalue_ci": np.nan,
+               "note": ""}
+        if math.isnan(tau):
+            row["note"] = ("no tipping point: P(HR < 1) is below the threshold even with a vague "
+                           "prior" if row["prob_hr_below_1_vague"] < b.decision_threshold else
+                           "no tipping point")
+        else:
+            check = fit_survival_model(model, **inputs, prior=Prior("tipping", 0.0, tau, 1.0),
+                                       draws=b.draws, tune=b.tune, chains=b.chains, seed=task.seed,
+                                       cutpoints=b.cutpoints or None, intervals=b.intervals)
+            row["tipping_prior_prob_hr_below_0_5"] = float(norm.cdf(math.log(0.5) / tau))
+            row["prob_hr_below_1_at_tipping"] = float(np.mean(check.draws()["log_hr"] < 0))
+            row["note"] = (f"a sceptical prior N(0, {tau:.3f}) on the log HR, or any stronger one, "
+                           f"brings P(HR < 1) below {b.decision_threshold:g}")
+        if cox is not None:
+            cohort_name = {"none": "unadjusted", "covariates": "unadjusted"}.get(adjustment, adjustment)
+            model_name = "multivariable" if adjustment == "covariates" else "univariable"
+            pick = cox[(cox["cohort"] == cohort_name) & (cox["outcome"] == out.name)
+                       & (cox["model"] == model_name) & (cox["term"] == "treatment")]
+            if len(pick):
+                row["evalue"], row["evalue_ci"] = float(pick["evalue"].iloc[0]), float(pick["evalue_ci"].iloc[0])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
