@@ -40,8 +40,9 @@ def kish_normalised(weights: np.ndarray) -> np.ndarray:
     return w * (w.sum() / np.sum(w ** 2))
 
 
-def prepare(time, event, treated, X=None, covariate_names=(), weights=None) -> SurvivalData:
-    """Validate and transform inputs of one fit."""
+def prepare(time, event, treated, X=None, covariate_names=(), weights=None,
+            time_scale: float | None = None) -> SurvivalData:
+    """Validate and transform inputs of one fit (``time_scale`` defaults to the mean time)."""
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=float)
     treated = np.asarray(treated, dtype=float)
@@ -63,7 +64,7 @@ def prepare(time, event, treated, X=None, covariate_names=(), weights=None) -> S
     if w.shape != (n,) or np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
         raise AnalysisError("weights must be finite, non-negative and not all zero")
     return SurvivalData(time, event, treated, (X - mean) / sd, tuple(covariate_names), mean, sd,
-                        kish_normalised(w), float(time.mean()))
+                        kish_normalised(w), float(time_scale or time.mean()))
 
 
 def quantile_cutpoints(time: np.ndarray, event: np.ndarray, intervals: int) -> np.ndarray:

@@ -77,7 +77,9 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
 def fit_survival_model(model: str, time, event, treated, X=None, covariate_names=(),
                        weights=None, prior: Prior | None = None, draws: int = 1000,
                        tune: int = 1000, chains: int = 4, seed: int = 1,
-                       cutpoints=None, intervals: int = 6, time_varying: bool = False) -> BayesFit:
+                       cutpoints=None, intervals: int = 6, time_varying: bool = False,
+                       time_scale: float | None = None,
+                       baseline_prior: tuple[float, float] | None = None) -> BayesFit:
     """Fit a Weibull PH or piecewise-exponential model and return its posterior.
 
     Parameters
@@ -98,6 +100,11 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
         for ``intervals`` intervals.
     time_varying : bool
         Piecewise only: interval-specific log HR (random walk).
+    time_scale : float, optional
+        Unit of the internal time axis (default: the mean follow-up).
+    baseline_prior : (mean, sd), optional
+        Prior of the log baseline rate in that unit (default: log(events / exposure), 2). Fixed
+        values make the prior independent of the data, as simulation-based calibration needs.
 
     Returns
     -------
@@ -110,13 +117,13 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     if model not in MODELS:
         raise AnalysisError(f"model must be one of {MODELS}, got {model!r}")
     prior = prior or BUILT_IN["weakly_informative"]
-    data = prepare(time, event, treated, X, covariate_names, weights)
+    data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
     cuts = None
     if model == "piecewise":
         cuts = (np.asarray(cutpoints, dtype=float) if cutpoints is not None and len(cutpoints)
                 else quantile_cutpoints(data.time, data.event, intervals))
     j = 1 if cuts is None else len(cuts) + 1
-    values = data_values(model, data, prior, cuts)
+    values = data_values(model, data, prior, cuts, baseline_prior)
     key = (model, data.X.shape[1], j, bool(time_varying))
     start = _time.perf_counter()
     compiled, fresh = _compiled(key, model, values, data.X.shape[1], j, time_varying)

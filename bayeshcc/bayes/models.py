@@ -38,10 +38,15 @@ def rate_center(data: SurvivalData) -> float:
     return float(np.log(data.event.sum() / data.scaled_time.sum()))
 
 
-def data_values(model: str, data: SurvivalData, prior: Prior, cuts: np.ndarray | None) -> dict:
-    """Values of every ``pm.Data`` of a model for one fit."""
+def data_values(model: str, data: SurvivalData, prior: Prior, cuts: np.ndarray | None,
+                baseline: tuple[float, float] | None = None) -> dict:
+    """Values of every ``pm.Data`` of a model for one fit.
+
+    ``baseline`` = (mean, sd) of the log-rate prior; default (log(events / exposure), 2).
+    """
+    center, spread = baseline if baseline is not None else (rate_center(data), 2.0)
     values = {"event": data.event, "trt": data.treated, "w": data.weights,
-              "rate_center": rate_center(data), "log_hr_mu": prior.log_hr_mean,
+              "rate_center": center, "rate_sd": spread, "log_hr_mu": prior.log_hr_mean,
               "log_hr_sd": prior.log_hr_sd}
     if data.X.shape[1]:  # a model without covariates has no X in its graph
         values.update(X=data.X, coef_sd=prior.coef_sd)
@@ -65,13 +70,13 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
             xb = pt.dot(d["X"], beta)
         if model == "weibull":
             log_shape = pm.Normal("log_shape", 0.0, 0.5)
-            log_rate = pm.Normal("log_rate", d["rate_center"], 2.0)
+            log_rate = pm.Normal("log_rate", d["rate_center"], d["rate_sd"])
             shape = pm.Deterministic("shape", pt.exp(log_shape))
             lp = log_rate + log_hr * d["trt"] + xb
             log_h = log_shape + (shape - 1) * pt.log(d["t"]) + lp
             cum_h = pt.exp(lp + shape * pt.log(d["t"]))
         else:
-            first = pm.Normal("alpha_first", d["rate_center"], 2.0)
+            first = pm.Normal("alpha_first", d["rate_center"], d["rate_sd"])
             sigma = pm.HalfNormal("sigma", 0.5)
             steps = pm.Normal("alpha_steps", 0.0, 1.0, shape=n_intervals - 1)
             alpha = pm.Deterministic("alpha", first + pt.concatenate(
