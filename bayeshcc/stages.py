@@ -142,7 +142,11 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
                 contrasts.append(contrast)
                 curves.append(curve)
                 fits[task.key] = fit
-            writer.posterior(task.name, fit.posterior)
+            tree = fit.posterior
+            if not primary:  # sensitivity fits: the pointwise log-likelihood (for LOO) is not kept
+                tree = tree.copy()
+                del tree["log_likelihood"]
+            writer.posterior(task.name, tree)
     if not hr_rows:
         return
     hr_table = pd.DataFrame(hr_rows)
@@ -189,6 +193,19 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
         ax = plot_marginal_survival(c, arms, title=f"{outcome}: {model} model vs Kaplan-Meier",
                                     km=observed, time_label=unit)
         writer.figure(f"ppc_{outcome}_{model}", ax.figure)
+    from bayeshcc.figures.diagnostics import diagnostic_plots
+
+    writer.staging.joinpath("figures").mkdir(exist_ok=True)
+    for (outcome, model, prior, adjustment), _ in curves.groupby(
+            ["outcome", "model", "prior", "adjustment"], sort=False):
+        if adjustment != "none":
+            continue
+        name = f"{outcome}_{model}_{prior}_{adjustment}"
+        figures = writer.staging / "figures"
+        diagnostic_plots(writer.staging / "posterior" / f"{name}.nc", figures / f"rank_{name}.png",
+                         figures / f"trace_{name}.png",
+                         var_names=("log_hr", "shape", "log_rate", "sigma", "alpha_first"))
+        writer.files += [f"figures/rank_{name}.png", f"figures/trace_{name}.png"]
     for (outcome, model, prior, adjustment), c in curves.groupby(
             ["outcome", "model", "prior", "adjustment"], sort=False):
         if model != spec.bayes.models[0] or prior != spec.bayes.priors[0]:
