@@ -79,13 +79,13 @@ def bench_gradient_floor() -> list[dict]:
         steps = int(np.asarray(fit.posterior["sample_stats"]["n_steps"].values).sum())
         data = prepare(time_, event, trt, weights=w)
         model = build_model("weibull", data_values("weibull", data, BUILT_IN["weakly_informative"], None), 0)
-        fn = model.logp_dlogp_function(ravel_inputs=True)
-        fn.set_extra_values({})
-        point = np.zeros(fn.size)
+        logp, dlogp = model.compile_logp(), model.compile_dlogp()
+        point = model.initial_point()
         reps = 2000 if n < 1000 else 200
         start = time.perf_counter()
         for _ in range(reps):
-            fn(point)
+            logp(point)
+            dlogp(point)
         per_eval = (time.perf_counter() - start) / reps
         import os
 
