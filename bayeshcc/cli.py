@@ -35,6 +35,9 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tune", type=int, help="warm-up draws per chain (overrides the spec)")
     parser.add_argument("--chains", type=int, help="chains per fit (overrides the spec)")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--workers", type=int, help="run Bayesian fits on N local processes")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="run Bayesian fits on a Dask cluster, e.g. tcp://127.0.0.1:8786")
     parser.add_argument("--include-patient-data", action="store_true",
                         help="show patient-level tables (matched pairs) in the report")
 
@@ -111,7 +114,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     options = pipeline.RunOptions(bayes=not args.no_bayes, draws=args.draws, tune=args.tune,
                                   chains=args.chains, quiet=args.quiet,
-                                  include_patient_data=args.include_patient_data)
+                                  include_patient_data=args.include_patient_data,
+                                  workers=args.workers, scheduler=args.scheduler)
     if args.command == "reproduce":
         out = pipeline.reproduce(args.out, force=args.force, options=options)
     else:

@@ -39,9 +39,13 @@ class RunOptions:
     quiet: bool = False
     include_patient_data: bool = False
     compare_to_paper: bool = False  # write paper_comparison.csv (the reference study only)
+    workers: int | None = None      # Bayesian fits on N local processes
+    scheduler: str | None = None    # ... or on a Dask cluster at this address
 
     def __post_init__(self) -> None:
-        for name, low in (("draws", 10), ("tune", 10), ("chains", 1)):
+        if self.workers is not None and self.scheduler is not None:
+            raise OptionError("give --workers or --scheduler, not both")
+        for name, low in (("draws", 10), ("tune", 10), ("chains", 1), ("workers", 1)):
             value = getattr(self, name)
             if value is not None and value < low:
                 raise OptionError(f"--{name} must be at least {low}, got {value}")

@@ -102,51 +102,48 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
 
     import pandas as pd
 
-    from bayeshcc.bayes.fit import fit_survival_model
+    from bayeshcc.bayes.grid import FitJob, run_grid
     from bayeshcc.bayes.plan import adjustment_covariates, fit_inputs, plan_fits, population_for
     from bayeshcc.bayes.priors import resolve_prior
-    from bayeshcc.errors import AnalysisError, AnalysisWarning
+    from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
-    from bayeshcc.tables.bayes import HR_COLUMNS, fit_rows, loo_rows
+    from bayeshcc.tables.bayes import HR_COLUMNS, loo_rows
     from bayeshcc.tables.rmst import default_tau
 
     b = spec.bayes
     arms = cohort.arm_labels()
     cox = state.get("tables", {}).get("cox")
-    hr_rows, contrasts, curves, fits = [], [], [], {}
-    tasks = plan_fits(spec)
+    jobs = []
+    for task in plan_fits(spec):
+        pop = population_for(task.adjustment, state["populations"])
+        if pop is None:
+            warnings.warn(f"Bayesian fit {task.label} skipped: no {task.adjustment} "
+                          "population (see the warnings above)", AnalysisWarning, stacklevel=2)
+            continue
+        inputs = fit_inputs(task, pop, adjustment_covariates(spec, cox, task.outcome))
+        tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
+        jobs.append(FitJob(task, inputs, resolve_prior(task.prior, spec.priors), b.draws, b.tune,
+                           b.chains, tuple(b.cutpoints), b.intervals, tau, arms,
+                           tuple(b.thresholds), task.prior == b.priors[0]))
     with Progress(quiet=options.quiet) as progress:
-        progress.begin(len(tasks))
-        for task in tasks:
-            progress.step(task.label)
-            pop = population_for(task.adjustment, state["populations"])
-            if pop is None:
-                warnings.warn(f"Bayesian fit {task.label} skipped: no {task.adjustment} "
-                              "population (see the warnings above)", AnalysisWarning, stacklevel=2)
-                continue
-            covariates = adjustment_covariates(spec, cox, task.outcome)
-            inputs = fit_inputs(task, pop, covariates)
-            tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
-            try:
-                fit = fit_survival_model(task.model, **inputs, prior=resolve_prior(task.prior, spec.priors),
-                                         draws=b.draws, tune=b.tune, chains=b.chains, seed=task.seed,
-                                         cutpoints=b.cutpoints or None, intervals=b.intervals)
-            except AnalysisError as exc:
-                warnings.warn(f"Bayesian fit {task.label} not run: {exc}", AnalysisWarning,
-                              stacklevel=2)
-                continue
-            primary = task.prior == b.priors[0]
-            hr, contrast, curve, _ = fit_rows(task, fit, tau, arms, b.thresholds, primary)
-            hr_rows.append(hr)
-            if primary:
-                contrasts.append(contrast)
-                curves.append(curve)
-                fits[task.key] = fit
-            tree = fit.posterior
-            if not primary:  # sensitivity fits: the pointwise log-likelihood (for LOO) is not kept
-                tree = tree.copy()
-                del tree["log_likelihood"]
-            writer.posterior(task.name, tree)
+        results = run_grid(jobs, workers=options.workers, scheduler=options.scheduler,
+                           progress=progress)
+    hr_rows, contrasts, curves, trees = [], [], [], {}
+    for result in results:
+        task = result.task
+        if result.error:
+            warnings.warn(f"Bayesian fit {task.label} not run: {result.error}", AnalysisWarning,
+                          stacklevel=2)
+            continue
+        if not result.hr["reliable"]:
+            warnings.warn(f"posterior {task.label} is not reliable: {result.hr['convergence']}",
+                          AnalysisWarning, stacklevel=2)
+        hr_rows.append(result.hr)
+        if result.contrasts is not None:
+            contrasts.append(result.contrasts)
+            curves.append(result.curves)
+            trees[task.key] = (result.posterior, result.weighted)
+        writer.posterior(task.name, result.posterior)
     if not hr_rows:
         return
     hr_table = pd.DataFrame(hr_rows)
@@ -154,7 +151,7 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     tables = {"posterior_hr": hr_table, "sensitivity": hr_table,
               "posterior_contrasts": pd.concat(contrasts, ignore_index=True),
               "marginal_survival": pd.concat(curves, ignore_index=True),
-              "loo": loo_rows(fits)}
+              "loo": loo_rows(trees)}
     for name, table in tables.items():
         writer.table(name, table)
     state.setdefault("tables", {}).update(tables)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import warnings
+
 import arviz as az
 import numpy as np
 
@@ -37,13 +39,17 @@ def _flat(ds) -> np.ndarray:
 
 def check_convergence(tree) -> Convergence:
     """Run the gate on an ArviZ DataTree with ``posterior`` and ``sample_stats`` groups."""
-    rhat = float(np.nanmax(_flat(az.rhat(tree))))
-    bulk = float(np.nanmin(_flat(az.ess(tree, method="bulk"))))
-    tail = float(np.nanmin(_flat(az.ess(tree, method="tail"))))
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN R-hat of a single chain
+        rhat = float(np.nanmax(_flat(az.rhat(tree)))) if tree["posterior"].sizes["chain"] > 1 else float("nan")
+        bulk = float(np.nanmin(_flat(az.ess(tree, method="bulk"))))
+        tail = float(np.nanmin(_flat(az.ess(tree, method="tail"))))
     divergences = int(np.asarray(tree["sample_stats"]["diverging"].values).sum())
     ebfmi = float(np.nanmin(np.asarray(az.bfmi(tree)["energy"].values)))
     problems = []
-    if not rhat <= RHAT_MAX:
+    if np.isnan(rhat):
+        problems.append("R-hat needs at least 2 chains: run more chains")
+    elif not rhat <= RHAT_MAX:
         problems.append(f"R-hat {rhat:.3f} > {RHAT_MAX}: run longer chains (more --draws/--tune)")
     if not min(bulk, tail) >= ESS_MIN:
         problems.append(f"ESS {min(bulk, tail):.0f} < {ESS_MIN}: increase --draws")

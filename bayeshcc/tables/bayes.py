@@ -15,7 +15,6 @@ from bayeshcc.bayes.contrasts import hr_summary, survival_contrasts
 from bayeshcc.bayes.diagnostics import Convergence, check_convergence
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.bayes.plan import FitTask
-from bayeshcc.errors import AnalysisWarning
 
 KEY = ["outcome", "model", "prior", "adjustment"]
 HR_COLUMNS = KEY + ["hr_median", "hr_lower", "hr_upper", "prob_hr_below_1", "rhat_max",
@@ -32,14 +31,11 @@ def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
     flags = dict(rhat_max=conv.rhat_max, ess_bulk_min=conv.ess_bulk_min,
                  ess_tail_min=conv.ess_tail_min, divergences=conv.divergences,
                  ebfmi_min=conv.ebfmi_min, reliable=conv.reliable)
-    if not conv.reliable:
-        warnings.warn(f"posterior {task.label} is not reliable: {conv.message}", AnalysisWarning,
-                      stacklevel=2)
     d = fit.data
     hr = {**key, **hr_summary(fit, thresholds), **flags, "convergence": conv.message,
           "prior_description": fit.prior.description, "n": int(d.time.size),
           "events": int(d.event.sum()), "covariates": ";".join(d.covariate_names),
-          "seed": task.seed, "sample_s": round(fit.timings.get("sample_s", np.nan), 3)}
+          "seed": task.seed}
     if not with_contrasts:
         return hr, None, None, conv
     contrasts, curves = survival_contrasts(fit, tau, arms)
@@ -48,17 +44,16 @@ def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
     return hr, contrasts, curves, conv
 
 
-def loo_rows(fits: dict[tuple, BayesFit]) -> pd.DataFrame:
+def loo_rows(trees: dict[tuple, tuple]) -> pd.DataFrame:
     """PSIS-LOO per fit; models compared within outcome, prior and adjustment.
 
     LOO of a weighted pseudo-likelihood is not a valid predictive comparison: those rows say so.
     """
     rows = []
-    for key, fit in fits.items():
-        weighted = not np.allclose(fit.data.weights, fit.data.weights[0])
+    for key, (tree, weighted) in trees.items():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = az.loo(fit.posterior)
+            result = az.loo(tree)
         k = np.asarray(result.pareto_k).ravel()
         rows.append({**dict(zip(KEY, key)), "elpd_loo": float(result.elpd),
                      "se": float(result.se), "p_loo": float(result.p),

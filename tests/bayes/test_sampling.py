@@ -99,3 +99,10 @@ def test_marginal_contrasts_order_arms_and_difference():
     assert rmst["new"] > rmst["old"]  # HR 0.5: the treated arm lives longer
     assert rmst["difference"] == pytest.approx(rmst["new"] - rmst["old"], rel=0.2)
     assert (np.diff(curves[curves["arm"] == "new"]["survival"]) <= 1e-12).all()
+
+
+def test_single_chain_is_flagged_because_rhat_needs_two():
+    time, event, trt = _simulated(n=200)
+    fit = fit_survival_model("weibull", time, event, trt, seed=1, draws=300, tune=300, chains=1)
+    conv = check_convergence(fit.posterior)
+    assert not conv.reliable and "at least 2 chains" in conv.message
