@@ -237,6 +237,14 @@ def _check_treatment(frame: pd.DataFrame, spec: AnalysisSpec, source: str) -> No
                               f"{level!r}; both arms need patients")
 
 
+def _refuse_values(frame: pd.DataFrame, column: str, role: str, values: pd.Series, bad: pd.Series,
+                   what: str, fix: str, source: str) -> None:
+    """Raise the one-line error naming the column, the first bad values and their rows."""
+    found = list(dict.fromkeys(map(str, values[bad])))[:3]
+    raise CohortError(f"{source}: {role} column {column!r} has {what} {found} at rows with id "
+                      f"{_row_ids(frame, bad)}; {fix}")
+
+
 def _numeric(frame: pd.DataFrame, column: str, role: str, source: str) -> pd.Series:
     values = frame[column]
     if values.dtype == bool:
@@ -244,9 +252,8 @@ def _numeric(frame: pd.DataFrame, column: str, role: str, source: str) -> pd.Ser
     numbers = pd.to_numeric(values, errors="coerce")
     bad = numbers.isna() & values.notna()
     if bad.any():
-        found = list(dict.fromkeys(map(str, values[bad])))[:3]
-        raise CohortError(f"{source}: {role} column {column!r} has non-numeric values {found} at "
-                          f"rows with id {_row_ids(frame, bad)}; it must hold numbers")
+        _refuse_values(frame, column, role, values, bad, "non-numeric values", "it must hold numbers",
+                       source)
     return numbers.astype(float)
 
 
@@ -269,9 +276,8 @@ def _binary(frame: pd.DataFrame, column: str, role: str, source: str) -> pd.Seri
     numbers = pd.to_numeric(as_bool, errors="coerce")
     bad = ~numbers.isin([0, 1])
     if bad.any():
-        found = list(dict.fromkeys(map(str, values[bad])))[:3]
-        raise CohortError(f"{source}: {role} column {column!r} has values {found} at rows with "
-                          f"id {_row_ids(frame, bad)}; it must be 0/1 (or true/false)")
+        _refuse_values(frame, column, role, values, bad, "values", "it must be 0/1 (or true/false)",
+                       source)
     return numbers.astype(int)
 
 
