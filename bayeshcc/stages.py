@@ -177,7 +177,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
     rows = rows.assign(label=rows["outcome"] + " " + rows["adjustment"] + " " + rows["model"]
                        + " " + rows["prior"], hr=rows["hr_median"])
     colours = ["#1b6ca8" if r else "#d1495b" for r in rows["reliable"]]
-    writer.figure("posterior_hr_forest", plot_forest(rows, title="Posterior hazard ratios "
+    writer.figure("sensitivity_forest", plot_forest(rows, title="Posterior hazard ratios "
                                                      "(red: not reliable)", colours=colours,
                                                      xlabel="Hazard ratio (95% credible interval)").figure)
     curves, km = tables["marginal_survival"], state["tables"].get("km_curves")
@@ -190,7 +190,18 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
         ax = plot_marginal_survival(c, arms, title=f"{outcome}: {model} model vs Kaplan-Meier",
                                     km=observed, time_label=unit)
         writer.figure(f"ppc_{outcome}_{model}", ax.figure)
+    import arviz as az
+
     from bayeshcc.figures.diagnostics import diagnostic_plots
+    from bayeshcc.figures.posterior import plot_hr_densities
+
+    for outcome in hr["outcome"].unique():
+        draws = {}
+        for row in hr[(hr["outcome"] == outcome) & (hr["prior"] == spec.bayes.priors[0])].itertuples():
+            path = writer.staging / "posterior" / f"{outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
+            draws[f"{row.model}, {row.adjustment}"] = az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+        ax = plot_hr_densities(draws, title=f"{outcome}: posterior hazard ratio ({spec.bayes.priors[0]} prior)")
+        writer.figure(f"posterior_hr_density_{outcome}", ax.figure)
 
     writer.staging.joinpath("figures").mkdir(exist_ok=True)
     for (outcome, model, prior, adjustment), _ in curves.groupby(

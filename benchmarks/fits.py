@@ -60,6 +60,7 @@ def bench_scaling(sizes=(126, 2_000, 20_000, 200_000)) -> list[dict]:
                          "sample_s": fit.timings["sample_s"],
                          "ess_bulk_per_s_log_hr": _ess_per_s(fit),
                          "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+            print("   ", rows[-1], flush=True)
     return rows
 
 

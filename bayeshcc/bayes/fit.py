@@ -22,6 +22,9 @@ from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
 
 _COMPILED: dict[tuple, Any] = {}
+# The pointwise log-likelihood (for LOO) is draws x N floats: kept up to 20 million values
+# (160 MB); large registries get no LOO rather than gigabytes of memory.
+MAX_LOGLIK_VALUES = 20_000_000
 MODELS = ("weibull", "piecewise")
 TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.99}  # the random walk has a funnel at small sigma
 
@@ -136,7 +139,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,
                     "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s})
-    _add_log_likelihood(fit)
+    if draws * chains * data.time.size <= MAX_LOGLIK_VALUES:
+        _add_log_likelihood(fit)
     return fit
 
 

@@ -67,7 +67,7 @@ def run_job(job: FitJob) -> JobResult:
     hr, contrasts, curves, _ = fit_rows(job.task, fit, job.tau, job.arms, job.thresholds,
                                         job.primary)
     tree = fit.posterior
-    if not job.primary:  # sensitivity fits: the pointwise log-likelihood (for LOO) is not kept
+    if not job.primary and "log_likelihood" in tree.children:  # sensitivity fits: no LOO
         tree = tree.copy()
         del tree["log_likelihood"]
     weighted = not np.allclose(fit.data.weights, fit.data.weights[0])

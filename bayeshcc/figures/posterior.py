@@ -42,3 +42,29 @@ def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
     return ax
+
+
+def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None):
+    """Posterior densities of the hazard ratio (log axis), one line per fit; reads draws that
+    were loaded from ``posterior/*.nc``.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    from scipy.stats import gaussian_kde
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.2))
+    grid = np.linspace(np.log(0.1), np.log(3.0), 400)
+    for i, (label, log_hr) in enumerate(draws_by_label.items()):
+        density = gaussian_kde(np.asarray(log_hr))(grid)
+        ax.plot(np.exp(grid), density, lw=1.6, label=label,
+                color=ARM_COLOURS[i % len(ARM_COLOURS)] if i < len(ARM_COLOURS) else None)
+    ax.axvline(1.0, color="grey", ls="--", lw=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("Hazard ratio (treated vs reference)")
+    ax.set_ylabel("Posterior density (log-HR scale)")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    return ax

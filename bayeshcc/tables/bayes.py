@@ -51,6 +51,8 @@ def loo_rows(trees: dict[tuple, tuple]) -> pd.DataFrame:
     """
     rows = []
     for key, (tree, weighted) in trees.items():
+        if "log_likelihood" not in tree.children:
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = az.loo(tree)
