@@ -144,11 +144,13 @@ def test_missing_data_file_is_named(tmp_path, small_spec):
         Cohort.from_file(tmp_path / "absent.csv", small_spec)
 
 
-def test_unreadable_parquet_is_one_clear_error(tmp_path, small_spec):
-    path = tmp_path / "broken.parquet"
-    path.write_bytes(b"not a parquet file")
-    with pytest.raises(CohortError, match="cannot read .*broken.parquet as parquet"):
+@pytest.mark.parametrize("suffix", ["parquet", "xlsx"])
+def test_unreadable_parquet_or_excel_is_one_clear_error(tmp_path, small_spec, suffix):
+    path = tmp_path / f"broken.{suffix}"
+    path.write_bytes(b"not a real file of that type")
+    with pytest.raises(CohortError, match=f"cannot read .*broken.{suffix} as {suffix}") as info:
         Cohort.from_file(path, small_spec)
+    assert "\n" not in str(info.value)
 
 
 def test_non_numeric_covariate_is_named(small_frame):
