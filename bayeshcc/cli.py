@@ -65,6 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
     rpt.add_argument("--suppress-below", type=int, metavar="N",
                      help="show counts below N as '<N' (for sharing outside the analysis team)")
 
+    rec = sub.add_parser("reconstruct", help="patient data from a published Kaplan-Meier curve "
+                         "(Guyot et al. 2012)")
+    rec.add_argument("--curve", required=True, help="CSV arm,time,survival (digitised points)")
+    rec.add_argument("--at-risk", required=True, help="CSV arm,time,n_risk (numbers at risk)")
+    rec.add_argument("--events", help="CSV arm,events (total events per arm, if published)")
+    rec.add_argument("--out", required=True, help="IPD CSV to write (arm,time,event)")
+    rec.add_argument("--spec-out", help="also write a bayeshcc spec (TOML) for the IPD")
+    rec.add_argument("--plot-out", help="also write a PNG overlaying reconstruction and points")
+    rec.add_argument("--treated", help="treated arm label (default: first arm in the curve file)")
+    rec.add_argument("--reference", help="reference arm label")
+    rec.add_argument("--force", action="store_true", help="replace existing output files")
+
     val = sub.add_parser("validate", help="check a table against a spec, write nothing")
     val.add_argument("--data", required=True)
     val.add_argument("--spec", required=True)
@@ -107,6 +119,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise ResultsFolderError("--suppress-below must be at least 2")
         print(write_report(folder, include_patient_data=args.include_patient_data,
                            min_cell=args.suppress_below))
+        return 0
+    if args.command == "reconstruct":
+        from bayeshcc.reconstruct import run_reconstruct
+
+        try:
+            result = run_reconstruct(args.curve, args.at_risk, args.events, args.out,
+                                     spec_out=args.spec_out, plot_out=args.plot_out,
+                                     treated=args.treated, reference=args.reference,
+                                     force=args.force)
+        except FileExistsError as exc:
+            raise ResultsFolderError(str(exc)) from None
+        print(result.quality.to_string(index=False))
         return 0
     if args.command == "validate":
         cohort = Cohort.from_file(args.data, load_spec(args.spec))
