@@ -106,3 +106,18 @@ def test_single_chain_is_flagged_because_rhat_needs_two():
     fit = fit_survival_model("weibull", time, event, trt, seed=1, draws=300, tune=300, chains=1)
     conv = check_convergence(fit.posterior)
     assert not conv.reliable and "at least 2 chains" in conv.message
+
+
+def test_draws_do_not_depend_on_which_fit_compiled_the_model():
+    """A re-used compiled model gives the same draws as a freshly compiled one."""
+    from bayeshcc.bayes import fit as fit_module
+
+    time, event, trt = _simulated(n=200)
+    other_time, other_event, other_trt = _simulated(n=300, log_hr=0.4, seed=8)
+    fit_module._COMPILED.clear()
+    fresh = fit_survival_model("weibull", time, event, trt, seed=21, **FAST).draws()["log_hr"]
+    fit_module._COMPILED.clear()
+    fit_survival_model("weibull", other_time * 10, other_event, other_trt, seed=3,
+                       prior=BUILT_IN["skeptical"], **FAST)
+    reused = fit_survival_model("weibull", time, event, trt, seed=21, **FAST).draws()["log_hr"]
+    np.testing.assert_array_equal(fresh, reused)
