@@ -31,12 +31,13 @@ def digitise(ipd: pd.DataFrame, seed: int = 20120201) -> dict[str, pd.DataFrame]
 
     Each arm's Kaplan-Meier corners (both ends of every drop) with Gaussian jitter
     (time SD 0.2 % of the time range, survival SD 0.002), 3 duplicated points, rows
-    shuffled; numbers at risk at 7 evenly spaced times from 0; total events per arm.
+    shuffled; numbers at risk at 7 evenly spaced times 0, T/7, ..., 6T/7 (T the last time); total events per arm.
     """
     rng = np.random.default_rng(seed)
     t_max = float(ipd["time"].max())
-    ticks = np.linspace(0.0, t_max, 7)
-    ticks = np.floor(ticks)
+    # axis ticks 0, T/7, ..., 6T/7: the last one before the end of follow-up, so the
+    # total events inform the tail after it
+    ticks = np.floor(np.arange(7) * t_max / 7)
     curves, risks, events = [], [], []
     for arm, g in ipd.groupby("arm", sort=False):
         km = KaplanMeierFitter().fit(g["time"], g["event"])

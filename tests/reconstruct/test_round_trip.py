@@ -49,9 +49,10 @@ def test_patients_per_arm_exact(rebuilt):
 
 
 def test_km_quantile_within_5_percent(rebuilt):
-    """KM median within 5 %; where the median is not reached (both Rossi arms and
-    GBSG2 hormone stay above 0.5) the 20th percentile (survival 0.8) is compared instead.
-    Measured: within 0.2 %."""
+    """KM median within 5 %; where the median is not reached (both Rossi arms stay
+    above 0.5) the 20th percentile (first time with survival <= 0.8) is compared instead.
+    Measured: Rossi 49 -> 49.04 and 37 -> 36.83 weeks; GBSG2 medians 2018 -> 2018.4 and
+    1528 -> 1556.7 days (+1.9 %)."""
     _, ipd, rec = rebuilt
     for arm, g in ipd.groupby("arm"):
         p = 0.5 if np.isfinite(_km_quantile(g, 0.5)) else 0.2
@@ -63,15 +64,19 @@ def test_km_quantile_within_5_percent(rebuilt):
 
 def test_cox_log_hr_within_0_05(rebuilt):
     """Cox log HR on the arm indicator within 0.05 of the original fit (lifelines
-    CoxPHFitter; R ``coxph(Surv(time, event) ~ treated)``). Originals: rossi -0.379,
-    gbsg2 -0.364. Measured error: rossi 0.025, gbsg2 0.005-0.007."""
+    CoxPHFitter; R ``coxph(Surv(time, event) ~ treated)``). Originals: rossi -0.369,
+    gbsg2 -0.364. Measured error: rossi 0.002, gbsg2 0.001 (0.011 with total events)."""
     name, ipd, rec = rebuilt
     treated = {"rossi": "aid", "gbsg2": "hormone"}[name]
     assert abs(_log_hr(rec.ipd, treated) - _log_hr(ipd, treated)) < 0.05
 
 
 def test_quality_rmse_below_0_01(rebuilt):
-    """Reconstructed KM curve vs the cleaned digitised points: RMSE < 0.01 per arm."""
+    """Reconstructed KM curve vs the cleaned digitised points: RMSE < 0.01 per arm.
+
+    Measured 0.001-0.003, except GBSG2 'none' with total events: 0.0096, because the
+    intervals before the last at-risk time already hold 206 of the 205 reported events,
+    so (as in Guyot's code) the tail after it gets none."""
     _, ipd, rec = rebuilt
     assert list(rec.quality["arm"].sort_values()) == sorted(ipd["arm"].unique())
     assert (rec.quality["rmse"] < 0.01).all(), rec.quality
