@@ -85,14 +85,6 @@ def paper_comparison_stage(cohort: Cohort, state: dict, writer: ResultsWriter, o
     writer.table("paper_comparison", paper_comparison(state["tables"], load_paper_targets(), pairs))
 
 
-STAGES: tuple[tuple[str, Stage], ...] = (
-    ("adjustment", adjustment_stage),
-    ("frequentist", frequentist_stage),
-    ("bayesian", lambda *a: bayesian_stage(*a)),
-    ("paper_comparison", paper_comparison_stage),
-)
-
-
 def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
     """Posterior HRs, contrasts, curves, LOO and posteriors for every fit the spec asks for."""
     spec = cohort.spec
@@ -221,3 +213,11 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
         ax = plot_marginal_survival(c, arms, title=f"{outcome}: marginal survival ({model}, "
                                     f"{adjustment})", time_label=unit)
         writer.figure(f"marginal_survival_{outcome}_{adjustment}", ax.figure)
+
+
+STAGES: tuple[tuple[str, Stage], ...] = (
+    ("adjustment", adjustment_stage),
+    ("frequentist", frequentist_stage),
+    ("bayesian", bayesian_stage),
+    ("paper_comparison", paper_comparison_stage),
+)

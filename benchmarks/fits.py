@@ -66,7 +66,6 @@ def bench_scaling(sizes=(126, 2_000, 20_000, 200_000)) -> list[dict]:
 
 def bench_gradient_floor() -> list[dict]:
     """One log-density + gradient evaluation vs the sampler's wall time per gradient."""
-    import pymc as pm
 
     from bayeshcc.bayes.data import prepare
     from bayeshcc.bayes.fit import fit_survival_model

@@ -1,7 +1,6 @@
 """Edge cases run or refuse with one clear message, and a refusal writes nothing."""
 
 import numpy as np
-import pytest
 
 from bayeshcc.cli import main
 

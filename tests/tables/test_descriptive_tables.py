@@ -1,7 +1,6 @@
 """Tables 1, 2 and 5 on small cohorts whose counts are known."""
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from bayeshcc.cohort import Cohort
