@@ -86,10 +86,15 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
                 moves = pm.Normal("log_hr_steps", 0.0, 1.0, shape=n_intervals - 1)
                 log_hr_j = pm.Deterministic("log_hr_interval", log_hr + pt.concatenate(
                     [pt.zeros(1), pt.cumsum(tau * moves)]))
+            # Matrix-vector products with the N x J exposure and interval matrices: O(N J)
+            # multiply-adds and O(J) exponentials per evaluation (not N x J exponentials).
+            base = pt.dot(d["exposure"], pt.exp(alpha))  # reference-arm H(t) at x = 0
+            if time_varying:
+                log_h_trt = pt.dot(d["interval"], log_hr_j)
+                base_treated = pt.dot(d["exposure"], pt.exp(alpha + log_hr_j))
             else:
-                log_hr_j = log_hr * pt.ones(n_intervals)
-            per_interval = alpha[None, :] + d["trt"][:, None] * log_hr_j[None, :]
-            log_h = pt.sum(d["interval"] * per_interval, axis=1) + xb
-            cum_h = pt.sum(d["exposure"] * pt.exp(per_interval), axis=1) * pt.exp(xb)
+                log_h_trt, base_treated = log_hr, base * pt.exp(log_hr)
+            log_h = pt.dot(d["interval"], alpha) + d["trt"] * log_h_trt + xb
+            cum_h = (base + d["trt"] * (base_treated - base)) * pt.exp(xb)
         pm.Potential("loglik", pt.sum(censored_loglik(log_h, cum_h, d["event"], d["w"])))
     return m
