@@ -51,7 +51,7 @@ def data_values(model: str, data: SurvivalData, prior: Prior, cuts: np.ndarray |
     if data.X.shape[1]:  # a model without covariates has no X in its graph
         values.update(X=data.X, coef_sd=prior.coef_sd)
     if model == "weibull":
-        values["t"] = data.scaled_time
+        values["log_t"] = np.log(data.scaled_time)  # data: no logarithm per evaluation
     else:
         exposure, onehot = exposure_matrix(data.scaled_time, np.asarray(cuts) / data.time_scale)
         values.update(exposure=exposure, interval=onehot)
@@ -73,8 +73,8 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
             log_rate = pm.Normal("log_rate", d["rate_center"], d["rate_sd"])
             shape = pm.Deterministic("shape", pt.exp(log_shape))
             lp = log_rate + log_hr * d["trt"] + xb
-            log_h = log_shape + (shape - 1) * pt.log(d["t"]) + lp
-            cum_h = pt.exp(lp + shape * pt.log(d["t"]))
+            log_h = log_shape + (shape - 1) * d["log_t"] + lp
+            cum_h = pt.exp(lp + shape * d["log_t"])
         else:
             first = pm.Normal("alpha_first", d["rate_center"], d["rate_sd"])
             sigma = pm.HalfNormal("sigma", 0.5)
