@@ -63,13 +63,12 @@ from bayeshcc.bayes.data import prepare, quantile_cutpoints
 from bayeshcc.bayes.diagnostics import (REPLICATE_COORD, Convergence, check_convergence,
                                         worst_convergence)
 from bayeshcc.bayes.fit import BayesFit, fit_survival_model
-from bayeshcc.bayes.models import rate_center
+from bayeshcc.bayes.models import BASELINE_SD, rate_center
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
 from bayeshcc.executors import derive_seed
 
 ADJUSTMENTS = ("ate", "att", "overlap", "matched")
-BASELINE_SD = 2.0  # as the default baseline prior of bayeshcc.bayes.models
 
 
 @dataclass(frozen=True)
