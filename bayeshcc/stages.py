@@ -100,7 +100,7 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
-    from bayeshcc.tables.bayes import HR_COLUMNS, loo_rows
+    from bayeshcc.tables.bayes import HR_COLUMNS, loo_rows, prior_predictive_table
     from bayeshcc.tables.rmst import default_tau
 
     b = spec.bayes
@@ -149,7 +149,7 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     tables = {"posterior_hr": hr_table, "sensitivity": hr_table,
               "posterior_contrasts": pd.concat(contrasts, ignore_index=True),
               "marginal_survival": pd.concat(curves, ignore_index=True),
-              "loo": loo_rows(trees)}
+              "loo": loo_rows(trees), "prior_predictive": prior_predictive_table(cohort)}
     for name, table in tables.items():
         writer.table(name, table)
     state.setdefault("tables", {}).update(tables)

@@ -66,6 +66,11 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                      "hr_upper", "prob_hr_below_1", "reliable")),
     "tipping_point": ("Tipping point", "How sceptical a prior it takes before the probability of "
                       "benefit falls below the decision threshold.", ()),
+    "prior_predictive": ("Prior predictive check", "What each prior says before the outcomes are "
+                         "seen: prior quantiles (2.5, 25, 50, 75, 97.5 %) of the hazard ratio and "
+                         "of the median survival per arm for a patient at the covariate means.",
+                         ("outcome", "model", "prior", "quantity", "arm", "q025", "q500", "q975",
+                          "prob_hr_below_0.5", "prob_hr_below_1")),
     "loo": ("Model comparison (LOO)", "Leave-one-out expected log predictive density; Pareto-k "
             "> 0.7 marks unreliable estimates.", ()),
     "matches": ("Matched pairs (patient-level)", "Shown only with --include-patient-data.",

@@ -87,3 +87,20 @@ def test_same_seed_same_table():
     a = prior_predictive("weibull", time, event, trt, BUILT_IN["vague"], ("A", "B"), seed=7)
     b = prior_predictive("weibull", time, event, trt, BUILT_IN["vague"], ("A", "B"), seed=7)
     assert a.equals(b)
+
+
+def test_pipeline_table_has_one_block_per_outcome_model_and_prior():
+    """prior_predictive.csv: hr + one median row per arm, for each fit the spec asks for."""
+    from bayeshcc.cohort import Cohort
+    from bayeshcc.spec import spec_from_text
+    from bayeshcc.tables.bayes import prior_predictive_table
+
+    from tests.conftest import SMALL_SPEC, make_small_frame
+
+    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\npriors = ['weakly_informative', 'skeptical']\n")
+    table = prior_predictive_table(Cohort.from_dataframe(make_small_frame(80), spec))
+    assert len(table) == 1 * 2 * 2 * 3
+    assert list(table.columns[:5]) == ["outcome", "model", "prior", "quantity", "arm"]
+    skeptical = table[(table["prior"] == "skeptical") & (table["quantity"] == "hr")]
+    assert skeptical["prob_hr_below_0.5"].between(0.015, 0.035).all()
+    assert set(table.loc[table["quantity"] == "median", "arm"]) == {"new", "old"}
