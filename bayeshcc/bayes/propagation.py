@@ -115,7 +115,8 @@ class BootstrapPropensity:
     coefficients : B x P coefficients, one row per replicate.
     score, logit : B x N propensity scores and linear predictors of the original patients.
     dirichlet : B x N patient weights N * Dirichlet(1, ..., 1) of each replicate's PS fit.
-    warnings : distinct warning messages of the replicates' PS fits, each with its count.
+    warnings : the AnalysisWarnings of the replicates' PS fits (not re-raised), one line per
+        kind: its first instance and how many replicates raised it.
     """
 
     terms: tuple[str, ...]
@@ -138,7 +139,8 @@ class PropagatedFit:
     propensity : the PS replicates.
     analysed : number of patients analysed in each replicate (all N when weighting).
     convergence : the worst convergence over replicates (each replicate checked alone).
-    warnings : distinct warnings of the replicates' PS, weights and matching, with counts.
+    warnings : the AnalysisWarnings of the replicates' PS fits, weights and matching (not
+        re-raised: the fixed-PS analysis raises them once), one line per kind with its count.
     """
 
     fit: BayesFit
