@@ -92,3 +92,22 @@ def test_report_cites_the_method_when_the_ps_was_drawn():
     fixed = table.assign(ps_uncertainty=["", "fixed", "fixed"], ps_replicates=0)
     note = table_views({"posterior_hr": fixed}, {})["posterior_hr"].note
     assert "Kaplan" not in note and "as if it were known" in note
+
+
+@pytest.mark.slow
+def test_analysis_with_drawn_ps_writes_tables_manifest_and_report(tmp_path):
+    """run_analysis end to end (about 40 s): the bootstrap rows, the manifest entry, the
+    prior predictive table and the report's citation."""
+    import json
+
+    from bayeshcc.pipeline import RunOptions, run_analysis
+
+    out = run_analysis(_cohort(), tmp_path / "results",
+                       options=RunOptions(draws=100, tune=100, chains=2, quiet=True))
+    hr = pd.read_csv(out / "tables" / "posterior_hr.csv").set_index("adjustment")
+    assert hr.loc["ate", "ps_uncertainty"] == hr.loc["matched", "ps_uncertainty"] == "bootstrap"
+    assert pd.isna(hr.loc["none", "ps_uncertainty"])
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert (manifest["bayes"]["ps_uncertainty"], manifest["bayes"]["ps_replicates"]) == ("bootstrap", 3)
+    assert len(pd.read_csv(out / "tables" / "prior_predictive.csv")) == 3
+    assert "Kaplan &amp; Chen 2012" in (out / "report.html").read_text()
