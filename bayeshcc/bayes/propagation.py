@@ -33,6 +33,13 @@ sees it and checks each replicate alone (an R-hat across replicates would compar
 target posteriors), reporting the worst. The pooled tree has no ``log_likelihood`` group: the
 matched replicates analyse different patients, and LOO of a mixture over designs is not defined.
 
+What to expect: drawing the PS widens the intervals (by about 15 % in the simulation of
+``tests/bayes/test_propagation_coverage.py``). It does not make them better calibrated by itself:
+there the plug-in (``fixed``) IPW posterior already over-covers, because an estimated PS makes
+the IPW estimate less variable than the true PS would (Lunceford & Davidian 2004) while the
+weighted posterior does not narrow. Use the bootstrap to show how much the design stage adds,
+not as a fix for under-coverage.
+
 In R there is no packaged equivalent; the loop is ``for (b in 1:B) { g <- N * rdirichlet(1,
 rep(1, N)); ps <- fitted(glm(t ~ x, binomial, weights = g)); ... }`` around the outcome fit.
 
@@ -43,6 +50,8 @@ Kaplan D, Chen J (2012). A two-step Bayesian approach for propensity score analy
 simulations and case study. Psychometrika 77:581-609.
 Liao SX, Zigler CM (2020). Uncertainty in the design stage of two-stage Bayesian propensity
 score analysis. Statistics in Medicine 39:2349-2366.
+Lunceford JK, Davidian M (2004). Stratification and weighting via the propensity score in
+estimation of causal treatment effects. Statistics in Medicine 23:2937-2960.
 """
 
 from __future__ import annotations

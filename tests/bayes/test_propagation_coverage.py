@@ -42,10 +42,14 @@ def _event_times(rng, treated, x, z):
     return (rng.exponential(size=x.size) / np.exp(lp)) ** (1 / 1.3)
 
 
+def _true_score(X):
+    return 1 / (1 + np.exp(-(-0.2 + 0.8 * X["x"].to_numpy() + 0.6 * X["z"].to_numpy())))
+
+
 def _dataset(seed, n=500):
     rng = np.random.default_rng(seed)
     x, z = _covariates(rng, n)
-    treated = rng.random(n) < 1 / (1 + np.exp(-(-0.2 + 0.8 * x + 0.6 * z)))
+    treated = rng.random(n) < _true_score(pd.DataFrame({"x": x, "z": z}))
     t, c = _event_times(rng, treated, x, z), rng.uniform(2, 12, n)
     return pd.DataFrame({"x": x, "z": z}), treated, np.minimum(t, c), (t <= c).astype(float)
 
@@ -76,10 +80,17 @@ def test_true_marginal_log_hr_constant():
 
 def test_interval_coverage_of_the_marginal_hr_with_and_without_ps_draws():
     """95 % equal-tailed intervals over R = 60 datasets: both must cover at >= 0.85 (for a true
-    0.95, P(coverage < 0.85 | R = 60) < 0.001); drawing the PS must not narrow the intervals."""
-    covered = {"fixed": [], "bootstrap": []}
-    width = {"fixed": [], "bootstrap": []}
-    centre = {"fixed": [], "bootstrap": []}
+    0.95, P(coverage < 0.85 | R = 60) < 0.001); drawing the PS must not narrow the intervals.
+
+    For context the fit with the TRUE propensity score (``known``) is run too: its posterior SD
+    matches the spread of its estimates, while the estimated PS makes the IPW estimate less
+    variable than the known one (Lunceford & Davidian 2004) without narrowing the posterior, so
+    ``fixed`` over-covers and ``bootstrap`` more so. Observed (seeds as here): known 0.933,
+    fixed 1.000, bootstrap 1.000; mean log-scale widths 0.497 / 0.500 / 0.584; SD of the
+    posterior medians 0.133 / 0.095 / 0.099 (about 95 s on 2 busy cores)."""
+    covered = {"known": [], "fixed": [], "bootstrap": []}
+    width = {"known": [], "fixed": [], "bootstrap": []}
+    centre = {"known": [], "fixed": [], "bootstrap": []}
     start = _time.perf_counter()
     for r in range(DATASETS):
         X, treated, time, event = _dataset(1000 + r)
@@ -87,7 +98,10 @@ def test_interval_coverage_of_the_marginal_hr_with_and_without_ps_draws():
             warnings.simplefilter("ignore")  # extreme-weight warnings in a few datasets
             ps = fit_propensity(X, treated)
             weights = propensity_weights(ps.score, treated, "ate").weights
-        fits = {"fixed": fit_survival_model("weibull", time, event, treated.astype(float),
+            known = propensity_weights(_true_score(X), treated, "ate").weights
+        fits = {"known": fit_survival_model("weibull", time, event, treated.astype(float),
+                                            weights=known, seed=r, **SAMPLER),
+                "fixed": fit_survival_model("weibull", time, event, treated.astype(float),
                                             weights=weights, seed=r, **SAMPLER),
                 "bootstrap": fit_with_ps_uncertainty("weibull", time, event,
                                                      PropensityDesign(X, treated, "ate"),
