@@ -31,6 +31,7 @@ Level = str | int | float | bool
 
 MODELS = ("weibull", "piecewise")
 ADJUSTMENTS = ("none", "covariates", "ate", "att", "overlap", "matched")
+PS_UNCERTAINTY = ("fixed", "bootstrap")
 BUILT_IN_PRIORS = ("vague", "weakly_informative", "skeptical", "enthusiastic")
 CONF_TYPES = ("log", "log-log", "plain")
 
@@ -131,6 +132,8 @@ class BayesSpec:
     thresholds: tuple[float, ...] = ()
     decision_threshold: float = 0.95
     enabled: bool = True
+    ps_uncertainty: str = "fixed"  # "bootstrap": draw the PS (bayeshcc.bayes.propagation)
+    ps_replicates: int = 20
 
 
 @dataclass(frozen=True)
@@ -393,7 +396,8 @@ def _safety(table: Mapping[str, Any], source: str) -> tuple[AdverseEventSpec, ..
 
 def _bayes(table: Mapping[str, Any], custom_priors: tuple[str, ...], source: str) -> BayesSpec:
     keys = ("models", "adjustments", "priors", "draws", "tune", "chains", "seed", "cutpoints",
-            "intervals", "thresholds", "decision_threshold", "enabled")
+            "intervals", "thresholds", "decision_threshold", "enabled", "ps_uncertainty",
+            "ps_replicates")
     _check_keys(table, keys, "[bayes]", source)
     defaults = BayesSpec()
     models = tuple(_list(table, "models", source) or defaults.models)
@@ -406,7 +410,10 @@ def _bayes(table: Mapping[str, Any], custom_priors: tuple[str, ...], source: str
     for p in priors:
         _choice(p, BUILT_IN_PRIORS + custom_priors, "bayes.priors (or define [priors.NAME])", source)
     ints = {}
-    for key, low in (("draws", 10), ("tune", 10), ("chains", 1), ("seed", 0), ("intervals", 1)):
+    ps_uncertainty = table.get("ps_uncertainty", defaults.ps_uncertainty)
+    _choice(ps_uncertainty, PS_UNCERTAINTY, "bayes.ps_uncertainty", source)
+    for key, low in (("draws", 10), ("tune", 10), ("chains", 1), ("seed", 0), ("intervals", 1),
+                     ("ps_replicates", 2)):
         value = table.get(key, getattr(defaults, key))
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise SpecError(f"{source}: bayes.{key} must be a whole number >= {low}, got {value!r}")
@@ -421,7 +428,8 @@ def _bayes(table: Mapping[str, Any], custom_priors: tuple[str, ...], source: str
         raise SpecError(f"{source}: bayes.decision_threshold must be in [0.5, 1), got {decision!r}")
     return BayesSpec(models=models, adjustments=adjustments, priors=priors, cutpoints=cuts,
                      thresholds=thresholds, decision_threshold=decision,
-                     enabled=_bool(table.get("enabled", True), "bayes.enabled", source), **ints)
+                     enabled=_bool(table.get("enabled", True), "bayes.enabled", source),
+                     ps_uncertainty=ps_uncertainty, **ints)
 
 
 # --- small validators ----------------------------------------------------------------------

@@ -95,11 +95,12 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     import pandas as pd
 
     from bayeshcc.bayes.grid import FitJob, run_grid
-    from bayeshcc.bayes.plan import adjustment_covariates, fit_inputs, plan_fits, population_for
+    from bayeshcc.bayes.plan import (adjustment_covariates, fit_inputs, plan_fits,
+                                     population_for, propensity_design)
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
-    from bayeshcc.tables.bayes import HR_COLUMNS, loo_rows
+    from bayeshcc.tables.bayes import HR_COLUMNS, loo_rows, prior_predictive_table
     from bayeshcc.tables.rmst import default_tau
 
     b = spec.bayes
@@ -112,11 +113,16 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
             warnings.warn(f"Bayesian fit {task.label} skipped: no {task.adjustment} "
                           "population (see the warnings above)", AnalysisWarning, stacklevel=2)
             continue
-        inputs = fit_inputs(task, pop, adjustment_covariates(spec, cox, task.outcome))
+        covariates = adjustment_covariates(spec, cox, task.outcome)
+        inputs = fit_inputs(task, pop, covariates)
         tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
+        design = propensity_design(task, cohort)
+        if design is not None:  # the PS is drawn: the job sees every patient
+            inputs = fit_inputs(task, population_for("none", state["populations"]), covariates)
         jobs.append(FitJob(task, inputs, resolve_prior(task.prior, spec.priors), b.draws, b.tune,
                            b.chains, tuple(b.cutpoints), b.intervals, tau, arms,
-                           tuple(b.thresholds), task.prior == b.priors[0]))
+                           tuple(b.thresholds), task.prior == b.priors[0], design,
+                           b.ps_replicates if design is not None else 0))
     with Progress(quiet=options.quiet) as progress:
         results = run_grid(jobs, workers=options.workers, scheduler=options.scheduler,
                            progress=progress)
@@ -143,13 +149,15 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     tables = {"posterior_hr": hr_table, "sensitivity": hr_table,
               "posterior_contrasts": pd.concat(contrasts, ignore_index=True),
               "marginal_survival": pd.concat(curves, ignore_index=True),
-              "loo": loo_rows(trees)}
+              "loo": loo_rows(trees), "prior_predictive": prior_predictive_table(cohort)}
     for name, table in tables.items():
         writer.table(name, table)
     state.setdefault("tables", {}).update(tables)
     state.setdefault("manifest", {})["bayes"] = {
         "fits": len(hr_rows), "unreliable": int((~hr_table["reliable"]).sum()),
         "sampler": "nutpie NUTS", "draws": b.draws, "tune": b.tune, "chains": b.chains,
+        "ps_uncertainty": b.ps_uncertainty,
+        "ps_replicates": b.ps_replicates if b.ps_uncertainty == "bootstrap" else 0,
         "priors": {p: resolve_prior(p, spec.priors).description for p in b.priors}}
     _bayes_figures(cohort, tables, state, writer)
     from bayeshcc.sensitivity import tipping_point_table

@@ -68,10 +68,18 @@ def test_same_level_for_both_arms_is_refused():
     ("[bayes]\ndraws = 5", r"bayes.draws must be a whole number >= 10"),
     ("[rmst]\ntau = -1", r"rmst.tau must be a positive number"),
     ("[bayes]\ncutpoints = [3, 2]", r"bayes.cutpoints must be strictly increasing"),
+    ("[bayes]\nps_uncertainty = 'bayesian'", r"bayes.ps_uncertainty = 'bayesian' is not one of: fixed, bootstrap"),
+    ("[bayes]\nps_replicates = 1", r"bayes.ps_replicates must be a whole number >= 2"),
 ])
 def test_invalid_values_name_their_key(snippet, message):
     with pytest.raises(SpecError, match=message):
         spec_from_text(SMALL_SPEC + "\n" + snippet + "\n")
+
+
+def test_ps_uncertainty_defaults_to_fixed_and_reads_bootstrap():
+    assert spec_from_text(SMALL_SPEC).bayes.ps_uncertainty == "fixed"
+    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\nps_uncertainty = 'bootstrap'\nps_replicates = 8\n")
+    assert (spec.bayes.ps_uncertainty, spec.bayes.ps_replicates) == ("bootstrap", 8)
 
 
 def test_custom_prior_name_can_be_used_in_bayes_priors():

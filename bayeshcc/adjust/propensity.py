@@ -80,19 +80,23 @@ def _separation(X: pd.DataFrame, t: np.ndarray) -> tuple[list[str], list[str]]:
     return complete, quasi
 
 
-def _irls(design: np.ndarray, y: np.ndarray, maxit: int = 25, epsilon: float = 1e-8):
-    """R ``glm.fit`` for the binomial family, logit link, unit prior weights.
+def _irls(design: np.ndarray, y: np.ndarray, maxit: int = 25, epsilon: float = 1e-8,
+          prior_weights: np.ndarray | None = None):
+    """R ``glm.fit`` for the binomial family, logit link, optional prior weights a_i.
 
-    Same start (mu = (y + 1/2) / 2), same working response and weights, same stopping rule
-    |dev - dev_old| / (|dev| + 0.1) < epsilon, and the covariance from the last weighted QR,
-    so coefficients and SEs agree with R to rounding.
+    Same start (mu = (a y + 1/2) / (a + 1), i.e. (y + 1/2) / 2 with unit weights), same
+    working response and weights sqrt(a mu_eta^2 / V(mu)), same weighted deviance and stopping
+    rule |dev - dev_old| / (|dev| + 0.1) < epsilon, and the covariance from the last weighted
+    QR, so coefficients and SEs agree with R to rounding.
     """
+    a = np.ones_like(y) if prior_weights is None else prior_weights
+
     def dev_of(mu):
         with np.errstate(divide="ignore", invalid="ignore"):
             d = np.where(y == 1, -2 * np.log(mu), -2 * np.log1p(-mu))
-        return float(d.sum())
+        return float(np.sum(a * d))
 
-    mu = (y + 0.5) / 2
+    mu = (a * y + 0.5) / (a + 1)
     eta = np.log(mu / (1 - mu))
     dev_old = dev_of(mu)
     beta = np.zeros(design.shape[1])
@@ -101,7 +105,7 @@ def _irls(design: np.ndarray, y: np.ndarray, maxit: int = 25, epsilon: float = 1
         eta_c = np.clip(eta, -30, 30)                     # R's logit_mu_eta thresholds
         mu_eta = np.maximum(np.exp(eta_c) / (1 + np.exp(eta_c)) ** 2, _EPS)
         z = eta + (y - mu) / mu_eta
-        w = np.sqrt(mu_eta ** 2 / (mu * (1 - mu)))
+        w = np.sqrt(a * mu_eta ** 2 / (mu * (1 - mu)))
         q, r = linalg.qr(design * w[:, None], mode="economic")
         beta = linalg.solve_triangular(r, q.T @ (z * w))
         eta = design @ beta
@@ -116,18 +120,24 @@ def _irls(design: np.ndarray, y: np.ndarray, maxit: int = 25, epsilon: float = 1
     return beta, cov, eta, it, converged
 
 
-def fit_propensity(X: pd.DataFrame, treated) -> PropensityFit:
+def fit_propensity(X: pd.DataFrame, treated, sample_weights=None) -> PropensityFit:
     """Fit the logistic propensity model ``treated ~ X`` by maximum likelihood (no penalty).
 
     .. math:: \\operatorname{logit} e(x) = \\beta_0 + x^\\top \\beta
 
     R equivalent: ``glm(treated ~ ., data = X, family = binomial)`` (IRLS, same stopping
-    rule); Wald z = coef / se and two-sided normal p as ``summary.glm``.
+    rule); Wald z = coef / se and two-sided normal p as ``summary.glm``. With
+    ``sample_weights`` a_i the weighted log-likelihood sum_i a_i log p(t_i | x_i) is maximised,
+    as ``glm(..., weights = a)`` (integer weights equal duplicated rows); the Bayesian
+    bootstrap of :mod:`bayeshcc.bayes.propagation` uses Dirichlet weights here.
 
     Parameters
     ----------
     X : numeric DataFrame of dummy-coded covariates, columns named as the terms.
     treated : boolean (or 0/1) array, True for the treated arm.
+    sample_weights : array_like, optional
+        Positive finite weight per row (default: all 1). Scores and logits are still given for
+        every row.
 
     Returns
     -------
@@ -151,6 +161,12 @@ def fit_propensity(X: pd.DataFrame, treated) -> PropensityFit:
     >>> fit.coefficients.set_index("term").loc["age", "coef"]  # doctest: +SKIP
     """
     x, t = _check_inputs(X, treated)
+    a = None
+    if sample_weights is not None:
+        a = np.asarray(sample_weights, dtype=float)
+        if a.shape != t.shape or not (np.isfinite(a) & (a > 0)).all():
+            raise AnalysisError(f"sample_weights must be positive and finite, one per row of X "
+                                f"({len(X)}); got shape {a.shape}")
     terms = ["(Intercept)", *map(str, X.columns)]
     design = np.column_stack([np.ones(len(x)), x])
     _check_rank(design, terms)
@@ -162,7 +178,7 @@ def fit_propensity(X: pd.DataFrame, treated) -> PropensityFit:
     if quasi:
         messages.append("quasi-complete separation by " + "; ".join(quasi)
                         + ": those units get propensity scores near 0 or 1; consider merging levels")
-    beta, cov, eta, iterations, converged = _irls(design, t.astype(float))
+    beta, cov, eta, iterations, converged = _irls(design, t.astype(float), prior_weights=a)
     score = special.expit(eta)
     if eta[t].min() > eta[~t].max():
         scale = np.abs(beta[1:]) * x.std(axis=0)

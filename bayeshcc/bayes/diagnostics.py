@@ -2,6 +2,10 @@
 
 R-hat <= 1.01 and bulk and tail ESS >= 400 for every sampled parameter (Vehtari et al. 2021),
 no divergent transitions, and E-BFMI > 0.3 in every chain. Otherwise the message says what to try.
+
+A posterior pooled over propensity-score replicates (:mod:`bayeshcc.bayes.propagation`) carries
+the coordinate ``ps_replicate`` on ``chain``; it is checked one replicate at a time and the worst
+figures are reported, since an R-hat across replicates compares different target posteriors.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ import warnings
 
 import arviz as az
 import numpy as np
+import xarray as xr
 
 RHAT_MAX = 1.01
 ESS_MIN = 400
 EBFMI_MIN = 0.3
+REPLICATE_COORD = "ps_replicate"
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,17 @@ def _flat(ds) -> np.ndarray:
 
 
 def check_convergence(tree) -> Convergence:
-    """Run the gate on an ArviZ DataTree with ``posterior`` and ``sample_stats`` groups."""
+    """Run the gate on an ArviZ DataTree with ``posterior`` and ``sample_stats`` groups.
+
+    A pooled posterior (``ps_replicate`` coordinate) is checked per replicate, see
+    :func:`worst_convergence`.
+    """
+    if REPLICATE_COORD in tree["posterior"].coords:
+        return worst_convergence([_check(part) for part in split_replicates(tree)])
+    return _check(tree)
+
+
+def _check(tree) -> Convergence:
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN R-hat of a single chain
         rhat = float(np.nanmax(_flat(az.rhat(tree)))) if tree["posterior"].sizes["chain"] > 1 else float("nan")
@@ -60,3 +76,36 @@ def check_convergence(tree) -> Convergence:
         problems.append(f"E-BFMI {ebfmi:.2f} <= {EBFMI_MIN}: reparameterise or tighten priors")
     return Convergence(rhat, bulk, tail, divergences, ebfmi, not problems,
                        "; ".join(problems) if problems else "all checks passed")
+
+
+def split_replicates(tree) -> list[xr.DataTree]:
+    """The per-replicate trees (``posterior`` and ``sample_stats``) of a pooled posterior."""
+    labels = np.asarray(tree["posterior"][REPLICATE_COORD].values)
+    out = []
+    for b in dict.fromkeys(labels.tolist()):
+        idx = np.flatnonzero(labels == b)
+        out.append(xr.DataTree.from_dict({g: tree[g].to_dataset().isel(chain=idx)
+                                          for g in ("posterior", "sample_stats")}))
+    return out
+
+
+def worst_convergence(checks) -> Convergence:
+    """One :class:`Convergence` from per-replicate checks: the worst of each figure.
+
+    R-hat max, ESS min, divergences summed, E-BFMI min; reliable only if every replicate is.
+    """
+    checks = list(checks)
+    failing = [(b, c) for b, c in enumerate(checks) if not c.reliable]
+    if failing:
+        b, first = failing[0]
+        message = (f"{len(failing)} of {len(checks)} PS replicates fail the checks "
+                   f"(replicate {b + 1}: {first.message})")
+    else:
+        message = f"all checks passed in each of {len(checks)} PS replicates"
+    rhats = np.array([c.rhat_max for c in checks], dtype=float)
+    return Convergence(rhat_max=float(np.max(rhats)) if np.isfinite(rhats).all() else float("nan"),
+                       ess_bulk_min=float(min(c.ess_bulk_min for c in checks)),
+                       ess_tail_min=float(min(c.ess_tail_min for c in checks)),
+                       divergences=int(sum(c.divergences for c in checks)),
+                       ebfmi_min=float(min(c.ebfmi_min for c in checks)),
+                       reliable=not failing, message=message)

@@ -3,6 +3,11 @@
 A :class:`FitJob` carries everything one fit needs (arrays, prior, sampler settings, seed), so
 :func:`run_job` can run in this process, a local worker process, or on a Dask cluster and give
 the same result: the seed is part of the job, derived from the spec's seed and the fit's key.
+
+A job with a :class:`~bayeshcc.bayes.propagation.PropensityDesign` draws the propensity score
+instead of plugging it in (``[bayes] ps_uncertainty = "bootstrap"``): its ``inputs`` are then the
+whole cohort and :func:`~bayeshcc.bayes.propagation.fit_with_ps_uncertainty` rebuilds the
+weighted or matched population per PS replicate and pools the posteriors.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ import pandas as pd
 from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.plan import FitTask
 from bayeshcc.bayes.priors import Prior
+from bayeshcc.bayes.propagation import ADJUSTMENTS as PS_ADJUSTMENTS
+from bayeshcc.bayes.propagation import PropensityDesign, fit_with_ps_uncertainty
 from bayeshcc.errors import AnalysisError
 
 
@@ -35,6 +42,8 @@ class FitJob:
     arms: tuple[str, str]
     thresholds: tuple[float, ...]
     primary: bool  # the spec's first prior: full contrasts and the pointwise log-likelihood
+    propensity: PropensityDesign | None = None  # set: PS uncertainty propagated (bootstrap)
+    ps_replicates: int = 0
 
     @property
     def label(self) -> str:
@@ -58,20 +67,39 @@ def run_job(job: FitJob) -> JobResult:
     """Fit one model and summarise it (see :func:`bayeshcc.tables.bayes.fit_rows`)."""
     from bayeshcc.tables.bayes import fit_rows
 
+    settings = dict(prior=job.prior, draws=job.draws, tune=job.tune, chains=job.chains,
+                    seed=job.task.seed, cutpoints=list(job.cutpoints) or None,
+                    intervals=job.intervals)
     try:
-        fit = fit_survival_model(job.task.model, **job.inputs, prior=job.prior, draws=job.draws,
-                                 tune=job.tune, chains=job.chains, seed=job.task.seed,
-                                 cutpoints=list(job.cutpoints) or None, intervals=job.intervals)
+        if job.propensity is not None:
+            fit = fit_with_ps_uncertainty(job.task.model, job.inputs["time"], job.inputs["event"],
+                                          job.propensity, replicates=job.ps_replicates,
+                                          **settings).fit
+        else:
+            fit = fit_survival_model(job.task.model, **job.inputs, **settings)
     except AnalysisError as exc:
         return JobResult(job.task, None, None, None, None, False, error=str(exc))
     hr, contrasts, curves, _ = fit_rows(job.task, fit, job.tau, job.arms, job.thresholds,
                                         job.primary)
+    ps = _ps_uncertainty(job)
+    hr.update(ps)
+    if contrasts is not None:
+        contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
     tree = fit.posterior
     if not job.primary and "log_likelihood" in tree.children:  # sensitivity fits: no LOO
         tree = tree.copy()
         del tree["log_likelihood"]
     weighted = not np.allclose(fit.data.weights, fit.data.weights[0])
     return JobResult(job.task, hr, contrasts, curves, tree, weighted)
+
+
+def _ps_uncertainty(job: FitJob) -> dict:
+    """Table columns saying how the PS entered a fit: ``fixed`` (plugged in), ``bootstrap``
+    (drawn, with ``ps_replicates`` draws) or empty for adjustments without a PS."""
+    if job.propensity is not None:
+        return {"ps_uncertainty": "bootstrap", "ps_replicates": job.ps_replicates}
+    return {"ps_uncertainty": "fixed" if job.task.adjustment in PS_ADJUSTMENTS else "",
+            "ps_replicates": 0}
 
 
 def run_grid(jobs: Sequence[FitJob], workers: int | None = None, scheduler: str | None = None,

@@ -32,6 +32,12 @@ from bayeshcc.bayes.data import SurvivalData, exposure_matrix
 from bayeshcc.bayes.likelihood import censored_loglik
 from bayeshcc.bayes.priors import Prior
 
+# Baseline priors shared by every prior set (see the module docstring).
+LOG_SHAPE_SD = 0.5      # Weibull: log k ~ N(0, 0.5)
+BASELINE_SD = 2.0       # log_rate / alpha_1 ~ N(log(events / exposure), 2)
+SIGMA_SCALE = 0.5       # piecewise random-walk SD ~ HalfNormal(0.5)
+TAU_SCALE = 0.25        # time-varying log HR random-walk SD ~ HalfNormal(0.25)
+
 
 def rate_center(data: SurvivalData) -> float:
     """log(events / total time) in scaled time: where the baseline prior is centred."""
@@ -44,7 +50,7 @@ def data_values(model: str, data: SurvivalData, prior: Prior, cuts: np.ndarray |
 
     ``baseline`` = (mean, sd) of the log-rate prior; default (log(events / exposure), 2).
     """
-    center, spread = baseline if baseline is not None else (rate_center(data), 2.0)
+    center, spread = baseline if baseline is not None else (rate_center(data), BASELINE_SD)
     values = {"event": data.event, "trt": data.treated, "w": data.weights,
               "rate_center": center, "rate_sd": spread, "log_hr_mu": prior.log_hr_mean,
               "log_hr_sd": prior.log_hr_sd}
@@ -69,7 +75,7 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
             beta = pm.Normal("beta", 0.0, d["coef_sd"], shape=n_covariates)
             xb = pt.dot(d["X"], beta)
         if model == "weibull":
-            log_shape = pm.Normal("log_shape", 0.0, 0.5)
+            log_shape = pm.Normal("log_shape", 0.0, LOG_SHAPE_SD)
             log_rate = pm.Normal("log_rate", d["rate_center"], d["rate_sd"])
             shape = pm.Deterministic("shape", pt.exp(log_shape))
             lp = log_rate + log_hr * d["trt"] + xb
@@ -77,12 +83,12 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
             cum_h = pt.exp(lp + shape * d["log_t"])
         else:
             first = pm.Normal("alpha_first", d["rate_center"], d["rate_sd"])
-            sigma = pm.HalfNormal("sigma", 0.5)
+            sigma = pm.HalfNormal("sigma", SIGMA_SCALE)
             steps = pm.Normal("alpha_steps", 0.0, 1.0, shape=n_intervals - 1)
             alpha = pm.Deterministic("alpha", first + pt.concatenate(
                 [pt.zeros(1), pt.cumsum(sigma * steps)]))
             if time_varying:
-                tau = pm.HalfNormal("tau", 0.25)
+                tau = pm.HalfNormal("tau", TAU_SCALE)
                 moves = pm.Normal("log_hr_steps", 0.0, 1.0, shape=n_intervals - 1)
                 log_hr_j = pm.Deterministic("log_hr_interval", log_hr + pt.concatenate(
                     [pt.zeros(1), pt.cumsum(tau * moves)]))

@@ -15,8 +15,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from bayeshcc.design import covariate_columns
+from bayeshcc.design import covariate_columns, design_matrix
 from bayeshcc.bayes.priors import prior_applies
+from bayeshcc.bayes.propagation import ADJUSTMENTS as PS_ADJUSTMENTS
+from bayeshcc.bayes.propagation import PropensityDesign
 from bayeshcc.executors import derive_seed
 from bayeshcc.populations import Population
 
@@ -89,3 +91,24 @@ def fit_inputs(task: FitTask, pop: Population, covariates: Sequence[str]) -> dic
     return dict(time=cohort.time(task.outcome), event=cohort.event(task.outcome),
                 treated=cohort.treated.astype(float), X=X, covariate_names=names,
                 weights=None if pop.weights is None else np.asarray(pop.weights))
+
+
+def propensity_design(task: FitTask, cohort) -> PropensityDesign | None:
+    """What a fit needs to draw the PS (``[bayes] ps_uncertainty = "bootstrap"``), or None.
+
+    None unless the spec asks for the bootstrap, the adjustment uses a PS (ate, att, overlap,
+    matched) and the spec has propensity covariates. The design repeats the spec's propensity
+    settings (caliper, ratio, replacement, stabilisation, trimming) as
+    :func:`bayeshcc.adjustment.adjust` applies them.
+    """
+    spec = cohort.spec
+    ps = spec.propensity
+    if (spec.bayes.ps_uncertainty != "bootstrap" or task.adjustment not in PS_ADJUSTMENTS
+            or not ps.covariates):
+        return None
+    return PropensityDesign(X=design_matrix(cohort, ps.covariates),
+                            treated=np.asarray(cohort.treated, dtype=bool),
+                            adjustment=task.adjustment, ids=np.asarray(cohort.ids),
+                            stabilize=ps.stabilize, trim=ps.trim, caliper=ps.caliper,
+                            ratio=ps.ratio, replace=ps.replace)
+

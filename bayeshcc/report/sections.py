@@ -54,9 +54,9 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                 "pct_reference", "p")),
     "posterior_hr": ("Posterior hazard ratios", "Posterior median and 95% credible interval; "
                      "'reliable' is false when R-hat > 1.01, ESS < 400, divergences or low E-BFMI.",
-                     ("outcome", "model", "prior", "adjustment", "hr_median", "hr_lower",
-                      "hr_upper", "prob_hr_below_1", "rhat_max", "ess_bulk_min", "divergences",
-                      "reliable")),
+                     ("outcome", "model", "prior", "adjustment", "ps_uncertainty", "hr_median",
+                      "hr_lower", "hr_upper", "prob_hr_below_1", "rhat_max", "ess_bulk_min",
+                      "divergences", "reliable")),
     "posterior_contrasts": ("Posterior survival contrasts", "Marginal (standardised) medians and "
                             "RMST per arm and their differences.",
                             ("outcome", "model", "prior", "adjustment", "quantity", "arm",
@@ -66,11 +66,43 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                      "hr_upper", "prob_hr_below_1", "reliable")),
     "tipping_point": ("Tipping point", "How sceptical a prior it takes before the probability of "
                       "benefit falls below the decision threshold.", ()),
+    "prior_predictive": ("Prior predictive check", "What each prior says before the outcomes are "
+                         "seen: prior quantiles (2.5, 25, 50, 75, 97.5 %) of the hazard ratio and "
+                         "of the median survival per arm for a patient at the covariate means.",
+                         ("outcome", "model", "prior", "quantity", "arm", "q025", "q500", "q975",
+                          "prob_hr_below_0.5", "prob_hr_below_1")),
     "loo": ("Model comparison (LOO)", "Leave-one-out expected log predictive density; Pareto-k "
             "> 0.7 marks unreliable estimates.", ()),
     "matches": ("Matched pairs (patient-level)", "Shown only with --include-patient-data.",
                 ("treated_id", "reference_id", "distance")),
 }
+
+
+PS_NOTES = {
+    "bootstrap": ("Rows with ps_uncertainty = bootstrap carry the propensity score's uncertainty: "
+                  "the propensity model was redrawn {replicates} times by the Bayesian bootstrap "
+                  "(Rubin 1981), the weights or matches rebuilt on the original data, the outcome "
+                  "model fitted to each and the posteriors pooled (two-step Bayesian propensity "
+                  "score analysis, Kaplan & Chen 2012, Psychometrika 77:581); convergence is "
+                  "checked in each replicate and the worst shown."),
+    "fixed": ("Rows with ps_uncertainty = fixed plug in the estimated propensity score as if it "
+              "were known, so their intervals leave out its uncertainty."),
+}
+
+
+def propensity_note(frame: pd.DataFrame) -> str:
+    """How the propensity score entered the fits of a posterior table (empty if it did not)."""
+    if "ps_uncertainty" not in frame.columns:
+        return ""
+    used = set(frame["ps_uncertainty"].dropna().astype(str))
+    notes = []
+    if "bootstrap" in used:
+        replicates = sorted({int(r) for r in frame.loc[frame["ps_uncertainty"] == "bootstrap",
+                                                       "ps_replicates"]})
+        notes.append(PS_NOTES["bootstrap"].format(replicates=" or ".join(map(str, replicates))))
+    if "fixed" in used:
+        notes.append(PS_NOTES["fixed"])
+    return " ".join(notes)
 
 
 def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> dict[str, TableView]:
@@ -81,6 +113,8 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
             continue
         frame = tables[key]
         cols = tuple(c for c in (columns or tuple(frame.columns)) if c in frame.columns)
+        if key in ("posterior_hr", "posterior_contrasts", "sensitivity"):
+            note = " ".join(filter(None, [note, propensity_note(frame)]))
         rows = tuple(tuple(None if pd.isna(v) else v for v in row)
                      for row in frame[list(cols)].itertuples(index=False, name=None))
         views[key] = TableView(key, title, note, cols, rows)

@@ -1,5 +1,5 @@
-"""Bayesian results tables: ``posterior_hr``, ``posterior_contrasts``, ``marginal_survival``
-and ``loo``. Every row names its outcome, model, prior and adjustment and carries the
+"""Bayesian results tables: ``posterior_hr``, ``posterior_contrasts``, ``marginal_survival``,
+``loo`` and ``prior_predictive``. Every row names its outcome, model, prior and adjustment and carries the
 convergence flags, so an unreliable posterior is never shown as if it were fine."""
 
 from __future__ import annotations
@@ -68,3 +68,36 @@ def loo_rows(trees: dict[tuple, tuple]) -> pd.DataFrame:
         best = table.groupby(["outcome", "prior", "adjustment"])["elpd_loo"].transform("max")
         table["elpd_diff_from_best"] = table["elpd_loo"] - best
     return table
+
+
+def prior_predictive_table(cohort) -> pd.DataFrame:
+    """``prior_predictive.csv``: per outcome, model and prior of the spec, the prior quantiles of
+    the HR and of each arm's median survival (:mod:`bayeshcc.bayes.prior_predictive`), with the
+    baseline prior centred on the whole cohort's data as the unadjusted fit centres it."""
+    from bayeshcc.bayes.prior_predictive import prior_predictive
+    from bayeshcc.bayes.priors import prior_applies, resolve_prior
+    from bayeshcc.errors import AnalysisError
+    from bayeshcc.executors import derive_seed
+
+    spec, b = cohort.spec, cohort.spec.bayes
+    parts = []
+    for out in spec.outcomes:
+        for model in b.models:
+            for name in b.priors:
+                if not prior_applies(name, out.name, spec.priors):
+                    continue
+                try:
+                    table = prior_predictive(
+                        model, cohort.time(out.name), cohort.event(out.name),
+                        cohort.treated.astype(float), resolve_prior(name, spec.priors),
+                        cohort.arm_labels(), seed=derive_seed(b.seed, ("prior_predictive", out.name,
+                                                                       model, name)),
+                        cutpoints=list(b.cutpoints) or None, intervals=b.intervals)
+                except AnalysisError:  # no events: the fit is skipped with its own warning
+                    continue
+                parts.append(table.assign(outcome=out.name, model=model, prior=name))
+    if not parts:
+        return pd.DataFrame()
+    table = pd.concat(parts, ignore_index=True)
+    return table[["outcome", "model", "prior"] + [c for c in table.columns
+                                                  if c not in ("outcome", "model", "prior")]]

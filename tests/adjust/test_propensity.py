@@ -91,3 +91,62 @@ def test_separation_by_a_combination_names_a_covariate():
     assert not (a[treated].min() > a[~treated].max() or b[treated].min() > b[~treated].max())
     with pytest.raises(AnalysisError, match="together separate the arms completely.*coefficient: '[ab]'"):
         fit_propensity(pd.DataFrame({"a": a, "b": b}), treated)
+
+
+def _weighted_example(n=120, seed=3):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"age": rng.normal(60, 10, n), "stage[II]": rng.integers(0, 2, n).astype(float)})
+    treated = rng.random(n) < 1 / (1 + np.exp(-(0.05 * (X["age"] - 60) + 0.5 * X["stage[II]"] - 0.2)))
+    return X, treated
+
+
+def test_unit_sample_weights_equal_the_unweighted_fit_exactly():
+    """All-ones prior weights take the same IRLS path as no weights (R glm(weights = rep(1, n)))."""
+    X, treated = _weighted_example()
+    a, b = fit_propensity(X, treated), fit_propensity(X, treated, sample_weights=np.ones(len(X)))
+    np.testing.assert_array_equal(a.coefficients["coef"], b.coefficients["coef"])
+    np.testing.assert_array_equal(a.coefficients["se"], b.coefficients["se"])
+    assert a.iterations == b.iterations
+
+
+def test_integer_sample_weights_equal_duplicated_rows():
+    """glm(..., weights = k) equals glm on the rows repeated k times (coefficients and SEs), to
+    the IRLS stopping rule: the two start from different mu (R: (k y + 1/2) / (k + 1)) and R's
+    epsilon = 1e-8 on the relative deviance change leaves ~1e-5 relative in the estimates."""
+    X, treated = _weighted_example()
+    k = np.random.default_rng(5).integers(1, 4, len(X))
+    weighted = fit_propensity(X, treated, sample_weights=k)
+    rows = np.repeat(np.arange(len(X)), k)
+    duplicated = fit_propensity(X.iloc[rows].reset_index(drop=True), treated[rows])
+    for column in ("coef", "se"):
+        np.testing.assert_allclose(weighted.coefficients[column], duplicated.coefficients[column],
+                                   rtol=1e-4)
+
+
+def test_fractional_sample_weights_maximise_the_weighted_likelihood():
+    """Dirichlet-type weights: the IRLS solution is the maximiser of sum_i a_i log p(t_i | x_i)
+    (checked against scipy.optimize.minimize, BFGS, on the same objective)."""
+    from scipy import optimize, special
+
+    X, treated = _weighted_example()
+    a = len(X) * np.random.default_rng(8).dirichlet(np.ones(len(X)))
+    fit = fit_propensity(X, treated, sample_weights=a)
+    design = np.column_stack([np.ones(len(X)), X.to_numpy()])
+    y = treated.astype(float)
+
+    def negloglik(beta):
+        eta = design @ beta
+        return -np.sum(a * (y * eta - np.logaddexp(0, eta)))
+
+    def grad(beta):
+        return -design.T @ (a * (y - special.expit(design @ beta)))
+
+    best = optimize.minimize(negloglik, np.zeros(3), jac=grad, method="BFGS", options={"gtol": 1e-10})
+    np.testing.assert_allclose(fit.coefficients["coef"], best.x, rtol=1e-5)
+
+
+@pytest.mark.parametrize("bad", [np.zeros(120), np.full(120, np.nan), np.ones(119)])
+def test_bad_sample_weights_are_rejected(bad):
+    X, treated = _weighted_example()
+    with pytest.raises(AnalysisError, match="sample_weights must be positive and finite"):
+        fit_propensity(X, treated, sample_weights=bad)
