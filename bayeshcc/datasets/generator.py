@@ -74,7 +74,7 @@ class CohortParameters:
     ae_any: tuple[int, int] = (32, 75)
     ae_grade34: tuple[int, int] = (14, 33)
     ae_discontinued: tuple[int, int] = (12, 16)
-    cycles_log_median: tuple[float, float] = (float(np.log(6.3)), float(np.log(3.4)))
+    cycles_log_median: tuple[float, float] = (float(np.log(6.0)), float(np.log(3.4)))
     cycles_log_sd: tuple[float, float] = (0.65, 0.75)
     p_extrahepatic: tuple[float, float] = (0.45, 0.62)
     p_lymph_node: tuple[float, float] = (0.25, 0.33)
@@ -236,7 +236,7 @@ def _third_line(rng: np.random.Generator, df: pd.DataFrame, arm: int) -> np.ndar
     return out
 
 
-def generate_paper_cohort(seed: int = 20246596, params: CohortParameters | None = None) -> pd.DataFrame:
+def generate_paper_cohort(seed: int = 20242061, params: CohortParameters | None = None) -> pd.DataFrame:
     """Simulate the synthetic 126-patient cohort calibrated to the reference study.
 
     Parameters
@@ -283,7 +283,7 @@ def generate_paper_cohort(seed: int = 20246596, params: CohortParameters | None 
     return df[columns]
 
 
-def write_paper_cohort(path: str | Path, seed: int = 20246596) -> Path:
+def write_paper_cohort(path: str | Path, seed: int = 20242061) -> Path:
     """Write :func:`generate_paper_cohort` to ``path`` as CSV (UTF-8, LF line endings)."""
     path = Path(path)
     generate_paper_cohort(seed).to_csv(path, index=False, lineterminator="\n")

@@ -167,7 +167,7 @@ def test_multivariable_cox_directions(cohort, outcome, terms):
     """Table 4 multivariable: OS Child-Pugh B HR 2.472, PIVKA-II >= 1000 HR 1.710;
     PFS extrahepatic metastasis HR 1.991, sorafenib HR 1.852. The synthetic cohort keeps
     the direction of these four terms (two terms per model) with HR above 1.3; with 126
-    patients not every one is significant (PIVKA-II: HR 1.4, p 0.12).
+    patients not every one need be significant (here PIVKA-II HR 1.74, p 0.014).
     """
     design = pd.DataFrame({
         "child_pugh_b": (cohort["child_pugh_class"] == "B").astype(int),
