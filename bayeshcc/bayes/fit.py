@@ -27,10 +27,44 @@ _COMPILED: dict[tuple, Any] = {}
 MAX_LOGLIK_VALUES = 20_000_000
 MODELS = ("weibull", "piecewise")
 TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.99}  # the random walk has a funnel at small sigma
-# The random walk's cumulative sums correlate the interval log hazards: a low-rank mass matrix
-# (nutpie's ``adaptation="low_rank"``) halves the gradient evaluations per effective draw
-# and cuts sampling at N = 2000 by 2.7x (benchmarks/fits.py); Weibull needs no more than diag.
-ADAPTATION = {"weibull": "diag", "piecewise": "low_rank"}
+# The random walk's cumulative sums correlate the interval log hazards. At large N a low-rank
+# mass matrix (nutpie's ``adaptation="low_rank"``) needs half the gradient evaluations per
+# effective draw (N = 2000, 10 intervals: 8.9 s vs 23.8 s); at N = 126 it is no faster and left
+# 5 of 28 piecewise fits of ``reproduce`` short of 400 tail ESS, so small cohorts keep "diag".
+LOW_RANK_FROM_N = 1000
+
+
+# Compiled models carry covariates in blocks of this many columns; a fit with fewer fills the
+# rest with zero columns, whose coefficients only see their prior and are dropped from the
+# posterior. Unadjusted fits and covariate sets of 1-4 terms then share one compiled model per
+# model type: ``reproduce`` compiles 2 models instead of 6 (numba compilation is ~6 s each).
+COVARIATE_BLOCK = 4
+
+
+def compiled_columns(k: int) -> int:
+    """Covariate columns of the compiled model that serves a fit with ``k`` covariates."""
+    return COVARIATE_BLOCK * max(1, -(-k // COVARIATE_BLOCK))
+
+
+def _pad_covariates(values: dict, data: SurvivalData, prior: Prior, columns: int) -> dict:
+    """``values`` with ``X`` widened by zero columns to ``columns``."""
+    n, k = data.X.shape
+    return {**values, "X": np.hstack([data.X, np.zeros((n, columns - k))]),
+            "coef_sd": prior.coef_sd}
+
+
+def _drop_padding(tree, k: int):
+    """The posterior without the coefficients of the zero columns."""
+    posterior = tree["posterior"].to_dataset()
+    posterior = (posterior.isel(beta_dim_0=slice(0, k)) if k
+                 else posterior.drop_vars("beta").drop_dims("beta_dim_0"))
+    tree["posterior"] = xr.DataTree(posterior)
+    return tree
+
+
+def adaptation(model: str, n: int) -> str:
+    """nutpie's mass-matrix adaptation for a model and sample size (see LOW_RANK_FROM_N)."""
+    return "low_rank" if model == "piecewise" and n >= LOW_RANK_FROM_N else "diag"
 
 
 @dataclass(frozen=True)
@@ -135,16 +169,20 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
         cuts = (np.asarray(cutpoints, dtype=float) if cutpoints is not None and len(cutpoints)
                 else quantile_cutpoints(data.time, data.event, intervals))
     j = 1 if cuts is None else len(cuts) + 1
-    values = data_values(model, data, prior, cuts, baseline_prior)
-    key = (model, data.X.shape[1], j, bool(time_varying))
+    k = data.X.shape[1]
+    columns = compiled_columns(k)
+    values = _pad_covariates(data_values(model, data, prior, cuts, baseline_prior), data, prior,
+                             columns)
+    key = (model, columns, j, bool(time_varying))
     start = _time.perf_counter()
-    compiled, fresh = _compiled(key, model, values, data.X.shape[1], j, time_varying)
+    compiled, fresh = _compiled(key, model, values, columns, j, time_varying)
     compile_s = _time.perf_counter() - start
     start = _time.perf_counter()
     tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
                          seed=int(seed), progress_bar=False, save_warmup=False,
-                         target_accept=TARGET_ACCEPT[model], adaptation=ADAPTATION[model])
+                         target_accept=TARGET_ACCEPT[model], adaptation=adaptation(model, data.time.size))
     sample_s = _time.perf_counter() - start
+    tree = _drop_padding(tree, k)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,
                     "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s})

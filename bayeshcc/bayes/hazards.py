@@ -33,9 +33,11 @@ def cumulative_hazard(model: str, draws: dict, t: np.ndarray, trt: np.ndarray, x
     beta = _interval_log_hr(draws, alpha.shape[1])
     edges = np.concatenate([[0.0], cuts, [np.inf]])
     exposure = np.clip(np.minimum(np.asarray(t)[..., None], edges[1:]) - edges[:-1], 0, None)
-    trt = np.broadcast_to(trt, np.broadcast_shapes(np.shape(trt), np.shape(t)))
-    rates = np.exp(alpha[:, None, :] + trt[None, :, None] * beta[:, None, :])  # draws x N x J
-    return np.einsum("dnj,nj->dn", rates, np.broadcast_to(exposure, rates.shape[1:])) * np.exp(xb)
+    trt = np.broadcast_to(trt, np.broadcast_shapes(np.shape(trt), np.shape(t)))[:, None]
+    exposure = np.broadcast_to(exposure, (trt.shape[0], alpha.shape[1]))
+    # Two (draws x J) @ (J x N) products: no draws x N x J array of exponentials.
+    base = np.exp(alpha) @ (exposure * (1 - trt)).T + np.exp(alpha + beta) @ (exposure * trt).T
+    return base * np.exp(xb)
 
 
 def log_hazard(model: str, draws: dict, t: np.ndarray, trt: np.ndarray, xb: np.ndarray,

@@ -50,6 +50,18 @@ def test_piecewise_cumulative_hazard_sums_rate_times_exposure():
     assert H[0, 0] == pytest.approx(0.1 * 1 + 0.5 * 2 + 2.0 * 1)
 
 
+def test_piecewise_cumulative_hazard_of_treated_with_time_varying_hr_and_covariates():
+    """H(4 | treated, x'b = 0.3) = exp(0.3) * sum_j exp(alpha_j + beta_j) * exposure_j, with
+    exposures 1, 2, 1 in [0, 1), [1, 3), [3, inf); a reference patient uses exp(alpha_j)."""
+    alpha, beta = np.log([0.1, 0.5, 2.0]), np.array([-0.5, 0.0, 0.4])
+    draws = {"alpha": alpha[None], "log_hr": np.array([0.0]), "log_hr_interval": beta[None]}
+    H = cumulative_hazard("piecewise", draws, np.array([4.0, 4.0]), np.array([1.0, 0.0]),
+                          np.array([[0.3, 0.3]]), np.array([1.0, 3.0]))
+    exposure = np.array([1.0, 2.0, 1.0])
+    assert H[0, 0] == pytest.approx(math.exp(0.3) * np.sum(np.exp(alpha + beta) * exposure))
+    assert H[0, 1] == pytest.approx(math.exp(0.3) * np.sum(np.exp(alpha) * exposure))
+
+
 def test_exposure_matrix_is_time_at_risk_per_interval():
     exposure, onehot = exposure_matrix(np.array([0.5, 2.0, 5.0]), np.array([1.0, 3.0]))
     np.testing.assert_allclose(exposure, [[0.5, 0, 0], [1, 1, 0], [1, 2, 2]])

@@ -121,3 +121,20 @@ def test_draws_do_not_depend_on_which_fit_compiled_the_model():
                        prior=BUILT_IN["skeptical"], **FAST)
     reused = fit_survival_model("weibull", time, event, trt, seed=21, **FAST).draws()["log_hr"]
     np.testing.assert_array_equal(fresh, reused)
+
+
+def test_fits_with_up_to_four_covariates_share_one_compiled_model():
+    """Covariates are padded with zero columns to blocks of 4 (fit.COVARIATE_BLOCK): fits
+    with 0, 2 and 4 covariates compile once, and each posterior holds only its own betas."""
+    from bayeshcc.bayes import fit as fit_module
+
+    time, event, trt = _simulated(n=200)
+    X = np.random.default_rng(4).normal(size=(200, 4))
+    fit_module._COMPILED.clear()
+    fits = [fit_survival_model("weibull", time, event, trt, X=X[:, :k],
+                               covariate_names=tuple(f"x{i}" for i in range(k)), seed=2, **FAST)
+            for k in (0, 2, 4)]
+    assert len(fit_module._COMPILED) == 1
+    assert [f.timings["reuse"] for f in fits] == [False, True, True]
+    assert "beta" not in fits[0].posterior["posterior"]
+    assert [f.posterior["posterior"]["beta"].shape[-1] for f in fits[1:]] == [2, 4]
