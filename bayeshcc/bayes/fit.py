@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from bayeshcc.bayes.data import SurvivalData, prepare, quantile_cutpoints
 from bayeshcc.bayes.hazards import cumulative_hazard, linear_covariates, log_hazard
@@ -178,9 +179,13 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     compiled, fresh = _compiled(key, model, values, columns, j, time_varying)
     compile_s = _time.perf_counter() - start
     start = _time.perf_counter()
-    tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
-                         seed=int(seed), progress_bar=False, save_warmup=False,
-                         target_accept=TARGET_ACCEPT[model], adaptation=adaptation(model, data.time.size))
+    # nutpie runs one thread per chain; multi-threaded BLAS inside each log-density call would
+    # oversubscribe the cores (N = 200 000 Weibull: 3.4x slower), so BLAS gets one thread.
+    with threadpool_limits(limits=1, user_api="blas"):
+        tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
+                             seed=int(seed), progress_bar=False, save_warmup=False,
+                             target_accept=TARGET_ACCEPT[model],
+                             adaptation=adaptation(model, data.time.size))
     sample_s = _time.perf_counter() - start
     tree = _drop_padding(tree, k)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
