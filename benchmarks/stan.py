@@ -107,13 +107,15 @@ def _run(cmd: list[str], timeout: float) -> float:
 
 
 def summarise_draws(log_hr: np.ndarray) -> dict:
-    """Median and 95 % interval of the HR, bulk ESS and R-hat of the log HR (chains x draws)."""
+    """Median and 95 % interval of the HR; bulk ESS, R-hat and Monte Carlo SE of the median of
+    the log HR (chains x draws)."""
     import arviz as az
 
     hr = np.exp(log_hr.ravel())
     lo, med, hi = np.quantile(hr, [0.025, 0.5, 0.975])
     return {"hr_median": float(med), "hr_lower": float(lo), "hr_upper": float(hi),
-            "ess_bulk": float(az.ess(log_hr, method="bulk")), "rhat": float(az.rhat(log_hr))}
+            "ess_bulk": float(az.ess(log_hr, method="bulk")), "rhat": float(az.rhat(log_hr)),
+            "mcse_log_median": float(az.mcse(log_hr, method="median"))}
 
 
 def compare(n: int, rscript: str, folder: Path) -> dict:
@@ -146,6 +148,9 @@ def compare(n: int, rscript: str, folder: Path) -> dict:
             "hr_median_rel_diff": b["hr_median"] / a["hr_median"] - 1,
             # difference of the log medians in units of the posterior SD (both combined)
             "log_median_diff_in_sd": float(np.log(b["hr_median"] / a["hr_median"]) / se),
+            # ... and in units of its Monte Carlo SE: |z| < 2 is agreement within sampling noise
+            "log_median_diff_mcse_z": float(np.log(b["hr_median"] / a["hr_median"])
+                                            / np.hypot(a["mcse_log_median"], b["mcse_log_median"])),
             "bayeshcc_divergences": ours["divergences"], "brms_divergences": theirs["divergences"],
             "rhat_max": max(a["rhat"], b["rhat"])}
 
