@@ -118,10 +118,12 @@ def summarise(variant: str, run: dict, processes: int) -> dict:
     bayes_s = run["stages"]["bayesian"]
     n = len(run["fits"])
     compile_s = sum(f["compile_s"] for f in run["fits"])
+    compiles = sum(1 for f in run["fits"] if not f["reuse"])
     return {"variant": variant, "fits": n, "wall_s": run["wall_s"], "bayes_stage_s": bayes_s,
             "s_per_fit": bayes_s / max(n, 1),
-            "compiles": sum(1 for f in run["fits"] if not f["reuse"]),
-            "compile_s": compile_s, "compile_share": compile_s / (bayes_s * processes),
+            "compiles": compiles, "compile_s": compile_s,
+            "s_per_compile": compile_s / max(compiles, 1),
+            "compile_share": compile_s / (bayes_s * processes),
             "sample_s": sum(f["sample_s"] for f in run["fits"]),
             "processes": len({f["pid"] for f in run["fits"]}),
             f"target_{TARGET_S:.0f}s_met": run["wall_s"] <= TARGET_S}
