@@ -61,6 +61,7 @@ out <- list(
   ess_bulk_log_hr = ess_bulk(unclass(log_hr)),
   rhat_log_hr = rhat(unclass(log_hr)),
   divergences = sum(vapply(sampler, function(s) sum(s[, "divergent__"]), numeric(1))),
+  shape_median = median(as.vector(arr[, , "shape"])),
   hr_median = median(hr), hr_lower = unname(quantile(hr, 0.025)),
   hr_upper = unname(quantile(hr, 0.975)),
   log_hr = lapply(seq_len(ncol(log_hr)), function(j) as.vector(log_hr[, j])),

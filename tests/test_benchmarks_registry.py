@@ -68,3 +68,23 @@ def test_grid_summary_compile_share():
     assert row["compiles"] == 2 and row["processes"] == 2 and row["fits"] == 3
     assert row["s_per_fit"] == pytest.approx(20.0 / 3)
     assert row["target_180s_met"]
+
+
+def test_weighted_weibull_mle_matches_survreg(tmp_path):
+    """The anchor of the brms comparison equals R's weighted Weibull fit on the same data:
+    ``d <- read.csv(path); f <- survreg(Surv(y, event) ~ trt + z0, data = d, weights = w,
+    dist = "weibull"); exp(-coef(f)["trt"] / f$scale)`` = 0.508156296222 (R 4.2.2,
+    survival 3.5.3)."""
+    from benchmarks.stan import weighted_weibull_mle
+
+    rng = np.random.default_rng(2024)
+    n = 60
+    trt = rng.integers(0, 2, n)
+    z0 = rng.normal(size=n)
+    t = rng.weibull(1.3, n) * np.exp(0.3 * trt - 0.2 * z0)
+    c = rng.uniform(0.5, 3, n)
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"y": np.minimum(t, c), "event": (t <= c).astype(int), "trt": trt,
+                  "w": rng.uniform(0.5, 2, n), "z0": z0}).to_csv(path, index=False,
+                                                                  float_format="%.17g")
+    assert weighted_weibull_mle(path) == pytest.approx(0.508156296222, rel=1e-6)
