@@ -1,11 +1,15 @@
 """The benchmarks by name, in the order ``python -m benchmarks`` runs them."""
 
 from benchmarks.fits import bench_fits, bench_gradient_floor, bench_scaling
+from benchmarks.grid import bench_grid
 from benchmarks.reproduce import bench_reproduce
+from benchmarks.stan import bench_stan
 
 BENCHMARKS = {
     "reproduce": bench_reproduce,
     "fits": bench_fits,
+    "grid": bench_grid,
     "scaling": bench_scaling,
     "gradient_floor": bench_gradient_floor,
+    "stan": bench_stan,
 }
