@@ -28,11 +28,12 @@ _COMPILED: dict[tuple, Any] = {}
 MAX_LOGLIK_VALUES = 20_000_000
 MODELS = ("weibull", "piecewise")
 TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.99}  # the random walk has a funnel at small sigma
-# The random walk's cumulative sums correlate the interval log hazards. At large N a low-rank
-# mass matrix (nutpie's ``adaptation="low_rank"``) needs half the gradient evaluations per
-# effective draw (N = 2000, 10 intervals: 8.9 s vs 23.8 s); at N = 126 it is no faster and left
-# 5 of 28 piecewise fits of ``reproduce`` short of 400 tail ESS, so small cohorts keep "diag".
-LOW_RANK_FROM_N = 1000
+# Large cohorts (N >= LARGE_N) get the piecewise random walk centred (see models.build_model)
+# and nutpie's low-rank mass matrix, which needs half the gradient evaluations per effective
+# draw there (N = 2000, 10 intervals: 8.9 s vs 23.8 s). At N = 126 neither helps: low-rank left
+# 5 of 28 piecewise fits of ``reproduce`` short of 400 tail ESS, so small cohorts keep the
+# non-centred walk and the diagonal mass matrix.
+LARGE_N = 1000
 
 
 # Compiled models carry covariates in blocks of this many columns; a fit with fewer fills the
@@ -64,8 +65,8 @@ def _drop_padding(tree, k: int):
 
 
 def adaptation(model: str, n: int) -> str:
-    """nutpie's mass-matrix adaptation for a model and sample size (see LOW_RANK_FROM_N)."""
-    return "low_rank" if model == "piecewise" and n >= LOW_RANK_FROM_N else "diag"
+    """nutpie's mass-matrix adaptation for a model and sample size (see LARGE_N)."""
+    return "low_rank" if model == "piecewise" and n >= LARGE_N else "diag"
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,12 @@ class BayesFit:
         return ll.reshape(post.sizes["chain"], post.sizes["draw"], -1)
 
 
-def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying: bool):
+def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying: bool,
+              centred: bool = False):
     import nutpie
 
     if key not in _COMPILED:
-        pm_model = build_model(model, values, k, j, time_varying)
+        pm_model = build_model(model, values, k, j, time_varying, centred)
         # Start values that do not depend on the data the model was first compiled with: the
         # initial-point function is compiled once and does not see ``with_data`` updates, so a
         # data-dependent start would make draws depend on which fit compiled the model.
@@ -174,9 +176,10 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     columns = compiled_columns(k)
     values = _pad_covariates(data_values(model, data, prior, cuts, baseline_prior), data, prior,
                              columns)
-    key = (model, columns, j, bool(time_varying))
+    centred = model == "piecewise" and data.time.size >= LARGE_N
+    key = (model, columns, j, bool(time_varying), centred)
     start = _time.perf_counter()
-    compiled, fresh = _compiled(key, model, values, columns, j, time_varying)
+    compiled, fresh = _compiled(key, model, values, columns, j, time_varying, centred)
     compile_s = _time.perf_counter() - start
     start = _time.perf_counter()
     # nutpie runs one thread per chain; multi-threaded BLAS inside each log-density call would
