@@ -24,7 +24,6 @@ import math
 import sys
 import warnings
 
-import numpy as np
 
 from bayeshcc.adjustment import adjust
 from bayeshcc.cohort import Cohort

@@ -64,9 +64,14 @@ def _drop_padding(tree, k: int):
     return tree
 
 
+def centred_walk(model: str, n: int) -> bool:
+    """Whether a fit of ``n`` patients gets the centred random walk (see LARGE_N)."""
+    return model == "piecewise" and n >= LARGE_N
+
+
 def adaptation(model: str, n: int) -> str:
     """nutpie's mass-matrix adaptation for a model and sample size (see LARGE_N)."""
-    return "low_rank" if model == "piecewise" and n >= LARGE_N else "diag"
+    return "low_rank" if centred_walk(model, n) else "diag"
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,7 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     columns = compiled_columns(k)
     values = _pad_covariates(data_values(model, data, prior, cuts, baseline_prior), data, prior,
                              columns)
-    centred = model == "piecewise" and data.time.size >= LARGE_N
+    centred = centred_walk(model, data.time.size)
     key = (model, columns, j, bool(time_varying), centred)
     start = _time.perf_counter()
     compiled, fresh = _compiled(key, model, values, columns, j, time_varying, centred)
