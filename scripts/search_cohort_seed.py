@@ -24,7 +24,6 @@ import math
 import sys
 import warnings
 
-
 from bayeshcc.adjustment import adjust
 from bayeshcc.cohort import Cohort
 from bayeshcc.datasets.generator import generate_paper_cohort
