@@ -16,7 +16,7 @@ import numpy as np
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from bayeshcc.bayes.data import SurvivalData, prepare, quantile_cutpoints
+from bayeshcc.bayes.data import SurvivalData, model_cutpoints, prepare
 from bayeshcc.bayes.hazards import cumulative_hazard, linear_covariates, log_hazard
 from bayeshcc.bayes.models import build_model, data_values
 from bayeshcc.bayes.priors import Prior
@@ -172,10 +172,7 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
         raise AnalysisError(f"model must be one of {MODELS}, got {model!r}")
     prior = prior or BUILT_IN["weakly_informative"]
     data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
-    cuts = None
-    if model == "piecewise":
-        cuts = (np.asarray(cutpoints, dtype=float) if cutpoints is not None and len(cutpoints)
-                else quantile_cutpoints(data.time, data.event, intervals))
+    cuts = model_cutpoints(model, cutpoints, data, intervals)
     j = 1 if cuts is None else len(cuts) + 1
     k = data.X.shape[1]
     columns = compiled_columns(k)

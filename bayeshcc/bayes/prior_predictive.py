@@ -27,7 +27,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from bayeshcc.bayes.data import prepare, quantile_cutpoints
+from bayeshcc.bayes.data import model_cutpoints, prepare
 from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, SIGMA_SCALE, rate_center
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
@@ -114,12 +114,8 @@ def prior_predictive(model: str, time, event, treated, prior: Prior, arms: Seque
     >>> table.loc[table["quantity"] == "hr", "prob_hr_below_0.5"]  # about 0.025  # doctest: +SKIP
     """
     data = prepare(time, event, treated)
-    cuts = None
-    n_intervals = 1
-    if model == "piecewise":
-        cuts = (np.asarray(cutpoints, dtype=float) if cutpoints is not None and len(cutpoints)
-                else quantile_cutpoints(data.time, data.event, intervals))
-        n_intervals = len(cuts) + 1
+    cuts = model_cutpoints(model, cutpoints, data, intervals)
+    n_intervals = 1 if cuts is None else len(cuts) + 1
     sample = sample_prior(model, prior, rate_center(data), n_intervals, draws, seed)
     scaled_cuts = None if cuts is None else cuts / data.time_scale
     rows = [_row("hr", "", np.exp(sample["log_hr"]), sample["log_hr"])]

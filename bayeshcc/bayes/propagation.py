@@ -68,7 +68,7 @@ import xarray as xr
 from bayeshcc.adjust.matching import match_nearest
 from bayeshcc.adjust.propensity import fit_propensity
 from bayeshcc.adjust.weights import propensity_weights
-from bayeshcc.bayes.data import prepare, quantile_cutpoints
+from bayeshcc.bayes.data import model_cutpoints, prepare
 from bayeshcc.bayes.diagnostics import (REPLICATE_COORD, Convergence, check_convergence,
                                         worst_convergence)
 from bayeshcc.bayes.fit import BayesFit, fit_survival_model
@@ -308,10 +308,7 @@ def fit_with_ps_uncertainty(model: str, time, event, design: PropensityDesign,
         point = fit_propensity(design.X, design.treated)
         ref = population_from_score(design, point.score, point.logit)
     reference = prepare(time[ref.rows], event[ref.rows], treated[ref.rows], weights=ref.weights)
-    cuts = None
-    if model == "piecewise":
-        cuts = (np.asarray(cutpoints, dtype=float) if cutpoints is not None and len(cutpoints)
-                else quantile_cutpoints(reference.time, reference.event, intervals))
+    cuts = model_cutpoints(model, cutpoints, reference, intervals)
     common = dict(prior=prior, draws=draws, tune=tune, chains=chains, cutpoints=cuts,
                   time_scale=reference.time_scale,
                   baseline_prior=(rate_center(reference), BASELINE_SD))
