@@ -1,8 +1,7 @@
 # Quick start targets: each builds .venv from scratch if needed, then runs.
-# Needs Python >= 3.12 (PyMC 6 / ArviZ 1.x); the first of python3.13, python3.12, python3
-# that is new enough is used, or set PYTHON=/path/to/python.
-PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3; do \
-	$$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+# Needs Python >= 3.12 (PyMC 6 / ArviZ 1.x): scripts/find_python.sh finds one on PATH, under
+# pyenv or uv without any variable set, and says which; PYTHON=/path/to/python overrides it.
+PYTHON ?=
 VENV := .venv
 BIN := $(VENV)/bin
 OUT ?= results
@@ -11,13 +10,14 @@ PYTEST_ARGS ?=
 .PHONY: install reproduce test bench clean
 
 $(BIN)/bayeshcc: pyproject.toml
-	@test -n "$(PYTHON)" || { echo "bayeshcc needs Python >= 3.12 (none found on PATH; set PYTHON=...)" >&2; exit 2; }
-	$(PYTHON) -m venv $(VENV)
+	@py=$$(PYTHON='$(PYTHON)' sh scripts/find_python.sh) || exit 2; \
+	echo "$$py -m venv $(VENV)"; "$$py" -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
 install: $(BIN)/bayeshcc
+	@$(BIN)/python -c 'import sys; print("make: .venv runs Python %d.%d.%d" % sys.version_info[:3])'
 
 reproduce: install
 	$(BIN)/bayeshcc reproduce --out $(OUT) $(ARGS)

@@ -1,0 +1,47 @@
+#!/bin/sh
+# Prints the path of a Python >= 3.12 for `make` to build .venv with, and on stderr one line
+# saying which one; exits 2 with what to install when there is none.
+#
+# Looked for, in order: $PYTHON if set; python3, python3.14, python3.13 and python3.12 on PATH
+# (a pyenv shim that fails without PYENV_VERSION does not count); then the interpreters pyenv
+# has installed ($(pyenv root)/versions/3.*), newest first; then uv's managed ones.
+# No environment variable is needed on a machine whose only new Python lives under pyenv.
+
+ok() {  # $1 is a Python >= 3.12 that runs
+    "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1
+}
+
+found() {
+    version=$("$1" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])')
+    echo "make: using Python $version ($1)" >&2
+    echo "$1"
+    exit 0
+}
+
+if [ -n "${PYTHON:-}" ]; then
+    ok "$PYTHON" && found "$(command -v "$PYTHON" || echo "$PYTHON")"
+    echo "make: PYTHON=$PYTHON is not a working Python >= 3.12" >&2
+    exit 2
+fi
+
+for name in python3 python3.14 python3.13 python3.12; do
+    path=$(command -v "$name" 2>/dev/null) && ok "$path" && found "$path"
+done
+
+# pyenv: installed versions, newest first (sort -V orders 3.9 before 3.12).
+if command -v pyenv >/dev/null 2>&1; then
+    root=$(pyenv root 2>/dev/null)
+    for dir in $(ls -d "$root"/versions/3.* 2>/dev/null | sort -r -V); do
+        ok "$dir/bin/python3" && found "$dir/bin/python3"
+    done
+fi
+
+# uv-managed interpreters, when uv is installed.
+if command -v uv >/dev/null 2>&1; then
+    path=$(uv python find '>=3.12' 2>/dev/null) && ok "$path" && found "$path"
+fi
+
+echo "make: bayeshcc needs Python >= 3.12 and none was found (on PATH, under pyenv or uv)." \
+     "Install one (e.g. 'pyenv install 3.12' or your system's python3.12 package)," \
+     "or name it: make reproduce PYTHON=/path/to/python3.12" >&2
+exit 2
