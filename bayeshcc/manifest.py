@@ -43,6 +43,10 @@ def build_manifest(cohort: Cohort, spec_path: str | Path | None, timings: Mappin
         "command": sys.argv,
         "versions": software_versions(),
         "seed": spec.bayes.seed,
+        # The pre-specified adjusted analysis behind the report's summary, the tipping point
+        # and the E-value (None when the spec runs no Bayesian adjusted analysis).
+        "primary": (spec.bayes.primary.as_dict()
+                    if spec.bayes.enabled and spec.bayes.primary is not None else None),
         "inputs": {
             "data": {"path": cohort.source, "sha256": cohort.sha256, "rows": len(cohort)
                      + len(cohort.dropped_ids)},

@@ -1,8 +1,9 @@
 """Tipping point: how sceptical a prior it takes before the probability of benefit falls below
 the decision threshold, and the E-value for unmeasured confounding.
 
-For each outcome, the primary analysis (first model and adjustment of the spec) under the vague
-prior gives a normal approximation of the likelihood for the log HR, mean ``m`` and SD ``s``.
+For each outcome, the primary analysis (``[bayes] primary``: its model and adjustment, never the
+unadjusted one) under the vague prior gives a normal approximation of the likelihood for the log
+HR, mean ``m`` and SD ``s``.
 With a sceptical prior N(0, tau^2) the posterior probability of benefit is
 ``Phi(-m tau / (s sqrt(tau^2 + s^2)))``; it equals the threshold ``q`` at
 
@@ -10,7 +11,10 @@ With a sceptical prior N(0, tau^2) the posterior probability of benefit is
 
 (no tipping point when even the vague prior gives P(HR < 1) < q). The table also reports how
 strong that prior is (its P(HR < 0.5)) and checks the approximation with a real fit at tau*.
-The E-value is that of the Cox model of the same population (VanderWeele & Ding 2017).
+The E-value is that of the Cox model of the same population (VanderWeele & Ding 2017). The
+tipping point is also given in events: a N(0, tau^2) prior on a log HR carries about
+``4 / tau^2`` events' worth of information (a log HR from E events has variance about 4 / E,
+Spiegelhalter et al. 1994), the number of events of null evidence it would take.
 """
 
 from __future__ import annotations
@@ -25,10 +29,11 @@ from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.plan import adjustment_covariates, fit_inputs, plan_fits, population_for
 from bayeshcc.bayes.priors import BUILT_IN, Prior
 from bayeshcc.cohort import Cohort
+from bayeshcc.estimands import hr_estimand
 
-COLUMNS = ["outcome", "model", "adjustment", "threshold", "prob_hr_below_1_vague",
-           "tipping_prior_sd", "tipping_prior_prob_hr_below_0_5", "prob_hr_below_1_at_tipping",
-           "evalue", "evalue_ci", "note"]
+COLUMNS = ["outcome", "model", "adjustment", "estimand", "threshold", "prob_hr_below_1_vague",
+           "tipping_prior_sd", "tipping_prior_events", "tipping_prior_prob_hr_below_0_5",
+           "prob_hr_below_1_at_tipping", "evalue", "evalue_ci", "note"]
 
 
 def tipping_sd(mean: float, sd: float, threshold: float) -> float:
@@ -40,9 +45,11 @@ def tipping_sd(mean: float, sd: float, threshold: float) -> float:
 
 
 def tipping_point_table(cohort: Cohort, state: dict, hr_table: pd.DataFrame) -> pd.DataFrame:
-    """One row per outcome (see module docstring)."""
+    """One row per outcome for the primary analysis (see module docstring); empty without one."""
     spec, b = cohort.spec, cohort.spec.bayes
-    model, adjustment = b.models[0], b.adjustments[0]
+    if b.primary is None:
+        return pd.DataFrame(columns=COLUMNS)
+    model, adjustment = b.primary.model, b.primary.adjustment
     cox = state.get("tables", {}).get("cox")
     rows = []
     for out in spec.outcomes:
@@ -51,7 +58,7 @@ def tipping_point_table(cohort: Cohort, state: dict, hr_table: pd.DataFrame) -> 
         pop = population_for(adjustment, state["populations"])
         if pop is None:
             continue
-        inputs = fit_inputs(task, pop, adjustment_covariates(spec, cox, out.name))
+        inputs = fit_inputs(task, pop, adjustment_covariates(spec))
         vague = fit_survival_model(model, **inputs, prior=BUILT_IN["vague"], draws=b.draws,
                                    tune=b.tune, chains=b.chains, seed=task.seed,
                                    cutpoints=b.cutpoints or None, intervals=b.intervals)
@@ -59,8 +66,9 @@ def tipping_point_table(cohort: Cohort, state: dict, hr_table: pd.DataFrame) -> 
         m, s = float(log_hr.mean()), float(log_hr.std())
         tau = tipping_sd(m, s, b.decision_threshold)
         row = {"outcome": out.name, "model": model, "adjustment": adjustment,
-               "threshold": b.decision_threshold, "prob_hr_below_1_vague": float(np.mean(log_hr < 0)),
-               "tipping_prior_sd": tau, "tipping_prior_prob_hr_below_0_5": np.nan,
+               "estimand": hr_estimand(adjustment), "threshold": b.decision_threshold, "prob_hr_below_1_vague": float(np.mean(log_hr < 0)),
+               "tipping_prior_sd": tau, "tipping_prior_events": 4 / tau ** 2,
+               "tipping_prior_prob_hr_below_0_5": np.nan,
                "prob_hr_below_1_at_tipping": np.nan, "evalue": np.nan, "evalue_ci": np.nan,
                "note": ""}
         if math.isnan(tau):

@@ -31,7 +31,8 @@ Level = str | int | float | bool
 
 MODELS = ("weibull", "piecewise")
 ADJUSTMENTS = ("none", "covariates", "ate", "att", "overlap", "matched")
-PS_UNCERTAINTY = ("fixed", "bootstrap")
+UNCERTAINTY = ("sandwich", "kish", "ps_bootstrap")
+WEIGHTING = ("ate", "att", "overlap")
 BUILT_IN_PRIORS = ("vague", "weakly_informative", "skeptical", "enthusiastic")
 CONF_TYPES = ("log", "log-log", "plain")
 
@@ -117,8 +118,30 @@ class AdverseEventSpec:
 
 
 @dataclass(frozen=True)
+class PrimaryAnalysis:
+    """The pre-specified analysis that the report's summary, the tipping point and the E-value
+    use: one model, adjustment (never ``none``) and prior of the grid, for every outcome."""
+
+    model: str
+    adjustment: str
+    prior: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"model": self.model, "adjustment": self.adjustment, "prior": self.prior}
+
+
+@dataclass(frozen=True)
 class BayesSpec:
-    """The Bayesian analyses to run and the sampler settings."""
+    """The Bayesian analyses to run and the sampler settings.
+
+    ``uncertainty`` says how weighted and matched posteriors are made honest: ``sandwich``
+    (default; :mod:`bayeshcc.bayes.calibration`), ``kish`` (weights normalised to the Kish
+    effective sample size, pairs independent: the plug-in pseudo-posterior) or ``ps_bootstrap``
+    (the propensity score drawn, :mod:`bayeshcc.bayes.propagation`). ``covariates`` is the
+    pre-specified set of the ``covariates`` adjustment (default: the propensity covariates).
+    ``clinical_hr`` is the clinically meaningful HR the sceptical and enthusiastic priors are
+    built on (:func:`bayeshcc.bayes.priors.built_in_priors`).
+    """
 
     models: tuple[str, ...] = ("weibull", "piecewise")
     adjustments: tuple[str, ...] = ("none", "covariates", "ate", "matched")
@@ -132,8 +155,11 @@ class BayesSpec:
     thresholds: tuple[float, ...] = ()
     decision_threshold: float = 0.95
     enabled: bool = True
-    ps_uncertainty: str = "fixed"  # "bootstrap": draw the PS (bayeshcc.bayes.propagation)
-    ps_replicates: int = 20
+    uncertainty: str = "sandwich"
+    ps_replicates: int = 20  # PS draws per fit with uncertainty = "ps_bootstrap"
+    covariates: tuple[str, ...] = ()
+    clinical_hr: float = 0.7
+    primary: PrimaryAnalysis | None = None
 
 
 @dataclass(frozen=True)
@@ -246,12 +272,13 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
             prior_from_mapping(name, value)
         except SpecError as exc:
             raise SpecError(f"{source}: {exc}") from None
-    bayes = _bayes(_table(raw, "bayes", source), tuple(priors), source)
+    outcomes = _outcomes(raw["outcomes"], source)
+    bayes = _bayes(_table(raw, "bayes", source), priors, declared, outcomes, source)
     title = raw.get("title", "")
     if not isinstance(title, str):
         raise SpecError(f"{source}: title must be a string")
     return AnalysisSpec(
-        data=data, outcomes=_outcomes(raw["outcomes"], source), covariates=covariates,
+        data=data, outcomes=outcomes, covariates=covariates,
         propensity=propensity, cox=cox, km=_km(_table(raw, "km", source), source),
         rmst_tau=tau, baseline=baseline, response=_response(raw.get("response"), source),
         safety=_safety(_table(raw, "safety", source), source), bayes=bayes,
@@ -394,10 +421,11 @@ def _safety(table: Mapping[str, Any], source: str) -> tuple[AdverseEventSpec, ..
     return tuple(out)
 
 
-def _bayes(table: Mapping[str, Any], custom_priors: tuple[str, ...], source: str) -> BayesSpec:
+def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, Any]],
+           declared: set[str], outcomes: tuple[OutcomeSpec, ...], source: str) -> BayesSpec:
     keys = ("models", "adjustments", "priors", "draws", "tune", "chains", "seed", "cutpoints",
-            "intervals", "thresholds", "decision_threshold", "enabled", "ps_uncertainty",
-            "ps_replicates")
+            "intervals", "thresholds", "decision_threshold", "enabled", "uncertainty",
+            "ps_replicates", "covariates", "clinical_hr", "primary")
     _check_keys(table, keys, "[bayes]", source)
     defaults = BayesSpec()
     models = tuple(_list(table, "models", source) or defaults.models)
@@ -408,10 +436,11 @@ def _bayes(table: Mapping[str, Any], custom_priors: tuple[str, ...], source: str
         _choice(a, ADJUSTMENTS, "bayes.adjustments", source)
     priors = tuple(_list(table, "priors", source) or defaults.priors)
     for p in priors:
-        _choice(p, BUILT_IN_PRIORS + custom_priors, "bayes.priors (or define [priors.NAME])", source)
+        _choice(p, BUILT_IN_PRIORS + tuple(custom_priors),
+                "bayes.priors (or define [priors.NAME])", source)
     ints = {}
-    ps_uncertainty = table.get("ps_uncertainty", defaults.ps_uncertainty)
-    _choice(ps_uncertainty, PS_UNCERTAINTY, "bayes.ps_uncertainty", source)
+    uncertainty = table.get("uncertainty", defaults.uncertainty)
+    _choice(uncertainty, UNCERTAINTY, "bayes.uncertainty", source)
     for key, low in (("draws", 10), ("tune", 10), ("chains", 1), ("seed", 0), ("intervals", 1),
                      ("ps_replicates", 2)):
         value = table.get(key, getattr(defaults, key))
@@ -426,10 +455,75 @@ def _bayes(table: Mapping[str, Any], custom_priors: tuple[str, ...], source: str
     decision = table.get("decision_threshold", defaults.decision_threshold)
     if not isinstance(decision, float) or not 0.5 <= decision < 1:
         raise SpecError(f"{source}: bayes.decision_threshold must be in [0.5, 1), got {decision!r}")
+    clinical_hr = table.get("clinical_hr", defaults.clinical_hr)
+    if (not isinstance(clinical_hr, (int, float)) or isinstance(clinical_hr, bool)
+            or not 0 < clinical_hr < 1):
+        raise SpecError(f"{source}: bayes.clinical_hr must be a hazard ratio in (0, 1), the "
+                        f"smallest benefit that would change practice (e.g. 0.7); got {clinical_hr!r}")
+    covariates = _names(table.get("covariates", []), "bayes.covariates", source, key="covariates")
+    _declared(covariates, declared, "bayes.covariates", source)
+    primary = _primary(table.get("primary"), models, adjustments, priors, custom_priors,
+                       outcomes, source)
     return BayesSpec(models=models, adjustments=adjustments, priors=priors, cutpoints=cuts,
                      thresholds=thresholds, decision_threshold=decision,
                      enabled=_bool(table.get("enabled", True), "bayes.enabled", source),
-                     ps_uncertainty=ps_uncertainty, **ints)
+                     uncertainty=uncertainty, covariates=covariates,
+                     clinical_hr=float(clinical_hr), primary=primary, **ints)
+
+
+def default_primary_adjustment(adjustments: tuple[str, ...]) -> str | None:
+    """The first weighting adjustment listed, else ``matched``, else ``covariates`` (None when
+    the grid has no adjusted analysis)."""
+    for a in adjustments:
+        if a in WEIGHTING:
+            return a
+    for a in ("matched", "covariates"):
+        if a in adjustments:
+            return a
+    return None
+
+
+def _primary(value: Any, models: tuple[str, ...], adjustments: tuple[str, ...],
+             priors: tuple[str, ...], custom_priors: Mapping[str, Mapping[str, Any]],
+             outcomes: tuple[OutcomeSpec, ...], source: str) -> PrimaryAnalysis | None:
+    """``[bayes] primary = {model, adjustment, prior}``, each key defaulted (see
+    :func:`default_primary_adjustment`; the first model; the first prior used for every outcome)."""
+    table = {} if value is None else _as_table(value, "bayes.primary", source)
+    _check_keys(table, ("model", "adjustment", "prior"), "bayes.primary", source)
+    adjusted = tuple(a for a in adjustments if a != "none")
+
+    def every_outcome(prior: str) -> bool:
+        named = custom_priors.get(prior, {}).get("outcomes")
+        return named is None or all(o.name in named for o in outcomes)
+
+    if "adjustment" in table:
+        adjustment = table["adjustment"]
+        if adjustment == "none":
+            raise SpecError(f"{source}: bayes.primary.adjustment = 'none' is not an adjusted "
+                            "analysis; the primary analysis must adjust for confounding: one of "
+                            + (", ".join(adjusted) or "none in bayes.adjustments (add ate, att, "
+                               "overlap, matched or covariates)"))
+        _choice(adjustment, adjusted, "bayes.primary.adjustment (adjusted analyses of "
+                "bayes.adjustments)", source)
+    else:
+        adjustment = default_primary_adjustment(adjustments)
+        if adjustment is None:
+            return None
+    model = table.get("model", models[0])
+    _choice(model, models, "bayes.primary.model (the models of bayes.models)", source)
+    usable = tuple(p for p in priors if every_outcome(p))
+    if "prior" in table:
+        _choice(table["prior"], priors, "bayes.primary.prior (the priors of bayes.priors)", source)
+        if table["prior"] not in usable:
+            raise SpecError(f"{source}: bayes.primary.prior = {table['prior']!r} is not used for "
+                            "every outcome (see its 'outcomes'); choose one of: " + ", ".join(usable))
+        prior = table["prior"]
+    elif usable:
+        prior = usable[0]
+    else:
+        raise SpecError(f"{source}: bayes.primary.prior: no prior of bayes.priors applies to every "
+                        "outcome; add one (e.g. 'weakly_informative')")
+    return PrimaryAnalysis(model, adjustment, prior)
 
 
 # --- small validators ----------------------------------------------------------------------

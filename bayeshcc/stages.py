@@ -100,12 +100,12 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
-    from bayeshcc.tables.bayes import HR_COLUMNS, loo_rows, prior_predictive_table
+    from bayeshcc.tables.bayes import HR_COLUMNS, is_primary, loo_rows, prior_predictive_table
     from bayeshcc.tables.rmst import default_tau
 
     b = spec.bayes
     arms = cohort.arm_labels()
-    cox = state.get("tables", {}).get("cox")
+    primary = b.primary
     jobs = []
     for task in plan_fits(spec):
         pop = population_for(task.adjustment, state["populations"])
@@ -113,15 +113,16 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
             warnings.warn(f"Bayesian fit {task.label} skipped: no {task.adjustment} "
                           "population (see the warnings above)", AnalysisWarning, stacklevel=2)
             continue
-        covariates = adjustment_covariates(spec, cox, task.outcome)
+        covariates = adjustment_covariates(spec)
         inputs = fit_inputs(task, pop, covariates)
         tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
         design = propensity_design(task, cohort)
         if design is not None:  # the PS is drawn: the job sees every patient
             inputs = fit_inputs(task, population_for("none", state["populations"]), covariates)
-        jobs.append(FitJob(task, inputs, resolve_prior(task.prior, spec.priors), b.draws, b.tune,
-                           b.chains, tuple(b.cutpoints), b.intervals, tau, arms,
-                           tuple(b.thresholds), task.prior == b.priors[0], design,
+        full = task.prior == b.priors[0] or (primary is not None and task.prior == primary.prior)
+        jobs.append(FitJob(task, inputs, resolve_prior(task.prior, spec.priors, b.clinical_hr),
+                           b.draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau, arms,
+                           tuple(b.thresholds), full, design,
                            b.ps_replicates if design is not None else 0))
     with Progress(quiet=options.quiet) as progress:
         results = run_grid(jobs, workers=options.workers, scheduler=options.scheduler,
@@ -145,6 +146,7 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     if not hr_rows:
         return
     hr_table = pd.DataFrame(hr_rows)
+    hr_table["primary"] = [is_primary(primary, row) for row in hr_rows]
     hr_table = hr_table[HR_COLUMNS + [c for c in hr_table.columns if c not in HR_COLUMNS]]
     tables = {"posterior_hr": hr_table, "sensitivity": hr_table,
               "posterior_contrasts": pd.concat(contrasts, ignore_index=True),
@@ -156,9 +158,10 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     state.setdefault("manifest", {})["bayes"] = {
         "fits": len(hr_rows), "unreliable": int((~hr_table["reliable"]).sum()),
         "sampler": "nutpie NUTS", "draws": b.draws, "tune": b.tune, "chains": b.chains,
-        "ps_uncertainty": b.ps_uncertainty,
-        "ps_replicates": b.ps_replicates if b.ps_uncertainty == "bootstrap" else 0,
-        "priors": {p: resolve_prior(p, spec.priors).description for p in b.priors}}
+        "uncertainty": b.uncertainty,
+        "ps_replicates": b.ps_replicates if b.uncertainty == "ps_bootstrap" else 0,
+        "clinical_hr": b.clinical_hr,
+        "priors": {p: resolve_prior(p, spec.priors, b.clinical_hr).description for p in b.priors}}
     _bayes_figures(cohort, tables, state, writer)
     from bayeshcc.sensitivity import tipping_point_table
 

@@ -68,7 +68,7 @@ def test_same_level_for_both_arms_is_refused():
     ("[bayes]\ndraws = 5", r"bayes.draws must be a whole number >= 10"),
     ("[rmst]\ntau = -1", r"rmst.tau must be a positive number"),
     ("[bayes]\ncutpoints = [3, 2]", r"bayes.cutpoints must be strictly increasing"),
-    ("[bayes]\nps_uncertainty = 'bayesian'", r"bayes.ps_uncertainty = 'bayesian' is not one of: fixed, bootstrap"),
+    ("[bayes]\nps_uncertainty = 'bootstrap'", r"unknown key 'ps_uncertainty' in \[bayes\]; valid keys are: .*uncertainty"),
     ("[bayes]\nps_replicates = 1", r"bayes.ps_replicates must be a whole number >= 2"),
 ])
 def test_invalid_values_name_their_key(snippet, message):
@@ -76,10 +76,52 @@ def test_invalid_values_name_their_key(snippet, message):
         spec_from_text(SMALL_SPEC + "\n" + snippet + "\n")
 
 
-def test_ps_uncertainty_defaults_to_fixed_and_reads_bootstrap():
-    assert spec_from_text(SMALL_SPEC).bayes.ps_uncertainty == "fixed"
-    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\nps_uncertainty = 'bootstrap'\nps_replicates = 8\n")
-    assert (spec.bayes.ps_uncertainty, spec.bayes.ps_replicates) == ("bootstrap", 8)
+def test_uncertainty_defaults_to_sandwich_and_reads_ps_bootstrap():
+    assert spec_from_text(SMALL_SPEC).bayes.uncertainty == "sandwich"
+    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\nuncertainty = 'ps_bootstrap'\nps_replicates = 8\n")
+    assert (spec.bayes.uncertainty, spec.bayes.ps_replicates) == ("ps_bootstrap", 8)
+
+
+def test_primary_defaults_to_the_first_weighting_adjustment():
+    # default grid: none, covariates, ate, matched -> ate (issue 13: first weighting adjustment)
+    primary = spec_from_text(SMALL_SPEC).bayes.primary
+    assert primary.as_dict() == {"model": "weibull", "adjustment": "ate",
+                                 "prior": "weakly_informative"}
+
+
+@pytest.mark.parametrize("adjustments, expected", [
+    (["none", "matched", "covariates"], "matched"),    # no weighting: matched
+    (["none", "covariates"], "covariates"),            # else covariates
+    (["covariates", "overlap", "att"], "overlap"),     # the first weighting one listed
+])
+def test_primary_default_falls_back_to_matched_then_covariates(adjustments, expected):
+    spec = spec_from_text(SMALL_SPEC + f"\n[bayes]\nadjustments = {adjustments}\n")
+    assert spec.bayes.primary.adjustment == expected
+
+
+def test_a_grid_without_adjusted_analyses_has_no_primary():
+    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\nadjustments = ['none']\n")
+    assert spec.bayes.primary is None
+
+
+def test_primary_prior_defaults_to_the_first_prior_used_for_every_outcome():
+    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\npriors = ['ext', 'vague']\n[priors.ext]\n"
+                          "type = 'external'\nhr = 0.5\nlower = 0.3\nupper = 0.9\n"
+                          "outcomes = ['pfs']\n")
+    assert spec.bayes.primary.prior == "vague"
+
+
+def test_primary_names_model_adjustment_and_prior_of_the_grid():
+    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\nmodels = ['weibull', 'piecewise']\n"
+                          "priors = ['vague', 'skeptical']\nadjustments = ['none', 'matched']\n"
+                          "primary = { model = 'piecewise', adjustment = 'matched', prior = 'skeptical' }\n")
+    assert spec.bayes.primary.as_dict() == {"model": "piecewise", "adjustment": "matched",
+                                            "prior": "skeptical"}
+
+
+def test_covariates_adjustment_set_and_clinical_hr_are_read():
+    spec = spec_from_text(SMALL_SPEC + "\n[bayes]\ncovariates = ['age']\nclinical_hr = 0.8\n")
+    assert spec.bayes.covariates == ("age",) and spec.bayes.clinical_hr == 0.8
 
 
 def test_custom_prior_name_can_be_used_in_bayes_priors():

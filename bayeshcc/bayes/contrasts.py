@@ -88,8 +88,9 @@ def survival_contrasts(fit: BayesFit, tau: float, arms: Sequence[str],
 
     Returns
     -------
-    contrasts : DataFrame with quantity, arm, estimate, lower, upper (posterior median and
-        equal-tailed 95 % interval); arm ``difference`` is treated minus reference.
+    contrasts : DataFrame with quantity (``median``, ``rmst`` up to tau, ``survival`` at tau),
+        arm, estimate, lower, upper (posterior median and equal-tailed 95 % interval); arm
+        ``difference`` is treated minus reference, with ``prob_above_0`` = P(difference > 0).
     curves : DataFrame with arm, time, survival, lower, upper.
     """
     if grid is None:
@@ -100,14 +101,19 @@ def survival_contrasts(fit: BayesFit, tau: float, arms: Sequence[str],
     medians = [_median(grid, s[a]) for a in (0, 1)]
     upto = grid <= tau
     rmst = [np.trapezoid(s[a][:, upto], grid[upto], axis=1) for a in (0, 1)]
-    for quantity, values in (("median", medians), ("rmst", rmst)):
+    at_tau = [s[a][:, np.searchsorted(grid, tau)] for a in (0, 1)]
+    for quantity, values in (("median", medians), ("rmst", rmst), ("survival", at_tau)):
         for arm, v in zip(list(arms) + ["difference"], [values[0], values[1], values[0] - values[1]]):
             lo, hi = interval(v)
             finite = np.isfinite(v)
             rows.append({"quantity": quantity, "arm": arm,
                          "estimate": float(np.median(v[finite])) if finite.mean() > 0.5 else np.nan,
-                         "lower": lo, "upper": hi, "tau": tau if quantity == "rmst" else np.nan,
-                         "share_reached": float(finite.mean())})
+                         "lower": lo, "upper": hi,
+                         "tau": tau if quantity in ("rmst", "survival") else np.nan,
+                         "share_reached": float(finite.mean()),
+                         # P(treated - reference > 0), over draws where both medians are reached
+                         "prob_above_0": (float(np.mean(v[finite] > 0)) if arm == "difference"
+                                          and finite.mean() > 0.5 else np.nan)})
     curves = []
     for a, arm in enumerate(arms):
         q = np.quantile(s[a], [0.5, 0.025, 0.975], axis=0)

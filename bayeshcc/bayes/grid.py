@@ -41,7 +41,7 @@ class FitJob:
     tau: float
     arms: tuple[str, str]
     thresholds: tuple[float, ...]
-    primary: bool  # the spec's first prior: full contrasts and the pointwise log-likelihood
+    full: bool  # contrasts and the pointwise log-likelihood (first prior, primary prior)
     propensity: PropensityDesign | None = None  # set: PS uncertainty propagated (bootstrap)
     ps_replicates: int = 0
 
@@ -80,13 +80,13 @@ def run_job(job: FitJob) -> JobResult:
     except AnalysisError as exc:
         return JobResult(job.task, None, None, None, None, False, error=str(exc))
     hr, contrasts, curves, _ = fit_rows(job.task, fit, job.tau, job.arms, job.thresholds,
-                                        job.primary)
+                                        job.full)
     ps = _ps_uncertainty(job)
     hr.update(ps)
     if contrasts is not None:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
     tree = fit.posterior
-    if not job.primary and "log_likelihood" in tree.children:  # sensitivity fits: no LOO
+    if not job.full and "log_likelihood" in tree.children:  # sensitivity fits: no LOO
         tree = tree.copy()
         del tree["log_likelihood"]
     weighted = not np.allclose(fit.data.weights, fit.data.weights[0])

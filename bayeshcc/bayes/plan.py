@@ -1,7 +1,8 @@
 """Which Bayesian fits a spec asks for, and the data each one sees.
 
 One fit per outcome x model x prior x adjustment (DESIGN.md names). ``none``: treatment only;
-``covariates``: treatment plus the multivariable Cox covariates of that outcome (conditional HR);
+``covariates``: treatment plus a pre-specified covariate set (conditional HR; see
+:func:`adjustment_covariates`);
 ``ate`` / ``att`` / ``overlap``: the weighted population; ``matched``: the matched patients.
 Each fit's seed is derived from the spec's seed and its key, so it does not depend on the order
 or the executor the fits run on.
@@ -61,17 +62,12 @@ def plan_fits(spec, outcomes=None, models=None, priors=None, adjustments=None) -
     return tasks
 
 
-def adjustment_covariates(spec, cox: pd.DataFrame | None, outcome: str) -> list[str]:
-    """Covariates of the ``covariates`` adjustment: those the multivariable Cox model of the
-    outcome kept, else the spec's Cox covariates, else the propensity covariates."""
-    if cox is not None and len(cox):
-        terms = set(cox.loc[(cox["cohort"] == "unadjusted") & (cox["outcome"] == outcome)
-                            & (cox["model"] == "multivariable"), "term"])
-        chosen = [c for c in spec.cox.covariates
-                  if any(t == c or t.startswith(f"{c}[") for t in terms)]
-        if chosen or terms:
-            return chosen
-    return list(spec.cox.covariates or spec.propensity.covariates)
+def adjustment_covariates(spec) -> list[str]:
+    """Covariates of the ``covariates`` adjustment: a pre-specified set, never one chosen by the
+    outcome's p-values (a posterior cannot see that selection, and screening can drop a
+    confounder): ``[bayes] covariates``, else the propensity covariates, else the Cox covariates
+    as listed (before any screening)."""
+    return list(spec.bayes.covariates or spec.propensity.covariates or spec.cox.covariates)
 
 
 def population_for(adjustment: str, populations: Sequence[Population]) -> Population | None:
@@ -94,7 +90,7 @@ def fit_inputs(task: FitTask, pop: Population, covariates: Sequence[str]) -> dic
 
 
 def propensity_design(task: FitTask, cohort) -> PropensityDesign | None:
-    """What a fit needs to draw the PS (``[bayes] ps_uncertainty = "bootstrap"``), or None.
+    """What a fit needs to draw the PS (``[bayes] uncertainty = "ps_bootstrap"``), or None.
 
     None unless the spec asks for the bootstrap, the adjustment uses a PS (ate, att, overlap,
     matched) and the spec has propensity covariates. The design repeats the spec's propensity
@@ -103,7 +99,7 @@ def propensity_design(task: FitTask, cohort) -> PropensityDesign | None:
     """
     spec = cohort.spec
     ps = spec.propensity
-    if (spec.bayes.ps_uncertainty != "bootstrap" or task.adjustment not in PS_ADJUSTMENTS
+    if (spec.bayes.uncertainty != "ps_bootstrap" or task.adjustment not in PS_ADJUSTMENTS
             or not ps.covariates):
         return None
     return PropensityDesign(X=design_matrix(cohort, ps.covariates),

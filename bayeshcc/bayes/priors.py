@@ -4,15 +4,21 @@ Each prior set is a :class:`Prior`: Normal(``log_hr_mean``, ``log_hr_sd``) on th
 Normal(0, ``coef_sd``) on each standardised covariate coefficient. Baseline hazard priors are the
 same for every set and are documented in :mod:`bayeshcc.bayes.models`.
 
-Built in:
+Built in (:func:`built_in_priors`), the sceptical and enthusiastic ones on one clinically
+meaningful hazard ratio ``c`` (``[bayes] clinical_hr``, default 0.7), as Spiegelhalter, Freedman
+& Parmar (1994, JRSS A 157:357) build them:
 
 - ``vague``: log HR ~ N(0, 10), coefficients ~ N(0, 10). Close to the likelihood alone.
 - ``weakly_informative`` (default): log HR ~ N(0, 1) (95 % of prior mass on HR 0.14-7.1).
-- ``skeptical``: log HR ~ N(0, log 2 / 1.96), so P(HR < 0.5) = P(HR > 2) = 2.5 %.
-- ``enthusiastic``: log HR ~ N(log 0.7, log 2 / 1.96): centred on a 30 % hazard reduction, with
-  the same spread as the sceptical prior (P(HR > 1) = 5.6 %).
+- ``skeptical``: log HR ~ N(0, s) with P(HR < c) = 5 %: s = -log(c) / z_0.95
+  (c = 0.7: s = 0.217). A sceptic who thinks a clinically meaningful benefit unlikely.
+- ``enthusiastic``: log HR ~ N(log c, s) with P(HR > 1) = 5 %: the same s. An enthusiast
+  centred on that benefit who thinks harm unlikely.
 - ``external``: from a published HR and 95 % CI, SE = (log upper - log lower) / (2 * 1.96),
   widened by a discount factor a in (0, 1] as a power prior: SD = SE / sqrt(a).
+
+Every prior's description states its tail probabilities, computed from its parameters
+(:func:`describe`), never typed by hand.
 """
 
 from __future__ import annotations
@@ -47,20 +53,45 @@ class Prior:
         return float(norm.cdf((math.log(threshold) - self.log_hr_mean) / self.log_hr_sd))
 
 
-SKEPTICAL_SD = math.log(2) / Z975
+Z95 = 1.6448536269514722
+CLINICAL_HR = 0.7  # default [bayes] clinical_hr
 
-BUILT_IN = {
-    "vague": Prior("vague", 0.0, 10.0, 10.0, "log HR ~ N(0, 10)"),
-    "weakly_informative": Prior("weakly_informative", 0.0, 1.0, 1.0, "log HR ~ N(0, 1)"),
-    "skeptical": Prior("skeptical", 0.0, SKEPTICAL_SD, 1.0,
-                       "log HR ~ N(0, 0.354): P(HR < 0.5) = 2.5 %"),
-    "enthusiastic": Prior("enthusiastic", math.log(0.7), SKEPTICAL_SD, 1.0,
-                          "log HR ~ N(log 0.7, 0.354)"),
-}
+
+def describe(mean: float, sd: float, clinical_hr: float = CLINICAL_HR) -> str:
+    """``log HR ~ N(mean, sd): P(HR < c) = ..., P(HR > 1) = ...`` with computed probabilities."""
+    from scipy.stats import norm
+
+    below = norm.cdf((math.log(clinical_hr) - mean) / sd)
+    above = norm.sf((0.0 - mean) / sd)
+    return (f"log HR ~ N({mean:.3g}, {sd:.3g}): P(HR < {clinical_hr:g}) = {100 * below:.1f} %, "
+            f"P(HR > 1) = {100 * above:.1f} %")
+
+
+def built_in_priors(clinical_hr: float = CLINICAL_HR) -> dict[str, Prior]:
+    """The built-in prior sets for a clinically meaningful HR ``clinical_hr`` (module docstring).
+
+    Examples
+    --------
+    >>> p = built_in_priors(0.7)
+    >>> round(p["skeptical"].log_hr_sd, 4), round(p["skeptical"].prob_hr_below(0.7), 3)
+    (0.2168, 0.05)
+    >>> round(1 - p["enthusiastic"].prob_hr_below(1.0), 3)
+    0.05
+    """
+    if not 0 < clinical_hr < 1:
+        raise SpecError(f"clinical_hr must be in (0, 1), got {clinical_hr}")
+    spread = -math.log(clinical_hr) / Z95
+    sets = {"vague": (0.0, 10.0, 10.0), "weakly_informative": (0.0, 1.0, 1.0),
+            "skeptical": (0.0, spread, 1.0), "enthusiastic": (math.log(clinical_hr), spread, 1.0)}
+    return {name: Prior(name, mean, sd, coef, describe(mean, sd, clinical_hr))
+            for name, (mean, sd, coef) in sets.items()}
+
+
+BUILT_IN = built_in_priors()
 
 
 def external_prior(hr: float, lower: float, upper: float, discount: float = 1.0,
-                   name: str = "external") -> Prior:
+                   name: str = "external", clinical_hr: float = CLINICAL_HR) -> Prior:
     """A prior from a published hazard ratio and its 95 % CI, discounted (power prior).
 
     .. math:: \\mu = \\log \\mathrm{HR}, \\quad
@@ -78,8 +109,10 @@ def external_prior(hr: float, lower: float, upper: float, discount: float = 1.0,
     if not (0 < discount <= 1):
         raise SpecError(f"external prior {name!r}: discount must be in (0, 1], got {discount}")
     se = (math.log(upper) - math.log(lower)) / (2 * Z975)
-    return Prior(name, math.log(hr), se / math.sqrt(discount), 1.0,
-                 f"external HR {hr} ({lower}-{upper}), discount {discount}")
+    sd = se / math.sqrt(discount)
+    return Prior(name, math.log(hr), sd, 1.0,
+                 f"external HR {hr} ({lower}-{upper}), discount {discount}: "
+                 + describe(math.log(hr), sd, clinical_hr))
 
 
 _KEYS = {"type", "hr", "lower", "upper", "discount", "log_hr_mean", "log_hr_sd", "coef_sd",
@@ -93,7 +126,8 @@ def prior_applies(name: str, outcome: str, custom: Mapping[str, Mapping[str, Any
     return "outcomes" not in table or outcome in table["outcomes"]
 
 
-def prior_from_mapping(name: str, table: Mapping[str, Any]) -> Prior:
+def prior_from_mapping(name: str, table: Mapping[str, Any],
+                       clinical_hr: float = CLINICAL_HR) -> Prior:
     """A prior defined in the spec's ``[priors.NAME]`` table.
 
     ``type = "external"`` takes ``hr``, ``lower``, ``upper``, ``discount``; ``type = "normal"``
@@ -107,20 +141,26 @@ def prior_from_mapping(name: str, table: Mapping[str, Any]) -> Prior:
     try:
         if kind == "external":
             return external_prior(float(table["hr"]), float(table["lower"]), float(table["upper"]),
-                                  float(table.get("discount", 1.0)), name=name)
+                                  float(table.get("discount", 1.0)), name=name,
+                                  clinical_hr=clinical_hr)
         if kind == "normal":
-            return Prior(name, float(table.get("log_hr_mean", 0.0)), float(table["log_hr_sd"]),
-                         float(table.get("coef_sd", 1.0)), str(table.get("description", "")))
+            mean, sd = float(table.get("log_hr_mean", 0.0)), float(table["log_hr_sd"])
+            text = str(table.get("description", ""))
+            computed = describe(mean, sd, clinical_hr) if sd > 0 else ""
+            return Prior(name, mean, sd, float(table.get("coef_sd", 1.0)),
+                         f"{text}: {computed}" if text else computed)
     except KeyError as exc:
         raise SpecError(f"[priors.{name}] needs {exc.args[0]!r}") from None
     raise SpecError(f"priors.{name}.type = {kind!r} is not one of: external, normal")
 
 
-def resolve_prior(name: str, custom: Mapping[str, Mapping[str, Any]]) -> Prior:
-    """A built-in prior by name, or one defined in the spec."""
+def resolve_prior(name: str, custom: Mapping[str, Mapping[str, Any]],
+                  clinical_hr: float = CLINICAL_HR) -> Prior:
+    """A built-in prior by name (built on ``clinical_hr``), or one defined in the spec."""
     if name in custom:
-        return prior_from_mapping(name, custom[name])
-    if name in BUILT_IN:
-        return BUILT_IN[name]
+        return prior_from_mapping(name, custom[name], clinical_hr)
+    built_in = built_in_priors(clinical_hr)
+    if name in built_in:
+        return built_in[name]
     raise SpecError(f"unknown prior {name!r}; built in: {', '.join(BUILT_IN)}; or define "
                     f"[priors.{name}] in the spec")

@@ -54,15 +54,16 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                 "pct_reference", "p")),
     "posterior_hr": ("Posterior hazard ratios", "Posterior median and 95% credible interval; "
                      "'reliable' is false when R-hat > 1.01, ESS < 400, divergences or low E-BFMI.",
-                     ("outcome", "model", "prior", "adjustment", "ps_uncertainty", "hr_median",
+                     ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
+                      "primary", "hr_median",
                       "hr_lower", "hr_upper", "prob_hr_below_1", "rhat_max", "ess_bulk_min",
                       "divergences", "reliable")),
     "posterior_contrasts": ("Posterior survival contrasts", "Marginal (standardised) medians and "
                             "RMST per arm and their differences.",
-                            ("outcome", "model", "prior", "adjustment", "quantity", "arm",
-                             "estimate", "lower", "upper", "reliable")),
+                            ("outcome", "model", "prior", "adjustment", "estimand", "quantity",
+                             "arm", "estimate", "lower", "upper", "prob_above_0", "reliable")),
     "sensitivity": ("Sensitivity of the posterior hazard ratio", "One row per fit.",
-                    ("outcome", "model", "prior", "adjustment", "hr_median", "hr_lower",
+                    ("outcome", "model", "prior", "adjustment", "estimand", "hr_median", "hr_lower",
                      "hr_upper", "prob_hr_below_1", "reliable")),
     "tipping_point": ("Tipping point", "How sceptical a prior it takes before the probability of "
                       "benefit falls below the decision threshold.", ()),
@@ -121,28 +122,51 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
     return views
 
 
-def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> list[dict]:
-    """Plain-language probabilities of benefit, one per outcome, from the primary fits.
+def primary_rows(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The ``posterior_hr`` rows of the primary analysis, one per outcome (empty without one)."""
+    hr = tables.get("posterior_hr")
+    if hr is None or "primary" not in hr.columns:
+        return pd.DataFrame()
+    return hr[hr["primary"].astype(str).str.lower() == "true"]
 
-    The primary fit of an outcome is the first row of ``posterior_hr.csv`` for it (the first
-    model, prior and adjustment listed in the spec).
+
+def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> list[dict]:
+    """Plain-language probabilities of benefit, one per outcome, from the primary analysis.
+
+    The primary analysis is the spec's pre-specified adjusted one (``manifest["primary"]``,
+    rows with ``primary`` true in ``posterior_hr.csv``); its adjustment and estimand are named.
+    An unadjusted estimate is never worded as an effect: without a primary analysis the first
+    row of each outcome is reported as an association.
     """
+    from bayeshcc.estimands import is_causal, population_in_words
+
     if "posterior_hr" not in tables:
         return []
     spec = manifest.get("spec", {})
     treated = spec.get("data", {}).get("treated", "the treated arm")
     reference = spec.get("data", {}).get("reference", "the reference arm")
     outcomes = spec.get("outcomes", {})
+    chosen = primary_rows(tables)
     statements = []
     for outcome, rows in tables["posterior_hr"].groupby("outcome", sort=False):
-        row = rows.iloc[0]
-        label = outcomes.get(outcome, {}).get("label", outcome)
+        mine = chosen[chosen["outcome"] == outcome] if len(chosen) else chosen
+        row = (mine if len(mine) else rows).iloc[0]
+        label = outcomes.get(outcome, {}).get("label", outcome).lower()
+        p = 100 * row["prob_hr_below_1"]
+        if is_causal(row["adjustment"]) and len(mine):
+            text = (f"Probability that {treated} lowers the hazard of {label} compared with "
+                    f"{reference}: {p:.0f}% (primary analysis, adjustment: {row['adjustment']})")
+        else:
+            text = (f"Probability that the hazard of {label} is lower with {treated} than with "
+                    f"{reference}: {p:.0f}% (an association: adjustment {row['adjustment']}, "
+                    "not a causal estimate)")
+        estimand = row["estimand"] if "estimand" in row.index else ""
         statements.append({
-            "text": (f"Probability that {treated} lowers the hazard of {label.lower()} compared "
-                     f"with {reference}: {100 * row['prob_hr_below_1']:.0f}%"),
+            "text": text,
             "detail": (f"hazard ratio {row['hr_median']:.2f} (95% credible interval "
-                       f"{row['hr_lower']:.2f} to {row['hr_upper']:.2f}); {row['model']} model, "
-                       f"{row['prior']} prior, adjustment: {row['adjustment']}"),
+                       f"{row['hr_lower']:.2f} to {row['hr_upper']:.2f}); {estimand} for "
+                       f"{population_in_words(row['adjustment'], treated)}; {row['model']} "
+                       f"model, {row['prior']} prior"),
             "reliable": bool(row["reliable"]),
         })
     return statements

@@ -15,9 +15,10 @@ from bayeshcc.bayes.contrasts import hr_summary, survival_contrasts
 from bayeshcc.bayes.diagnostics import Convergence, check_convergence
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.bayes.plan import FitTask
+from bayeshcc.estimands import contrast_estimand, hr_estimand
 
 KEY = ["outcome", "model", "prior", "adjustment"]
-HR_COLUMNS = KEY + ["hr_median", "hr_lower", "hr_upper", "prob_hr_below_1", "rhat_max",
+HR_COLUMNS = KEY + ["estimand", "hr_median", "hr_lower", "hr_upper", "prob_hr_below_1", "rhat_max",
                     "ess_bulk_min", "divergences", "reliable"]
 
 
@@ -32,16 +33,23 @@ def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
                  ess_tail_min=conv.ess_tail_min, divergences=conv.divergences,
                  ebfmi_min=conv.ebfmi_min, reliable=conv.reliable)
     d = fit.data
-    hr = {**key, **hr_summary(fit, thresholds), **flags, "convergence": conv.message,
+    hr = {**key, "estimand": hr_estimand(task.adjustment), **hr_summary(fit, thresholds), **flags, "convergence": conv.message,
           "prior_description": fit.prior.description, "n": int(d.time.size),
           "events": int(d.event.sum()), "covariates": ";".join(d.covariate_names),
           "seed": task.seed}
     if not with_contrasts:
         return hr, None, None, conv
     contrasts, curves = survival_contrasts(fit, tau, arms)
-    contrasts = contrasts.assign(**key, reliable=conv.reliable)
+    contrasts = contrasts.assign(**key, estimand=contrast_estimand(task.adjustment),
+                                 reliable=conv.reliable)
     curves = curves.assign(**key, reliable=conv.reliable)
     return hr, contrasts, curves, conv
+
+
+def is_primary(primary, row: dict) -> bool:
+    """Whether a ``posterior_hr`` row is the spec's primary analysis (``BayesSpec.primary``)."""
+    return primary is not None and (row["model"], row["adjustment"], row["prior"]) == (
+        primary.model, primary.adjustment, primary.prior)
 
 
 def loo_rows(trees: dict[tuple, tuple]) -> pd.DataFrame:
@@ -89,7 +97,8 @@ def prior_predictive_table(cohort) -> pd.DataFrame:
                 try:
                     table = prior_predictive(
                         model, cohort.time(out.name), cohort.event(out.name),
-                        cohort.treated.astype(float), resolve_prior(name, spec.priors),
+                        cohort.treated.astype(float),
+                        resolve_prior(name, spec.priors, b.clinical_hr),
                         cohort.arm_labels(), seed=derive_seed(b.seed, ("prior_predictive", out.name,
                                                                        model, name)),
                         cutpoints=list(b.cutpoints) or None, intervals=b.intervals)

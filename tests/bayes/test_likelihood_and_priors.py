@@ -9,7 +9,7 @@ from scipy import stats
 from bayeshcc.bayes.data import exposure_matrix, kish_normalised, prepare
 from bayeshcc.bayes.hazards import cumulative_hazard, log_hazard
 from bayeshcc.bayes.likelihood import censored_loglik
-from bayeshcc.bayes.priors import BUILT_IN, external_prior, prior_from_mapping
+from bayeshcc.bayes.priors import BUILT_IN, built_in_priors, external_prior, prior_from_mapping
 from bayeshcc.errors import AnalysisError, SpecError
 
 T = np.array([0.3, 1.0, 2.5, 4.0, 7.5])
@@ -100,8 +100,34 @@ def test_no_events_is_a_clear_error():
         prepare(T, np.zeros(5), [0, 1, 0, 1, 1])
 
 
-def test_skeptical_prior_puts_2_5_percent_below_hr_half():
-    assert BUILT_IN["skeptical"].prob_hr_below(0.5) == pytest.approx(0.025, abs=1e-9)
+@pytest.mark.parametrize("clinical_hr", [0.7, 0.8, 0.5])
+def test_skeptical_prior_puts_5_percent_below_the_clinical_hr(clinical_hr):
+    """Spiegelhalter, Freedman & Parmar (1994): P(HR < clinical_hr) = 5 % under the sceptic."""
+    prior = built_in_priors(clinical_hr)["skeptical"]
+    assert prior.log_hr_mean == 0.0
+    assert prior.prob_hr_below(clinical_hr) == pytest.approx(0.05, abs=1e-12)
+
+
+@pytest.mark.parametrize("clinical_hr", [0.7, 0.8, 0.5])
+def test_enthusiastic_prior_is_centred_on_the_clinical_hr_with_5_percent_above_1(clinical_hr):
+    prior = built_in_priors(clinical_hr)["enthusiastic"]
+    assert prior.log_hr_mean == pytest.approx(math.log(clinical_hr))
+    assert 1 - prior.prob_hr_below(1.0) == pytest.approx(0.05, abs=1e-12)
+
+
+def test_default_clinical_hr_0_7_gives_sd_0_217():
+    # -log(0.7) / qnorm(0.95) = 0.35667 / 1.64485 = 0.21684 (R: -log(0.7) / qnorm(0.95))
+    assert BUILT_IN["skeptical"].log_hr_sd == pytest.approx(0.21684, abs=1e-5)
+
+
+def test_prior_descriptions_state_computed_tail_probabilities():
+    assert BUILT_IN["skeptical"].description == (
+        "log HR ~ N(0, 0.217): P(HR < 0.7) = 5.0 %, P(HR > 1) = 50.0 %")
+    assert BUILT_IN["enthusiastic"].description == (
+        "log HR ~ N(-0.357, 0.217): P(HR < 0.7) = 50.0 %, P(HR > 1) = 5.0 %")
+    persano = external_prior(0.45, 0.24, 0.83, discount=0.5)
+    # log HR ~ N(log 0.45, 0.4476): P(HR > 1) = pnorm(log(0.45) / 0.4476) = 0.0371
+    assert persano.description.endswith("P(HR > 1) = 3.7 %")
 
 
 def test_external_prior_from_persano_hr_and_ci_with_discount():
