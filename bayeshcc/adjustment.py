@@ -100,7 +100,9 @@ def adjust(cohort: Cohort) -> Adjustment:
     for estimand in weighting_estimands(cohort):
         w = propensity_weights(fit.score, treated, estimand=estimand, stabilize=spec.stabilize,
                                trim=spec.trim)
-        populations.append(Population(estimand, cohort, weights=np.asarray(w.weights)))
+        populations.append(Population(estimand, cohort, weights=np.asarray(w.weights),
+                                      ps_score=np.asarray(fit.score, dtype=float),
+                                      ps_covariates=X.to_numpy(dtype=float)))
         summary[f"weights_{estimand}"] = {"max_weight": w.max_weight, "ess": w.ess,
                                           "n_trimmed": w.n_trimmed}
         if first_weights is None:

@@ -30,12 +30,18 @@ class Population:
         than one treated patient); None when every patient counts once.
     clusters : numpy.ndarray or None
         Matched-set ids, for pair-clustered robust standard errors.
+    ps_score, ps_covariates : numpy.ndarray or None
+        Weighted populations: the estimated propensity score of each patient and the PS model's
+        covariate matrix (no intercept), so that a posterior can account for the score being
+        estimated (:mod:`bayeshcc.bayes.calibration`).
     """
 
     name: str
     cohort: Cohort
     weights: np.ndarray | None = None
     clusters: np.ndarray | None = None
+    ps_score: np.ndarray | None = None
+    ps_covariates: np.ndarray | None = None
 
     @property
     def is_weighted(self) -> bool:

@@ -26,7 +26,9 @@ import pandas as pd
 from scipy.stats import norm
 
 from bayeshcc.bayes.fit import fit_survival_model
-from bayeshcc.bayes.plan import adjustment_covariates, fit_inputs, plan_fits, population_for
+from bayeshcc.bayes.calibration import calibrate
+from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs, plan_fits,
+                                 population_for)
 from bayeshcc.bayes.priors import BUILT_IN, Prior
 from bayeshcc.cohort import Cohort
 from bayeshcc.estimands import hr_estimand
@@ -59,14 +61,21 @@ def tipping_point_table(cohort: Cohort, state: dict, hr_table: pd.DataFrame) -> 
         if pop is None:
             continue
         inputs = fit_inputs(task, pop, adjustment_covariates(spec))
-        vague = fit_survival_model(model, **inputs, prior=BUILT_IN["vague"], draws=b.draws,
-                                   tune=b.tune, chains=b.chains, seed=task.seed,
-                                   cutpoints=b.cutpoints or None, intervals=b.intervals)
-        log_hr = vague.draws()["log_hr"]
+        calibration = calibration_for(task, pop, b.uncertainty)
+
+        def fit(prior: Prior):
+            """The primary analysis's fit under ``prior``, its interval made as the grid's."""
+            result = fit_survival_model(model, **inputs, prior=prior, draws=b.draws,
+                                        tune=b.tune, chains=b.chains, seed=task.seed,
+                                        cutpoints=b.cutpoints or None, intervals=b.intervals)
+            return result if calibration is None else calibrate(result, calibration)
+
+        log_hr = fit(BUILT_IN["vague"]).draws()["log_hr"]
         m, s = float(log_hr.mean()), float(log_hr.std())
         tau = tipping_sd(m, s, b.decision_threshold)
         row = {"outcome": out.name, "model": model, "adjustment": adjustment,
-               "estimand": hr_estimand(adjustment), "threshold": b.decision_threshold, "prob_hr_below_1_vague": float(np.mean(log_hr < 0)),
+               "estimand": hr_estimand(adjustment), "threshold": b.decision_threshold,
+               "prob_hr_below_1_vague": float(np.mean(log_hr < 0)),
                "tipping_prior_sd": tau, "tipping_prior_events": 4 / tau ** 2,
                "tipping_prior_prob_hr_below_0_5": np.nan,
                "prob_hr_below_1_at_tipping": np.nan, "evalue": np.nan, "evalue_ci": np.nan,
@@ -76,9 +85,7 @@ def tipping_point_table(cohort: Cohort, state: dict, hr_table: pd.DataFrame) -> 
                            "prior" if row["prob_hr_below_1_vague"] < b.decision_threshold else
                            "no tipping point")
         else:
-            check = fit_survival_model(model, **inputs, prior=Prior("tipping", 0.0, tau, 1.0),
-                                       draws=b.draws, tune=b.tune, chains=b.chains, seed=task.seed,
-                                       cutpoints=b.cutpoints or None, intervals=b.intervals)
+            check = fit(Prior("tipping", 0.0, tau, 1.0))
             row["tipping_prior_prob_hr_below_0_5"] = float(norm.cdf(math.log(0.5) / tau))
             row["prob_hr_below_1_at_tipping"] = float(np.mean(check.draws()["log_hr"] < 0))
             row["note"] = (f"a sceptical prior N(0, {tau:.3f}) on the log HR, or any stronger one, "

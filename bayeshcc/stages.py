@@ -95,8 +95,9 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     import pandas as pd
 
     from bayeshcc.bayes.grid import FitJob, run_grid
-    from bayeshcc.bayes.plan import (adjustment_covariates, fit_inputs, plan_fits,
-                                     population_for, propensity_design)
+    from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs,
+                                     plan_fits, population_for, propensity_design,
+                                     uncertainty_label)
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
@@ -123,7 +124,10 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
         jobs.append(FitJob(task, inputs, resolve_prior(task.prior, spec.priors, b.clinical_hr),
                            b.draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau, arms,
                            tuple(b.thresholds), full, design,
-                           b.ps_replicates if design is not None else 0))
+                           b.ps_replicates if design is not None else 0,
+                           uncertainty=uncertainty_label(task.adjustment, b.uncertainty),
+                           calibration=(calibration_for(task, pop, b.uncertainty)
+                                        if design is None else None)))
     with Progress(quiet=options.quiet) as progress:
         results = run_grid(jobs, workers=options.workers, scheduler=options.scheduler,
                            progress=progress)

@@ -18,10 +18,11 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from bayeshcc.bayes.calibration import ATTR_SD_RATIO, CalibrationDesign, calibrate
+from bayeshcc.bayes.diagnostics import check_convergence
 from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.plan import FitTask
 from bayeshcc.bayes.priors import Prior
-from bayeshcc.bayes.propagation import ADJUSTMENTS as PS_ADJUSTMENTS
 from bayeshcc.bayes.propagation import PropensityDesign, fit_with_ps_uncertainty
 from bayeshcc.errors import AnalysisError
 
@@ -44,6 +45,8 @@ class FitJob:
     full: bool  # contrasts and the pointwise log-likelihood (first prior, primary prior)
     propensity: PropensityDesign | None = None  # set: PS uncertainty propagated (bootstrap)
     ps_replicates: int = 0
+    uncertainty: str = "model"  # the table's ``uncertainty`` (bayes.plan.uncertainty_label)
+    calibration: CalibrationDesign | None = None  # set: sandwich-calibrated posterior
 
     @property
     def label(self) -> str:
@@ -79,9 +82,13 @@ def run_job(job: FitJob) -> JobResult:
             fit = fit_survival_model(job.task.model, **job.inputs, **settings)
     except AnalysisError as exc:
         return JobResult(job.task, None, None, None, None, False, error=str(exc))
+    # Convergence is judged on the draws as sampled; calibration is a fixed affine map of them.
+    conv = check_convergence(fit.posterior)
+    if job.calibration is not None:
+        fit = calibrate(fit, job.calibration)
     hr, contrasts, curves, _ = fit_rows(job.task, fit, job.tau, job.arms, job.thresholds,
-                                        job.full)
-    ps = _ps_uncertainty(job)
+                                        job.full, conv=conv)
+    ps = _uncertainty_columns(job, fit)
     hr.update(ps)
     if contrasts is not None:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
@@ -93,13 +100,15 @@ def run_job(job: FitJob) -> JobResult:
     return JobResult(job.task, hr, contrasts, curves, tree, weighted)
 
 
-def _ps_uncertainty(job: FitJob) -> dict:
-    """Table columns saying how the PS entered a fit: ``fixed`` (plugged in), ``bootstrap``
-    (drawn, with ``ps_replicates`` draws) or empty for adjustments without a PS."""
-    if job.propensity is not None:
-        return {"ps_uncertainty": "bootstrap", "ps_replicates": job.ps_replicates}
-    return {"ps_uncertainty": "fixed" if job.task.adjustment in PS_ADJUSTMENTS else "",
-            "ps_replicates": 0}
+def _uncertainty_columns(job: FitJob, fit) -> dict:
+    """Table columns saying how a fit's interval was made: ``uncertainty`` (``model``,
+    ``sandwich``, ``kish`` or ``ps_bootstrap``), ``ps_replicates`` (PS draws pooled) and
+    ``calibration_sd_ratio`` (calibrated / sampled posterior SD of the log HR; 1 when the
+    posterior is used as sampled)."""
+    ratio = fit.posterior["posterior"].attrs.get(ATTR_SD_RATIO, 1.0)
+    return {"uncertainty": job.uncertainty,
+            "ps_replicates": job.ps_replicates if job.propensity is not None else 0,
+            "calibration_sd_ratio": float(ratio)}
 
 
 def run_grid(jobs: Sequence[FitJob], workers: int | None = None, scheduler: str | None = None,

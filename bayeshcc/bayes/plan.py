@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.design import covariate_columns, design_matrix
+from bayeshcc.bayes.calibration import CalibrationDesign
 from bayeshcc.bayes.priors import prior_applies
 from bayeshcc.bayes.propagation import ADJUSTMENTS as PS_ADJUSTMENTS
 from bayeshcc.bayes.propagation import PropensityDesign
@@ -108,3 +109,29 @@ def propensity_design(task: FitTask, cohort) -> PropensityDesign | None:
                             stabilize=ps.stabilize, trim=ps.trim, caliper=ps.caliper,
                             ratio=ps.ratio, replace=ps.replace)
 
+
+
+def uncertainty_label(adjustment: str, uncertainty: str) -> str:
+    """The ``uncertainty`` column of a fit: how its interval was made. ``model`` for the
+    unweighted ``none`` / ``covariates`` fits (the posterior as sampled); for PS adjustments the
+    spec's method (``sandwich``, ``kish`` or ``ps_bootstrap``)."""
+    return uncertainty if adjustment in PS_ADJUSTMENTS else "model"
+
+
+def calibration_for(task: FitTask, pop: Population, uncertainty: str) -> CalibrationDesign | None:
+    """The sandwich calibration of a weighted or matched fit (``[bayes] uncertainty =
+    "sandwich"``, :mod:`bayeshcc.bayes.calibration`), or None when its posterior is used as
+    sampled. Weighted fits account for the estimated PS (stacked estimating equations); matched
+    fits are clustered on matched sets (none with replacement: a control in several sets)."""
+    if uncertainty != "sandwich" or task.adjustment not in PS_ADJUSTMENTS:
+        return None
+    if task.adjustment == "matched":
+        return CalibrationDesign(estimand="matched", raw_weights=pop.weights,
+                                 clusters=pop.clusters)
+    if pop.ps_score is None or pop.weights is None:
+        return None
+    x = np.asarray(pop.ps_covariates, dtype=float).reshape(len(pop.ps_score), -1)
+    return CalibrationDesign(estimand=task.adjustment,
+                             ps_X=np.column_stack([np.ones(len(x)), x]),
+                             ps_score=np.asarray(pop.ps_score, dtype=float),
+                             raw_weights=np.asarray(pop.weights, dtype=float))

@@ -79,30 +79,41 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 
 
-PS_NOTES = {
-    "bootstrap": ("Rows with ps_uncertainty = bootstrap carry the propensity score's uncertainty: "
-                  "the propensity model was redrawn {replicates} times by the Bayesian bootstrap "
-                  "(Rubin 1981), the weights or matches rebuilt on the original data, the outcome "
-                  "model fitted to each and the posteriors pooled (two-step Bayesian propensity "
-                  "score analysis, Kaplan & Chen 2012, Psychometrika 77:581); convergence is "
-                  "checked in each replicate and the worst shown."),
-    "fixed": ("Rows with ps_uncertainty = fixed plug in the estimated propensity score as if it "
-              "were known, so their intervals leave out its uncertainty."),
+UNCERTAINTY_NOTES = {
+    "sandwich": ("Rows with uncertainty = sandwich (weighted and matched fits) have their "
+                 "posterior draws rescaled to a robust sandwich covariance (Williams & Savitsky "
+                 "2021, Bayesian Analysis 16:1) that accounts for the estimated propensity score "
+                 "(weights) or for the matched pairs (clustered), keeping the prior's "
+                 "information; calibration_sd_ratio is the calibrated / sampled posterior SD of "
+                 "the log HR. Its coverage is checked by simulation in docs/validation.md."),
+    "kish": ("Rows with uncertainty = kish use the weighted pseudo-posterior as sampled "
+             "(weights normalised to the Kish effective sample size, pair members independent, "
+             "the propensity score treated as known): their intervals are not guaranteed to be "
+             "calibrated."),
+    "ps_bootstrap": ("Rows with uncertainty = ps_bootstrap carry the propensity score's "
+                     "uncertainty: the propensity model was redrawn {replicates} times by the "
+                     "Bayesian bootstrap (Rubin 1981), the weights or matches rebuilt on the "
+                     "original data, the outcome model fitted to each and the posteriors pooled "
+                     "(two-step Bayesian propensity score analysis, Kaplan & Chen 2012, "
+                     "Psychometrika 77:581); convergence is checked in each replicate and the "
+                     "worst shown."),
 }
 
 
 def propensity_note(frame: pd.DataFrame) -> str:
-    """How the propensity score entered the fits of a posterior table (empty if it did not)."""
-    if "ps_uncertainty" not in frame.columns:
+    """How the intervals of a posterior table's weighted and matched rows were made."""
+    if "uncertainty" not in frame.columns:
         return ""
-    used = set(frame["ps_uncertainty"].dropna().astype(str))
+    used = set(frame["uncertainty"].dropna().astype(str))
     notes = []
-    if "bootstrap" in used:
-        replicates = sorted({int(r) for r in frame.loc[frame["ps_uncertainty"] == "bootstrap",
-                                                       "ps_replicates"]})
-        notes.append(PS_NOTES["bootstrap"].format(replicates=" or ".join(map(str, replicates))))
-    if "fixed" in used:
-        notes.append(PS_NOTES["fixed"])
+    for method, note in UNCERTAINTY_NOTES.items():
+        if method not in used:
+            continue
+        if method == "ps_bootstrap":
+            replicates = sorted({int(r) for r in frame.loc[frame["uncertainty"] == method,
+                                                           "ps_replicates"]})
+            note = note.format(replicates=" or ".join(map(str, replicates)))
+        notes.append(note)
     return " ".join(notes)
 
 

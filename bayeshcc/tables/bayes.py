@@ -23,11 +23,13 @@ HR_COLUMNS = KEY + ["estimand", "hr_median", "hr_lower", "hr_upper", "prob_hr_be
 
 
 def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
-             thresholds: Sequence[float], with_contrasts: bool = True
+             thresholds: Sequence[float], with_contrasts: bool = True,
+             conv: Convergence | None = None
              ) -> tuple[dict, pd.DataFrame | None, pd.DataFrame | None, Convergence]:
     """The rows one fit contributes to each table (contrasts only when asked: sensitivity fits
-    report the hazard ratio alone)."""
-    conv = check_convergence(fit.posterior)
+    report the hazard ratio alone). ``conv``: the sampler's diagnostics when ``fit`` holds
+    transformed draws (calibrated); default: checked on ``fit``'s own posterior."""
+    conv = conv or check_convergence(fit.posterior)
     key = dict(zip(KEY, task.key))
     flags = dict(rhat_max=conv.rhat_max, ess_bulk_min=conv.ess_bulk_min,
                  ess_tail_min=conv.ess_tail_min, divergences=conv.divergences,

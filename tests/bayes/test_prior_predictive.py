@@ -22,14 +22,16 @@ def _data(n=200, seed=3):
     return np.minimum(t, c), (t <= c).astype(float), trt
 
 
-def test_skeptical_prior_gives_two_and_a_half_percent_on_hr_below_half():
-    """log HR ~ N(0, log 2 / 1.96): P(HR < 0.5) = Phi(-1.96) = 0.025 (20 000 draws, SE 0.0011)."""
+def test_skeptical_prior_gives_five_percent_below_the_clinical_hr():
+    """log HR ~ N(0, -log 0.7 / 1.645): P(HR < 0.7) = 0.05 and P(HR > 1/0.7) = 0.05 (20 000
+    draws, SE 0.0015); P(HR < 0.5) = Phi(log 0.5 / 0.21684) = 0.00070."""
     time, event, trt = _data()
     table = prior_predictive("weibull", time, event, trt, BUILT_IN["skeptical"], ("A", "B"),
                              draws=20_000, seed=1)
     hr = table.set_index("quantity").loc["hr"]
-    assert hr["prob_hr_below_0.5"] == pytest.approx(0.025, abs=0.004)
-    assert hr["q025"] == pytest.approx(0.5, rel=0.03) and hr["q975"] == pytest.approx(2.0, rel=0.03)
+    assert hr["prob_hr_below_0.5"] == pytest.approx(0.0007, abs=0.0006)
+    # 2.5 % and 97.5 % quantiles: exp(-+1.96 * 0.21684) = 0.654 and 1.529
+    assert hr["q025"] == pytest.approx(0.654, rel=0.02) and hr["q975"] == pytest.approx(1.529, rel=0.02)
     assert hr["prob_hr_below_1"] == pytest.approx(0.5, abs=0.015)
 
 
