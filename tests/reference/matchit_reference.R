@@ -1,9 +1,9 @@
 # Reference numbers for bayeshcc.adjust (propensity score, matching, weights, balance).
 #
 # Fixtures in tests/reference/fixtures/matchit_*.json were produced with R 4.2.2 (Debian
-# r-base-core) and MatchIt 4.7.2 (commit bccb2fc of github.com/kosukeimai/MatchIt, the 4.7.2
-# release, built from source into a private library). MatchIt 4.7.2 needs chk >= 0.10.0 and
-# rlang >= 1.1.0, newer than Debian's, so rlang 1.1.1 and chk 0.10.0 were built from their
+# r-base-core) and MatchIt 4.7.2 (commit bccb2fc of github.com/kosukeimai/MatchIt, whose
+# DESCRIPTION says Version 4.7.2; built from source into a private library). MatchIt 4.7.2
+# needs chk >= 0.10.0 and rlang >= 1.1.0, newer than Debian's, so rlang 1.1.1 and chk 0.10.0 were built from their
 # GitHub tags into the same library; Rcpp 1.0.10, RcppProgress 0.4.2, backports 1.4.1,
 # lifecycle 1.0.3, survival 3.5.3 and jsonlite 1.8.4 are Debian's r-cran-* packages:
 #   git --git-dir=<rlang mirror> archive --prefix=rlang/ v1.1.1 | tar -x
