@@ -3,8 +3,8 @@
 # Fixtures in tests/reference/fixtures/matchit_*.json were produced with R 4.2.2 (Debian
 # r-base-core) and MatchIt 4.7.2 (commit bccb2fc of github.com/kosukeimai/MatchIt, whose
 # DESCRIPTION says Version 4.7.2; built from source into a private library). MatchIt 4.7.2
-# needs chk >= 0.10.0 and rlang >= 1.1.0, newer than Debian's, so rlang 1.1.1 and chk 0.10.0 were built from their
-# GitHub tags into the same library; Rcpp 1.0.10, RcppProgress 0.4.2, backports 1.4.1,
+# needs chk >= 0.10.0 and rlang >= 1.1.0, newer than Debian's, so rlang 1.1.1 and chk 0.10.0
+# were built from their GitHub tags into the same library; Rcpp 1.0.10, RcppProgress 0.4.2, backports 1.4.1,
 # lifecycle 1.0.3, survival 3.5.3 and jsonlite 1.8.4 are Debian's r-cran-* packages:
 #   git --git-dir=<rlang mirror> archive --prefix=rlang/ v1.1.1 | tar -x
 #   git --git-dir=<chk mirror> archive --prefix=chk/ v0.10.0 | tar -x
@@ -65,6 +65,7 @@ make_reference <- function(name, df, formula) {
   m_none <- f()
   m_r2 <- f(caliper = 0.2, std.caliper = TRUE, ratio = 2)
   m_rep <- f(caliper = 0.2, std.caliper = TRUE, replace = TRUE)
+  m_rep3 <- f(caliper = 0.2, std.caliper = TRUE, replace = TRUE, ratio = 3)
   stopifnot(isTRUE(all.equal(unname(m02$distance), lp)))
 
   s <- summary(m02, un = TRUE)
@@ -95,7 +96,8 @@ make_reference <- function(name, df, formula) {
                    caliper_0.1 = match_fixture(m01, df$id),
                    no_caliper = match_fixture(m_none, df$id),
                    ratio_2 = match_fixture(m_r2, df$id),
-                   replace = match_fixture(m_rep, df$id)),
+                   replace = match_fixture(m_rep, df$id),
+                   replace_ratio_3 = match_fixture(m_rep3, df$id)),
     summary = list(term = rownames(s$sum.all),
                    smd_unadjusted = unname(s$sum.all[, "Std. Mean Diff."]),
                    smd_matched = unname(s$sum.matched[, "Std. Mean Diff."]),
