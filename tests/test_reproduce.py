@@ -69,7 +69,7 @@ def test_paper_comparison_lists_published_figures_beside_ours(tables):
 
 
 def test_matched_pairs_are_matchits_pairs(tables):
-    """R MatchIt 4.5.5: matchit(arm ~ the paper's 7 covariates, method = "nearest",
+    """R MatchIt 4.7.2: matchit(arm ~ the paper's 7 covariates, method = "nearest",
     distance = "glm", link = "linear.logit", caliper = 0.2) on paper_cohort.csv
     (tests/reference/matchit_reference.R)."""
     import json

@@ -1,8 +1,12 @@
 """``rmst.csv``: restricted mean survival time per arm up to tau, and the difference.
 
 Per arm as R ``print(survfit(...), rmean = tau)`` (``*rmean``, ``*se(rmean)``); the difference
-treated minus reference with a normal interval, SE = sqrt(se_t^2 + se_r^2). Weighted cohorts use
-the weighted Kaplan-Meier curve. Without ``[rmst] tau`` the shortest of the two arms' largest
+treated minus reference with a normal interval. Its SE (column ``se_method``) is
+sqrt(se_t^2 + se_r^2) for independent arms ("independent"), and for the matched cohort, whose
+arms are paired, the influence-function SE summed within matched pair ("pair-clustered", as the
+matched Cox model's cluster-robust SE; see bayeshcc.frequentist.rmst). With replacement the
+matched cohort has no pair clusters and stays "independent". Weighted cohorts use the weighted
+Kaplan-Meier curve. Without ``[rmst] tau`` the shortest of the two arms' largest
 follow-up times is used (the largest tau both curves reach), and said in the ``tau_rule`` column.
 """
 
@@ -17,7 +21,7 @@ from bayeshcc.frequentist.rmst import rmst_difference
 from bayeshcc.populations import Population
 
 COLUMNS = ["cohort", "outcome", "tau", "arm", "rmst", "rmst_se", "difference", "difference_se",
-           "difference_lower", "difference_upper", "difference_p", "tau_rule"]
+           "difference_lower", "difference_upper", "difference_p", "se_method", "tau_rule"]
 
 
 def default_tau(time: np.ndarray, treated: np.ndarray) -> float:
@@ -35,11 +39,12 @@ def rmst_table(populations: Sequence[Population]) -> pd.DataFrame:
             treated = pop.cohort.treated
             tau, rule = ((spec.rmst_tau, "spec") if spec.rmst_tau is not None else
                          (default_tau(time, treated), "min of arms' largest times"))
-            result = rmst_difference(time, event, treated, tau, weights=pop.weights)
+            result = rmst_difference(time, event, treated, tau, weights=pop.weights,
+                                     clusters=pop.clusters)
             for arm, est in zip(pop.cohort.arm_labels(), (result.treated, result.reference)):
                 rows.append(dict(cohort=pop.name, outcome=out.name, tau=tau, arm=arm,
                                  rmst=est.rmst, rmst_se=est.se, difference=result.difference,
                                  difference_se=result.se, difference_lower=result.lower,
                                  difference_upper=result.upper, difference_p=result.p,
-                                 tau_rule=rule))
+                                 se_method=result.se_method, tau_rule=rule))
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -3,8 +3,11 @@
 Categorical: Pearson chi-square (no continuity correction, as SAS PROC FREQ's "Chi-Square"),
 or Fisher's exact test when any expected count is below 5 (the usual expected-count rule).
 Continuous: Student's t-test when both arms look normal (Shapiro-Wilk p >= 0.05 in each arm with
-at least 3 values), otherwise the Mann-Whitney U test (two-sided, with continuity correction as
-R's ``wilcox.test``).
+at least 3 values), otherwise the Mann-Whitney U test with R's ``wilcox.test(x, y)`` default
+p-value: exact when both arms have fewer than 50 values and there are no ties, otherwise the normal
+approximation with continuity and tie correction. The choice is written here because scipy's
+``mannwhitneyu(method="auto")`` uses a different rule (exact below 8 values, and with ties too);
+the two computations are scipy's, checked against R in tests/tables.
 """
 
 from __future__ import annotations
@@ -59,8 +62,28 @@ def continuous_test(treated: np.ndarray, reference: np.ndarray, normal: bool) ->
     """Student's t-test (``normal``) or Mann-Whitney U test between two arms."""
     if normal:
         return TestResult("t-test", float(stats.ttest_ind(treated, reference).pvalue))
-    return TestResult("Mann-Whitney", float(stats.mannwhitneyu(
-        treated, reference, alternative="two-sided", use_continuity=True, method="asymptotic").pvalue))
+    return TestResult("Mann-Whitney", mann_whitney_p(treated, reference))
+
+
+WILCOX_EXACT_MAX = 50  # R's wilcox.test: exact only when both samples have fewer values
+
+
+def mann_whitney_p(x: np.ndarray, y: np.ndarray) -> float:
+    """Two-sided p-value of R's ``wilcox.test(x, y)`` with its defaults.
+
+    R drops non-finite values, then uses the exact distribution of W when both samples have
+    fewer than 50 values and no value is tied (``pwilcox``), and otherwise the normal
+    approximation with continuity correction and the tie-corrected variance
+    ``n_x n_y / 12 * (n + 1 - sum(t^3 - t) / (n (n - 1)))``.
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    both = np.concatenate([x, y])
+    exact = (len(x) < WILCOX_EXACT_MAX and len(y) < WILCOX_EXACT_MAX
+             and len(np.unique(both)) == len(both))
+    return float(stats.mannwhitneyu(x, y, alternative="two-sided", use_continuity=True,
+                                    method="exact" if exact else "asymptotic").pvalue)
 
 
 def _log_choose(n: np.ndarray | int, k: np.ndarray | int) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Reference data and R fixtures (tests/reference/matchit_reference.R, MatchIt 4.5.5)."""
+"""Reference data and R fixtures (tests/reference/matchit_reference.R, MatchIt 4.7.2)."""
 import json
 import warnings
 from functools import lru_cache

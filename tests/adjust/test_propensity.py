@@ -1,4 +1,4 @@
-"""fit_propensity equals R glm(treat ~ ., family = binomial) (fixtures from MatchIt 4.5.5 script)."""
+"""fit_propensity equals R glm(treat ~ ., family = binomial) (fixtures from the MatchIt 4.7.2 script)."""
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,10 +9,11 @@ from bayeshcc.errors import AnalysisError, AnalysisWarning
 
 
 def test_reference_datasets_are_present():
-    """lalonde (MatchIt), colon (survival) and a tied-logit dataset were exported by the R script."""
-    for name in ("lalonde", "colon", "ties"):
+    """lalonde (MatchIt), colon and lung (survival) and two tied-logit datasets were exported by
+    the R script with MatchIt 4.7.2."""
+    for name in ("lalonde", "colon", "colon_all_arms", "lung_female", "ties", "ties_categorical"):
         version = tuple(int(v) for v in load(name).r["matchit_version"].split("."))
-        assert version >= (4, 5, 3)
+        assert version >= (4, 7, 2)
 
 
 @pytest.mark.parametrize("column", ["coef", "se", "z", "p"])

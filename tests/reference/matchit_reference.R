@@ -1,10 +1,20 @@
 # Reference numbers for bayeshcc.adjust (propensity score, matching, weights, balance).
 #
-# Fixtures in tests/reference/fixtures/matchit_*.json were produced with R 4.2.2 and
-# MatchIt 4.5.5 (commit 4cf6854 of github.com/kosukeimai/MatchIt, built from source into a
-# private library with `R CMD INSTALL -l /tmp/rlib`, together with rlang 1.1.1 and chk 0.8.1
-# built from their GitHub tags because Debian's versions are too old). Debian's
-# r-cran-matchit 4.5.1 truncates distances to integers and ignores the caliper: do not use it.
+# Fixtures in tests/reference/fixtures/matchit_*.json were produced with R 4.2.2 (Debian
+# r-base-core) and MatchIt 4.7.2 (commit bccb2fc of github.com/kosukeimai/MatchIt, whose
+# DESCRIPTION says Version 4.7.2; built from source into a private library). MatchIt 4.7.2
+# needs chk >= 0.10.0 and rlang >= 1.1.0, newer than Debian's, so rlang 1.1.1 and chk 0.10.0
+# were built from their GitHub tags into the same library; Rcpp 1.0.10, RcppProgress 0.4.2, backports 1.4.1,
+# lifecycle 1.0.3, survival 3.5.3 and jsonlite 1.8.4 are Debian's r-cran-* packages:
+#   git --git-dir=<rlang mirror> archive --prefix=rlang/ v1.1.1 | tar -x
+#   git --git-dir=<chk mirror> archive --prefix=chk/ v0.10.0 | tar -x
+#   git --git-dir=<MatchIt mirror> archive --prefix=MatchIt/ bccb2fc | tar -x
+#   R CMD INSTALL -l /tmp/rlib rlang && R_LIBS=/tmp/rlib R CMD INSTALL -l /tmp/rlib chk
+#   R_LIBS=/tmp/rlib R CMD INSTALL -l /tmp/rlib MatchIt
+# MatchIt 4.6.0 rewrote nearest-neighbour matching in C++ (pairs can differ from 4.5.x where
+# distances tie, and with replace = TRUE and ratio > 1) and 4.7.0 renumbered subclasses, so
+# this script refuses MatchIt < 4.7. (Debian's r-cran-matchit 4.5.1 also truncates distances
+# to integers and ignores the caliper: do not use it.)
 # WeightIt and cobalt are not packaged in Debian: the weights are computed here by WeightIt's
 # formulas, and weighted balance with MatchIt's own bal1var() (same definitions as summary()).
 #
@@ -12,8 +22,9 @@
 suppressPackageStartupMessages({
   library(MatchIt); library(survival); library(jsonlite)
 })
-if (packageVersion("MatchIt") < "4.5.3")
-  stop("MatchIt >= 4.5.3 is required (4.5.1 ignores the caliper); found ", packageVersion("MatchIt"))
+if (packageVersion("MatchIt") < "4.7")
+  stop("MatchIt >= 4.7 is required (the fixtures are MatchIt 4.7.2's pairs; 4.5.x breaks ties ",
+       "differently and 4.5.1 ignores the caliper); found ", packageVersion("MatchIt"))
 
 out_fix <- "tests/reference/fixtures"
 out_dat <- "tests/reference/data"
@@ -54,6 +65,7 @@ make_reference <- function(name, df, formula) {
   m_none <- f()
   m_r2 <- f(caliper = 0.2, std.caliper = TRUE, ratio = 2)
   m_rep <- f(caliper = 0.2, std.caliper = TRUE, replace = TRUE)
+  m_rep3 <- f(caliper = 0.2, std.caliper = TRUE, replace = TRUE, ratio = 3)
   stopifnot(isTRUE(all.equal(unname(m02$distance), lp)))
 
   s <- summary(m02, un = TRUE)
@@ -84,7 +96,8 @@ make_reference <- function(name, df, formula) {
                    caliper_0.1 = match_fixture(m01, df$id),
                    no_caliper = match_fixture(m_none, df$id),
                    ratio_2 = match_fixture(m_r2, df$id),
-                   replace = match_fixture(m_rep, df$id)),
+                   replace = match_fixture(m_rep, df$id),
+                   replace_ratio_3 = match_fixture(m_rep3, df$id)),
     summary = list(term = rownames(s$sum.all),
                    smd_unadjusted = unname(s$sum.all[, "Std. Mean Diff."]),
                    smd_matched = unname(s$sum.matched[, "Std. Mean Diff."]),
@@ -120,7 +133,34 @@ tt <- data.frame(id = 1000 + seq_len(n), x1 = rbinom(n, 1, 0.5), x2 = rbinom(n, 
 tt$treat <- rbinom(n, 1, plogis(-0.5 + 0.8 * tt$x1 + 0.6 * tt$x2))
 make_reference("ties", tt, treat ~ x1 + x2)
 
-# 4. The bundled cohort, when present
+# 4. survival::lung, women vs men (the data of survival_reference.R's lung: rows with missing
+#    ph.ecog dropped), on age and ph.ecog. Integer age and ph.ecog 0-3 tie many scores.
+#    (Named lung_female: tests/reference/data/lung.csv is survival_reference.R's.)
+lu <- survival::lung[!is.na(survival::lung$ph.ecog), ]
+lf <- data.frame(id = seq_len(nrow(lu)), treat = as.integer(lu$sex == 2), age = lu$age,
+                 ph_ecog = lu$ph.ecog)
+make_reference("lung_female", lf, treat ~ age + ph_ecog)
+
+# 5. survival::colon, death records, all three arms: Lev+5FU vs Obs and Lev together, same
+#    covariates as colon. Here MatchIt 4.5.5 and 4.7.2 pair 2 treated units differently.
+ca <- subset(colon, etype == 2)
+ca$treat <- as.integer(ca$rx == "Lev+5FU")
+ca$differ <- factor(ca$differ); ca$extent <- factor(ca$extent)
+ca <- na.omit(ca[, c("id", "treat", "age", "sex", "obstruct", "perfor", "adhere", "nodes",
+                     "differ", "extent", "surg")])
+make_reference("colon_all_arms", ca, treat ~ age + sex + obstruct + perfor + adhere + nodes +
+                 differ + extent + surg)
+
+# 6. Tied scores from categorical covariates only (a 4-level factor and a binary), 160 units
+#    in 8 score groups: the order of matching among ties decides every pair.
+set.seed(20262)
+n <- 160
+tc <- data.frame(id = 5000 + seq_len(n), stage = factor(sample(c("I", "II", "III", "IV"), n, TRUE)),
+                 male = rbinom(n, 1, 0.5))
+tc$treat <- rbinom(n, 1, plogis(-0.8 + 0.5 * (tc$stage %in% c("III", "IV")) + 0.4 * tc$male))
+make_reference("ties_categorical", tc, treat ~ stage + male)
+
+# 7. The bundled cohort, when present
 pc_path <- "bayeshcc/datasets/paper_cohort.csv"
 if (file.exists(pc_path)) {
   pc <- read.csv(pc_path)

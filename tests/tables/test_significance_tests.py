@@ -1,9 +1,15 @@
 """Two-group tests equal R's on the same counts (R 4.2.2 calls beside each number)."""
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from bayeshcc.tables.tests import categorical_test, continuous_test, fisher_exact_k_by_2
+from bayeshcc.tables.tests import categorical_test, continuous_test, fisher_exact_k_by_2, mann_whitney_p
+
+# wilcox.test(x, y) defaults, from tests/reference/tests_reference.R (R 4.2.2)
+WILCOX = json.loads((Path(__file__).parents[1] / "reference" / "fixtures" / "tests_wilcox.json").read_text())
 
 X = np.array([55, 63, 70, 48, 66, 59, 72, 61.0])
 Y = np.array([60, 58, 75, 80, 69, 71, 77, 64, 62.0])
@@ -39,11 +45,29 @@ def test_t_test_is_students():
     assert continuous_test(X, Y, normal=True).p == pytest.approx(0.101217320306925, rel=1e-9)
 
 
-def test_mann_whitney_matches_wilcox_normal_approximation():
-    # wilcox.test(x, y, exact=FALSE, correct=TRUE)$p.value
+def test_mann_whitney_small_samples_without_ties_is_exact():
+    # X, Y: 8 and 9 values, no ties. wilcox.test(x, y)$p.value (exact test);
+    # the normal approximation, wilcox.test(x, y, exact=FALSE)$p.value, is 0.162936499844657
     result = continuous_test(X, Y, normal=False)
     assert result.test == "Mann-Whitney"
-    assert result.p == pytest.approx(0.162936499844657, rel=1e-9)
+    assert result.p == pytest.approx(0.16717400246812, rel=1e-9)
+
+
+@pytest.mark.parametrize("case", ["small_no_ties", "small_upper_tail", "centre"])
+def test_mann_whitney_exact_below_50_without_ties(case):
+    """Both samples < 50 and no ties: R's exact test (pwilcox)."""
+    ref = WILCOX[case]
+    assert ref["exact"]
+    assert mann_whitney_p(ref["x"], ref["y"]) == pytest.approx(ref["p"], rel=1e-9)
+
+
+@pytest.mark.parametrize("case", ["small_ties", "large_no_ties", "large_ties"])
+def test_mann_whitney_normal_approximation_with_ties_or_50_values(case):
+    """Ties (even in small samples) or a sample of >= 50: normal approximation with
+    continuity and tie correction, as R's "Wilcoxon rank sum test with continuity correction"."""
+    ref = WILCOX[case]
+    assert not ref["exact"]
+    assert mann_whitney_p(ref["x"], ref["y"]) == pytest.approx(ref["p"], rel=1e-9)
 
 
 def test_single_level_has_no_test():
