@@ -50,9 +50,24 @@ def test_strings_from_data_and_spec_are_escaped(folder):
     assert "&lt;b&gt;extreme&lt;/b&gt; weights" in html
 
 
-def test_plain_language_probability_of_benefit(folder):
+def test_unadjusted_probability_is_worded_as_an_association(folder):
+    # only `none` rows and no primary analysis: never "lowers" (issue 13)
     html = build_report(folder)
-    assert "Probability that new&lt;i&gt; lowers the hazard of overall survival compared with old: 99%" in html
+    assert ("Probability that the hazard of overall survival is lower with new&lt;i&gt; than with "
+            "old: 99% (an association: adjustment none, not a causal estimate)") in html
+    assert "lowers the hazard" not in html
+
+
+def test_primary_adjusted_analysis_gives_the_headline(folder):
+    hr = pd.read_csv(folder / "tables" / "posterior_hr.csv")
+    primary = hr.iloc[[0]].assign(adjustment="ate", estimand="marginal HR (ATE)",
+                                  prob_hr_below_1=0.91, primary=True)
+    hr = pd.concat([hr.assign(primary=False, estimand="crude marginal HR"), primary])
+    hr.to_csv(folder / "tables" / "posterior_hr.csv", index=False)
+    html = build_report(folder)
+    assert ("Probability that new&lt;i&gt; lowers the hazard of overall survival compared with "
+            "old: 91% (primary analysis, adjustment: ate)") in html
+    assert "marginal HR (ATE) for the whole cohort" in html
 
 
 def test_unreliable_posterior_is_flagged(folder):
