@@ -116,14 +116,16 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
               centred: bool = False):
     import nutpie
 
+    from bayeshcc.bayes.compile_cache import compile_cached
+
     if key not in _COMPILED:
         pm_model = build_model(model, values, k, j, time_varying, centred)
         # Start values that do not depend on the data the model was first compiled with: the
         # initial-point function is compiled once and does not see ``with_data`` updates, so a
         # data-dependent start would make draws depend on which fit compiled the model.
         start = {"log_hr": 0.0, "log_rate" if model == "weibull" else "alpha_first": 0.0}
-        _COMPILED[key] = nutpie.compile_pymc_model(pm_model, freeze_model=False,
-                                                   initial_points=start)
+        _COMPILED[key], _ = compile_cached(key, lambda: nutpie.compile_pymc_model(
+            pm_model, freeze_model=False, initial_points=start))
         return _COMPILED[key], True
     return _COMPILED[key].with_data(**values), False
 
