@@ -3,7 +3,8 @@
 The sampler is nutpie (NUTS, compiled with numba) on the PyMC model. A compiled model is cached
 by its structure (model type, number of covariates, intervals, time-varying effect); a new fit
 only swaps the ``pm.Data`` values (``CompiledModel.with_data``), so compilation is paid once per
-structure in a process.
+structure in a process, and once per structure and machine when the on-disk cache
+(:mod:`bayeshcc.bayes.compile_cache`, ``BAYESHCC_CACHE_DIR``) is on.
 """
 
 from __future__ import annotations
@@ -119,14 +120,20 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
     from bayeshcc.bayes.compile_cache import compile_cached
 
     if key not in _COMPILED:
-        pm_model = build_model(model, values, k, j, time_varying, centred)
+        # Compiled from the first two patients and then given the data like any re-used model:
+        # numba embeds the data a model is compiled with in its machine code (large arrays only
+        # by address, which cannot be cached on disk), and the draws do not depend on it.
+        n = len(values["event"])
+        pm_model = build_model(model, {name: (value[:2] if np.ndim(value) and len(value) == n
+                                              else value) for name, value in values.items()},
+                               k, j, time_varying, centred)
         # Start values that do not depend on the data the model was first compiled with: the
         # initial-point function is compiled once and does not see ``with_data`` updates, so a
         # data-dependent start would make draws depend on which fit compiled the model.
         start = {"log_hr": 0.0, "log_rate" if model == "weibull" else "alpha_first": 0.0}
         _COMPILED[key], _ = compile_cached(key, lambda: nutpie.compile_pymc_model(
             pm_model, freeze_model=False, initial_points=start))
-        return _COMPILED[key], True
+        return _COMPILED[key].with_data(**values), True
     return _COMPILED[key].with_data(**values), False
 
 
