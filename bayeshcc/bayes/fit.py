@@ -131,10 +131,10 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
         # initial-point function is compiled once and does not see ``with_data`` updates, so a
         # data-dependent start would make draws depend on which fit compiled the model.
         start = {"log_hr": 0.0, "log_rate" if model == "weibull" else "alpha_first": 0.0}
-        _COMPILED[key], _ = compile_cached(key, lambda: nutpie.compile_pymc_model(
+        _COMPILED[key], source = compile_cached(key, lambda: nutpie.compile_pymc_model(
             pm_model, freeze_model=False, initial_points=start))
-        return _COMPILED[key].with_data(**values), True
-    return _COMPILED[key].with_data(**values), False
+        return _COMPILED[key].with_data(**values), source
+    return _COMPILED[key].with_data(**values), "memory"
 
 
 def fit_survival_model(model: str, time, event, treated, X=None, covariate_names=(),
@@ -190,7 +190,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     centred = centred_walk(model, data.time.size)
     key = (model, columns, j, bool(time_varying), centred)
     start = _time.perf_counter()
-    compiled, fresh = _compiled(key, model, values, columns, j, time_varying, centred)
+    compiled, source = _compiled(key, model, values, columns, j, time_varying, centred)
+    fresh = source != "memory"
     compile_s = _time.perf_counter() - start
     start = _time.perf_counter()
     # nutpie runs one thread per chain; multi-threaded BLAS inside each log-density call would
@@ -204,7 +205,10 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     tree = _drop_padding(tree, k)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,
-                    "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s})
+                    "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s,
+                    # machine code: "memory" (this process), "disk" (loaded from the cache),
+                    # "compiled" (and cached) or "uncached" (cache off or not writable)
+                    "compile_cache": source})
     if draws * chains * data.time.size <= MAX_LOGLIK_VALUES:
         _add_log_likelihood(fit)
     return fit
