@@ -1,5 +1,6 @@
 """The benchmarks by name, in the order ``python -m benchmarks`` runs them."""
 
+from benchmarks.compile_cache import bench_compile_cache
 from benchmarks.fits import bench_fits, bench_gradient_floor, bench_scaling
 from benchmarks.grid import bench_grid
 from benchmarks.reproduce import bench_reproduce
@@ -12,4 +13,5 @@ BENCHMARKS = {
     "scaling": bench_scaling,
     "gradient_floor": bench_gradient_floor,
     "stan": bench_stan,
+    "compile_cache": bench_compile_cache,
 }

@@ -131,9 +131,10 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
         # initial-point function is compiled once and does not see ``with_data`` updates, so a
         # data-dependent start would make draws depend on which fit compiled the model.
         start = {"log_hr": 0.0, "log_rate" if model == "weibull" else "alpha_first": 0.0}
-        _COMPILED[key], source = compile_cached(key, lambda: nutpie.compile_pymc_model(
+        compiled, source = compile_cached(key, lambda: nutpie.compile_pymc_model(
             pm_model, freeze_model=False, initial_points=start))
-        return _COMPILED[key].with_data(**values), source
+        _COMPILED[key] = compiled.with_data(**values)
+        return _COMPILED[key], source
     return _COMPILED[key].with_data(**values), "memory"
 
 
