@@ -50,13 +50,14 @@ def _child(model: str, pytensor_dir: Path, cache: str) -> dict:
     return row
 
 
-def bench_compile_cache(models=("weibull", "piecewise"), repeats: int = 2) -> list[dict]:
+def bench_compile_cache(models=("weibull", "piecewise"), repeats: int = 3) -> list[dict]:
     """Fresh-process time to first posterior: cold, PyTensor cache only, bayeshcc cache warm."""
     import statistics
 
     rows = []
     for model in models:
         ratios = {"cold": [], "pytensor_cache": []}
+        compile_ratios = {"cold": [], "pytensor_cache": []}
         for repeat in range(repeats):
             with tempfile.TemporaryDirectory(prefix="bayeshcc-bench-") as tmp:
                 pytensor_dir, cache = Path(tmp) / "pytensor", Path(tmp) / "bayeshcc"
@@ -70,9 +71,12 @@ def bench_compile_cache(models=("weibull", "piecewise"), repeats: int = 2) -> li
             for run in ratios:
                 ratios[run].append(runs[run]["first_posterior_s"]
                                    / runs["warm"]["first_posterior_s"])
-        for run, values in ratios.items():
+                compile_ratios[run].append(runs[run]["compile_s"] / runs["warm"]["compile_s"])
+        for run in ratios:
             rows.append({"model": model, "run": f"ratio_{run}_to_warm",
-                         "median": statistics.median(values),
-                         "values": [round(v, 2) for v in values]})
+                         "first_posterior_median": statistics.median(ratios[run]),
+                         "first_posterior": [round(v, 2) for v in ratios[run]],
+                         "compile_median": statistics.median(compile_ratios[run]),
+                         "compile": [round(v, 2) for v in compile_ratios[run]]})
             print("   ", rows[-1], flush=True)
     return rows
