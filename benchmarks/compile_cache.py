@@ -1,4 +1,4 @@
-"""Benchmark 9: time to the first posterior in a fresh process, cold vs warm compiled-model cache.
+"""Benchmark 7: time to the first posterior in a fresh process, cold vs warm compiled-model cache.
 
 Each repeat uses new, empty cache folders and runs three fresh processes of the same fit, in
 this order:

@@ -49,6 +49,9 @@ _MAGIC = b"bayeshcc-nutpie-cache 1\n"
 _SUFFIX = ".nutpie"
 _WARNED = False
 _SOURCE_HASH: str | None = None
+# One compile at a time per process: ``numba.cfunc`` is swapped while nutpie compiles (numba
+# itself holds a global compiler lock then, so nothing is lost).
+_LOCK = threading.RLock()
 
 
 class CacheWarning(UserWarning):
@@ -199,7 +202,6 @@ def _nutpie_cfuncs(payloads: list | None, stores: list):
     from numba.core import sigutils
     from numba.core.ccallback import CFunc
 
-    original = numba.cfunc
     owner = threading.get_ident()
 
     def cfunc(sig, locals={}, cache=False, pipeline_class=None, **options):  # noqa: B006
@@ -210,6 +212,8 @@ def _nutpie_cfuncs(payloads: list | None, stores: list):
         sig, locals = sigutils.normalize_signature(sig), dict(locals)
 
         def wrapper(function):
+            if payloads is not None and len(stores) >= len(payloads):
+                raise RuntimeError("more C callbacks than the cache entry holds")
             extra = {} if pipeline_class is None else {"pipeline_class": pipeline_class}
             res = CFunc(function, sig, locals=locals, options=options, **extra)
             store = _CFuncStore(None if payloads is None else payloads[len(stores)])
@@ -220,11 +224,13 @@ def _nutpie_cfuncs(payloads: list | None, stores: list):
 
         return wrapper
 
-    numba.cfunc = cfunc
-    try:
-        yield
-    finally:
-        numba.cfunc = original
+    with _LOCK:
+        original = numba.cfunc
+        numba.cfunc = cfunc
+        try:
+            yield
+        finally:
+            numba.cfunc = original
 
 
 def _graph_key(pytensor_function) -> str | None:
