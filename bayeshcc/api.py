@@ -225,6 +225,8 @@ def _fit_spec(df: pd.DataFrame, *, time, event, treatment, treated, reference, o
            "outcomes": {name: {"time": time, "event": event}},
            "covariates": cov_table, "bayes": {k: v for k, v in bayes.items() if v is not None},
            "priors": priors}
+    if adjustment == "covariates" and not covariates:
+        raise SpecError("adjustment='covariates' needs covariates= (the model's covariates)")
     if adjustment in PS_ADJUSTMENTS:  # the propensity model is only fitted when it is used
         if not covariates:
             raise SpecError(f"adjustment={adjustment!r} needs covariates= for its propensity "
@@ -267,8 +269,10 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
         (conditional HR); ``ate``/``att``/``overlap``: propensity-score weights; ``matched``:
         1:1 nearest-neighbour PS matching. The propensity model uses ``covariates``.
     covariates : list of str
-        Covariate columns. Object, category, string and bool columns are categorical (first
-        sorted level is the reference); list others in ``categorical=`` to treat them so.
+        Covariate columns: the model's covariates with ``adjustment="covariates"``, the
+        propensity model's with ``ate``/``att``/``overlap``/``matched``, unused with ``none``.
+        Object, category, string and bool columns are categorical (first sorted level is the
+        reference); list others in ``categorical=`` to treat them so.
     prior : str or mapping
         A built-in prior name (``weakly_informative``, ``vague``, ``skeptical``,
         ``enthusiastic``) or a ``[priors.NAME]`` table as a dict (e.g. ``{"type": "external",
@@ -458,7 +462,8 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
     workers : int, optional
         Run the Bayesian fits on this many local processes.
     quiet : bool
-        No progress bar and no warnings echoed to stderr (warnings are in the manifest).
+        No progress bar. The run's warnings (``manifest["warnings"]``) are issued as
+        :class:`~bayeshcc.errors.AnalysisWarning` once the run is done.
 
     Returns
     -------
@@ -488,6 +493,8 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    for message in dict.fromkeys(manifest.get("warnings", [])):  # as the CLI echoes them
+        warnings.warn(message, AnalysisWarning, stacklevel=2)
     result = Analysis(tables=tables, posteriors=posteriors, manifest=manifest, folder=out)
     object.__setattr__(result, "_cleanup", weakref.finalize(result, shutil.rmtree, str(tmp),
                                                             True))

@@ -204,8 +204,9 @@ def test_unknown_adjustment_and_model_are_named(frame):
     _refused(frame, SpecError, "uncertainty='robust'", uncertainty="robust")
 
 
-def test_ps_adjustment_without_covariates_is_refused(frame):
-    _refused(frame, SpecError, "needs covariates", adjustment="matched")
+def test_adjustment_without_covariates_is_refused(frame):
+    _refused(frame, SpecError, "'matched' needs covariates", adjustment="matched")
+    _refused(frame, SpecError, "'covariates' needs covariates", adjustment="covariates")
 
 
 # --- bh.compare --------------------------------------------------------------------------------
