@@ -26,7 +26,6 @@ import pandas as pd
 
 from bayeshcc.errors import AnalysisError, AnalysisWarning, CohortError, SpecError
 
-DataError = CohortError  # the DataFrame does not fit the analysis (a CohortError)
 NOT_PREDICTIVE = "weighted pseudo-likelihood: not a valid predictive comparison"
 
 
@@ -501,4 +500,4 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
     return result
 
 
-__all__ = ["Fit", "Analysis", "fit", "compare", "analyze", "DataError"]
+__all__ = ["Fit", "Analysis", "fit", "compare", "analyze"]
