@@ -66,26 +66,49 @@ class JobResult:
     error: str = ""
 
 
+def fit_job(job: FitJob):
+    """The job's fit (calibrated when the job asks) and the sampler's diagnostics.
+
+    Convergence is judged on the draws as sampled; calibration is a fixed affine map of them.
+    Used by :func:`run_job` and by the Python API (:func:`bayeshcc.fit`).
+
+    Returns
+    -------
+    (BayesFit, Convergence)
+
+    Raises
+    ------
+    AnalysisError
+        When the model cannot be fitted (e.g. no events).
+    """
+    settings = dict(prior=job.prior, draws=job.draws, tune=job.tune, chains=job.chains,
+                    seed=job.task.seed, cutpoints=list(job.cutpoints) or None,
+                    intervals=job.intervals)
+    if job.propensity is not None:
+        fit = fit_with_ps_uncertainty(job.task.model, job.inputs["time"], job.inputs["event"],
+                                      job.propensity, replicates=job.ps_replicates,
+                                      **settings).fit
+    else:
+        fit = fit_survival_model(job.task.model, **job.inputs, **settings)
+    conv = check_convergence(fit.posterior)
+    if job.calibration is not None:
+        fit = calibrate(fit, job.calibration)
+    return fit, conv
+
+
+def is_weighted(fit) -> bool:
+    """Whether a fit's likelihood is weighted (a pseudo-likelihood: no predictive LOO)."""
+    return not np.allclose(fit.data.weights, fit.data.weights[0])
+
+
 def run_job(job: FitJob) -> JobResult:
     """Fit one model and summarise it (see :func:`bayeshcc.tables.bayes.fit_rows`)."""
     from bayeshcc.tables.bayes import fit_rows
 
-    settings = dict(prior=job.prior, draws=job.draws, tune=job.tune, chains=job.chains,
-                    seed=job.task.seed, cutpoints=list(job.cutpoints) or None,
-                    intervals=job.intervals)
     try:
-        if job.propensity is not None:
-            fit = fit_with_ps_uncertainty(job.task.model, job.inputs["time"], job.inputs["event"],
-                                          job.propensity, replicates=job.ps_replicates,
-                                          **settings).fit
-        else:
-            fit = fit_survival_model(job.task.model, **job.inputs, **settings)
+        fit, conv = fit_job(job)
     except AnalysisError as exc:
         return JobResult(job.task, None, None, None, None, False, error=str(exc))
-    # Convergence is judged on the draws as sampled; calibration is a fixed affine map of them.
-    conv = check_convergence(fit.posterior)
-    if job.calibration is not None:
-        fit = calibrate(fit, job.calibration)
     hr, contrasts, curves, _ = fit_rows(job.task, fit, job.tau, job.arms, job.thresholds,
                                         job.full, conv=conv)
     ps = _uncertainty_columns(job, fit)
@@ -96,8 +119,7 @@ def run_job(job: FitJob) -> JobResult:
     if not job.full and "log_likelihood" in tree.children:  # sensitivity fits: no LOO
         tree = tree.copy()
         del tree["log_likelihood"]
-    weighted = not np.allclose(fit.data.weights, fit.data.weights[0])
-    return JobResult(job.task, hr, contrasts, curves, tree, weighted)
+    return JobResult(job.task, hr, contrasts, curves, tree, is_weighted(fit))
 
 
 def _uncertainty_columns(job: FitJob, fit) -> dict:
