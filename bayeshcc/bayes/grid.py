@@ -116,10 +116,18 @@ def run_job(job: FitJob) -> JobResult:
     if contrasts is not None:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
     tree = fit.posterior
-    if not job.full and "log_likelihood" in tree.children:  # sensitivity fits: no LOO
+    pointwise = [g for g in POINTWISE_GROUPS if g in tree.children]
+    if not job.full and pointwise:  # sensitivity fits: no LOO, no predictive draws on disk
         tree = tree.copy()
-        del tree["log_likelihood"]
+        for group in pointwise:
+            del tree[group]
     return JobResult(job.task, hr, contrasts, curves, tree, is_weighted(fit))
+
+
+# draws x patients each: saved for the fits with the first or the primary prior (``full``), whose
+# LOO and predictive checks the tables and the report use; the other priors' fits keep their
+# posterior, diagnostics, data and log prior (56 fits x 2 x 4 MB would be 450 MB for reproduce).
+POINTWISE_GROUPS = ("log_likelihood", "posterior_predictive")
 
 
 def _uncertainty_columns(job: FitJob, fit) -> dict:
