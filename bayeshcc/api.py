@@ -6,7 +6,7 @@ spec (:func:`bayeshcc.spec.spec_from_mapping`), validates the DataFrame through
 :func:`bayeshcc.adjustment.adjust` and the fit's :class:`~bayeshcc.bayes.grid.FitJob` with
 :func:`bayeshcc.stages.bayes_job` (the very job the pipeline runs), and fits it with
 :func:`bayeshcc.bayes.grid.fit_job`. So a fit made here with ``seed=S`` has the same draws as the
-same cell of a spec with ``[bayes] seed = S`` run by ``bayeshcc run``.
+same cell of a spec with ``[bayes] seed = S`` run by ``bayeshcc analyze``.
 """
 
 from __future__ import annotations
@@ -282,7 +282,7 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
         The *analysis* seed, as ``[bayes] seed`` of a spec (default 20241, the spec default).
         The fit's own seed is ``bayeshcc.executors.derive_seed(seed, (outcome, model, prior,
         adjustment))``, as the pipeline derives it, so the same seed gives the same draws as
-        the same cell of ``bayeshcc run``. It is ``fit.task.seed``.
+        the same cell of ``bayeshcc analyze``. It is ``fit.task.seed``.
     uncertainty : {"sandwich", "kish", "ps_bootstrap"}
         How weighted and matched posteriors are made honest (``[bayes] uncertainty``):
         sandwich-calibrated by default. Ignored for ``none`` and ``covariates``.
@@ -417,7 +417,7 @@ class Analysis:
     def write(self, folder: str | Path, force: bool = False) -> Path:
         """Write the whole results folder (tables, figures, posteriors, manifest, report) to
         ``folder``: atomically (staged, then renamed), refusing a non-empty folder unless
-        ``force``, like ``bayeshcc run --out``."""
+        ``force``, like ``bayeshcc analyze --out``."""
         from bayeshcc.results import open_results
 
         with open_results(folder, force) as writer:
@@ -442,7 +442,7 @@ def _spec_of(spec):
 def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
             tune: int | None = None, chains: int | None = None, bayes: bool = True,
             workers: int | None = None, quiet: bool = True) -> Analysis:
-    """Run the whole analysis of a spec (as ``bayeshcc run``) and return its results in memory.
+    """Run the whole analysis of a spec (as ``bayeshcc analyze``) and return its results in memory.
 
     Implementation: the honest simple one. :func:`bayeshcc.pipeline.run_analysis` writes the
     results folder into a private temporary folder; the tables (CSV), posteriors (netCDF) and

@@ -40,8 +40,9 @@ NOTEBOOKS = {
     ],
     "02_bayesian_model_checking.ipynb": [
         new_markdown_cell("# 2. Bayesian model checking with ArviZ\n\nFit both models to PFS, "
-                      "check convergence, look at rank plots, compare with LOO and against the "
-                      "Kaplan-Meier curve."),
+                      "then check them with ArviZ functions only: convergence, rank plots, a "
+                      "posterior predictive check for censored data, LOO, model comparison and "
+                      "power-scaling prior sensitivity."),
         new_code_cell(SETTINGS + "\nimport arviz as az, numpy as np\n"
                       "import bayeshcc as bh\n"
                       "from bayeshcc.datasets import load_paper_cohort\n"
@@ -53,23 +54,27 @@ NOTEBOOKS = {
                       "{m: f.convergence.message for m, f in fits.items()}"),
         new_code_cell("import pandas as pd\n"
                       "pd.DataFrame({m: f.hazard_ratio(thresholds=[0.8]) for m, f in fits.items()})"),
+        new_markdown_cell("Rank plots (Vehtari et al. 2021): uniform ranks in every chain mean "
+                          "the chains explore the same distribution."),
         new_code_cell("az.plot_rank(fits['weibull'].tree, var_names=['log_hr', 'shape'], "
                       "backend='matplotlib');"),
+        new_markdown_cell("Posterior predictive check for censored data: Kaplan-Meier of the "
+                          "observed times against the survival of event times drawn from the "
+                          "posterior predictive distribution (`plot_ppc_censored`)."),
+        new_code_cell("from arviz_plots import plot_ppc_censored\n"
+                      "for m, f in fits.items():\n"
+                      "    plot_ppc_censored(f.tree, num_samples=50, backend='matplotlib')"),
         new_markdown_cell("LOO: expected log predictive density; Pareto k > 0.7 would flag "
-                          "observations LOO cannot handle."),
+                          "observations LOO cannot handle. `bh.compare` is `az.compare` with "
+                          "the SE of each difference."),
+        new_code_cell("{m: az.loo(f.tree) for m, f in fits.items()}"),
         new_code_cell("bh.compare(fits)"),
-        new_code_cell("from bayeshcc.bayes.contrasts import survival_contrasts\n"
-                      "from bayeshcc.figures.posterior import plot_marginal_survival\n"
-                      "from bayeshcc.frequentist.km import kaplan_meier\n"
-                      "_, curves = survival_contrasts(fits['piecewise'].bayes_fit, 12, ['lenvatinib', 'sorafenib'])\n"
-                      "km = []\n"
-                      "for arm in ('lenvatinib', 'sorafenib'):\n"
-                      "    m = d['arm'] == arm\n"
-                      "    c = kaplan_meier(d.loc[m, 'pfs_months'], d.loc[m, 'pfs_event'])\n"
-                      "    km.append(pd.DataFrame({'arm': arm, 'time': c.time, 'survival': c.survival}))\n"
-                      "plot_marginal_survival(curves, ['lenvatinib', 'sorafenib'], km=pd.concat(km),\n"
-                      "                       title='PFS: piecewise model vs Kaplan-Meier');\n"
-                      "pd.concat([fits['piecewise'].median(), fits['piecewise'].rmst(12)])"),
+        new_markdown_cell("Power-scaling prior sensitivity (Kallioinen et al. 2023): how much the "
+                          "posterior moves when the prior or the likelihood is raised to a power "
+                          "near 1, from the saved `log_prior` and `log_likelihood` groups, "
+                          "without refitting."),
+        new_code_cell("from arviz_stats import psense_summary\n"
+                      "psense_summary(fits['weibull'].tree, var_names=['log_hr', 'log_shape', 'log_rate'])"),
     ],
     "03_bring_your_own_cohort.ipynb": [
         new_markdown_cell("# 3. Bringing your own cohort\n\nA CSV and a TOML spec are all "
@@ -108,7 +113,7 @@ NOTEBOOKS = {
                       "             draws=DRAWS, tune=DRAWS, chains=CHAINS, thresholds=[0.8])\n"
                       "fit.hazard_ratio()"),
         new_code_cell("fit.survival([6, 12])"),
-        new_markdown_cell("The whole analysis of the spec (as `bayeshcc run`), in memory, then "
+        new_markdown_cell("The whole analysis of the spec (as `bayeshcc analyze`), in memory, then "
                           "written as a results folder:"),
         new_code_cell("res = bh.analyze(work / 'cohort.csv', work / 'study.toml', draws=DRAWS, tune=DRAWS,\n"
                       "                 chains=CHAINS)\n"
