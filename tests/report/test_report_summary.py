@@ -54,6 +54,12 @@ def _grid() -> pd.DataFrame:
 
 @pytest.fixture
 def folder(tmp_path):
+    return write_bayes_results(tmp_path)
+
+
+def write_bayes_results(tmp_path):
+    """A small results folder of a two-outcome Bayesian run: grid of 16 fits per outcome, the
+    weibull / ate / weakly-informative fit primary, contrasts, tipping point, Table 1."""
     import arviz as az
 
     for sub in ("tables", "figures", "posterior"):
