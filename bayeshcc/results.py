@@ -45,7 +45,9 @@ def compact_png(path: Path, colours: int = 128) -> None:
         return
     with Image.open(path) as image:
         image.load()
-        rgb = image.convert("RGB")
+        rgba = image.convert("RGBA")
+    rgb = Image.new("RGB", rgba.size, "white")  # transparent parts print as paper
+    rgb.paste(rgba, mask=rgba.getchannel("A"))
     rgb.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
                  ).save(path, format="PNG", optimize=True)
 
