@@ -289,3 +289,15 @@ def test_spec_and_versions_are_in_the_appendix(folder):
     html = build_report(folder)
     section = html[html.index('<section id="spec"'):]
     assert "Specification (as read)" in section and "&#34;thresholds&#34;: [\n" in section
+
+
+def test_labels_from_the_spec_are_escaped_in_the_summary_and_figures(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["spec"]["outcomes"]["os"]["label"] = "<script>alert(1)</script>"
+    manifest["spec"]["data"]["treated"] = "<b>new</b>"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    html = build_report(folder)
+    assert "<script" not in html and "<b>new" not in html
+    assert ("Probability that &lt;b&gt;new&lt;/b&gt; lowers the hazard of "
+            "&lt;script&gt;alert(1)&lt;/script&gt;") in html
+    assert 'alt="posterior density of the hazard ratio, &lt;script&gt;' in html
