@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bayeshcc.figures.style import ADJUSTMENT_ORDER, adjustment_style, new_axes
+from bayeshcc.figures.style import ADJUSTMENT_ORDER, adjustment_style, hr_axis, new_axes
 
 
 def plot_forest(rows: pd.DataFrame, title: str = "", xlabel: str = "Hazard ratio (95% CI)",
@@ -39,7 +39,7 @@ def plot_forest(rows: pd.DataFrame, title: str = "", xlabel: str = "Hazard ratio
         ax.plot([row["hr_lower"], row["hr_upper"]], [yi, yi], color=colour, lw=1.6)
         ax.plot(row["hr"], yi, "s", color=colour, ms=6)
     ax.axvline(1.0, color="grey", ls="--", lw=1)
-    ax.set_xscale("log")
+    hr_axis(ax)
     ax.set_yticks(y, rows["label"].astype(str))
     ax.set_xlabel(xlabel)
     ax.set_title(title)
@@ -113,7 +113,7 @@ def plot_sensitivity_forest(grid: pd.DataFrame, primary: pd.DataFrame | None = N
         ax.axvline(1.0, color="grey", ls="--", lw=1)
         if threshold is not None:
             ax.axvline(threshold, color="grey", ls=":", lw=1)
-        ax.set_xscale("log")
+        hr_axis(ax)
         ax.set_yticks(y, labels, fontsize=7)
         ax.set_ylim(-0.7, len(rows) - 0.3)
         ax.set_title(str(outcome), fontsize=10)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.figures.km import ARM_COLOURS, ARM_LINES
-from bayeshcc.figures.style import series_style, new_axes
+from bayeshcc.figures.style import hr_axis, new_axes, series_style
 
 HR_GRID = (0.1, 3.0)
 
@@ -93,7 +93,7 @@ def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: di
         ax.plot(np.exp(grid), _density(log_hr, grid), lw=1.6, label=label,
                 color=style["color"], ls=style["linestyle"])
     ax.axvline(1.0, color="grey", ls="--", lw=1)
-    ax.set_xscale("log")
+    hr_axis(ax)
     ax.set_xlabel("Hazard ratio (treated vs reference)")
     ax.set_ylabel("Posterior density (log-HR scale)")
     ax.set_title(title)
@@ -140,11 +140,11 @@ def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str
                         hatch=("///", "\\\\\\", "xx")[i % 3], lw=0,
                         label=f"HR < {threshold:g} (clinically meaningful)")
     ax.axvline(1.0, color="grey", ls="--", lw=1)
-    ax.set_xscale("log")
+    hr_axis(ax)
     ax.set_xlim(np.exp(low), np.exp(high))
     ax.set_ylim(bottom=0)
     ax.set_xlabel("Hazard ratio (treated vs reference)")
     ax.set_ylabel("Posterior density")
     ax.set_title(title, fontsize=10)
-    ax.legend(frameon=False, fontsize=7, loc="upper right")
+    ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
     return ax

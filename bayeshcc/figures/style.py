@@ -45,3 +45,16 @@ def new_axes(width: float, height: float, **subplots):
     """A fresh :class:`~matplotlib.figure.Figure` (no pyplot) and its axes."""
     fig = Figure(figsize=(width, height), layout=None)
     return fig.subplots(**subplots)
+
+
+HR_TICKS = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+
+
+def hr_axis(ax) -> None:
+    """A log-scaled hazard-ratio x axis labelled in plain decimals (0.5, 1, 2), not powers."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(HR_TICKS))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
