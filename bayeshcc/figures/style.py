@@ -17,6 +17,17 @@ ADJUSTMENT_ORDER = ("none", "covariates", "ate", "att", "overlap", "matched")
 """Known adjustments in a fixed order, so each keeps its colour from figure to figure."""
 
 
+ADJUSTMENT_STYLES = {
+    "none": {"color": "#000000", "linestyle": "-", "marker": "o"},
+    "covariates": {"color": "#E69F00", "linestyle": "--", "marker": "s"},
+    "ate": {"color": "#0072B2", "linestyle": "-.", "marker": "^"},
+    "att": {"color": "#009E73", "linestyle": (0, (5, 1, 1, 1, 1, 1)), "marker": "v"},
+    "overlap": {"color": "#CC79A7", "linestyle": (0, (10, 3)), "marker": "P"},
+    "matched": {"color": "#D55E00", "linestyle": ":", "marker": "D"},
+}
+"""Each adjustment's colour, line style and marker, the same in every figure (all distinct)."""
+
+
 def series_style(index: int) -> dict:
     """Colour, line style and marker of the ``index``-th series (cycling after eight)."""
     return {"color": OKABE_ITO[index % len(OKABE_ITO)],
@@ -34,11 +45,11 @@ def adjustment_style(adjustment: str, others: tuple[str, ...] = ()) -> dict:
     others : tuple of str
         The unknown adjustments of the same figure, in order; they follow the known ones.
     """
-    if adjustment in ADJUSTMENT_ORDER:
-        return series_style(ADJUSTMENT_ORDER.index(adjustment))
+    if adjustment in ADJUSTMENT_STYLES:
+        return dict(ADJUSTMENT_STYLES[adjustment])
     others = list(others)
-    return series_style(len(ADJUSTMENT_ORDER)
-                        + (others.index(adjustment) if adjustment in others else len(others)))
+    index = others.index(adjustment) if adjustment in others else len(others)
+    return series_style(len(ADJUSTMENT_ORDER) + index)
 
 
 def new_axes(width: float, height: float, **subplots):

@@ -132,3 +132,12 @@ def test_figures_are_standalone_figure_objects_outside_pyplot():
     ax = plot_forest(pd.DataFrame({"label": ["t"], "hr": [0.5], "hr_lower": [0.3],
                                    "hr_upper": [0.8]}))
     assert ax.figure.canvas.manager is None  # pyplot would have given it a window manager
+
+
+def test_every_adjustment_has_its_own_colour_line_style_and_marker():
+    from bayeshcc.figures.style import ADJUSTMENT_ORDER, OKABE_ITO, adjustment_style
+
+    styles = [adjustment_style(a) for a in ADJUSTMENT_ORDER]
+    for key in ("color", "linestyle", "marker"):
+        assert len({str(s[key]) for s in styles}) == len(ADJUSTMENT_ORDER)
+    assert all(s["color"] in OKABE_ITO for s in styles)  # colour-blind-safe palette
