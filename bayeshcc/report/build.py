@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from bayeshcc.report.sections import (about_the_data, bayes_statements, clinical_thresholds,
+from bayeshcc.report.sections import (about_the_data, clinical_thresholds,
                                       diagnostics_view, primary_rows, summary, table_views,
                                       wide_baseline)
 
@@ -158,6 +158,12 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
                  min_cell: int | None = None) -> str:
     """The report of a results folder as an HTML string.
 
+    Sections, in the order readers ask: Summary (primary analysis per outcome, no tables),
+    Sensitivity at a glance (forest of the grid, prior predictive check, tipping point), Study
+    tables (wide Table 1, Tables 2-5, Kaplan-Meier figures), then the appendix: Posterior
+    tables, Diagnostics, Propensity model and balance, Model comparison (LOO), Methods and
+    limitations, Specification and versions.
+
     Parameters
     ----------
     folder : str or Path
@@ -167,6 +173,11 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
         be shared.
     min_cell : int, optional
         Suppress counts below this number (see :func:`suppress_small_cells`).
+
+    Returns
+    -------
+    str
+        The self-contained HTML page.
     """
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -189,9 +200,7 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     extra = {"diagnostics": diagnostics_view(tables),
              "baseline_wide": wide_baseline(tables.get("baseline"), arms)}
     views.update({k: v for k, v in extra.items() if v is not None})
-    return template.render(manifest=manifest, views=views,
-                           statements=bayes_statements(tables, manifest),
-                           summary=summary(tables, manifest),
+    return template.render(manifest=manifest, views=views, summary=summary(tables, manifest),
                            about=about_the_data(manifest, tables), figures=figures,
                            densities=primary_density_figures(folder, tables, manifest),
                            forest=sensitivity_forest_figure(tables, manifest),
