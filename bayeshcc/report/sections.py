@@ -410,7 +410,20 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
 
 
 def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> list[str]:
-    """What the data are and what the primary estimate is about, in sentences."""
+    """What the data are and what the primary estimate is about, in sentences.
+
+    Parameters
+    ----------
+    manifest : mapping
+        ``manifest.json`` (its spec, inputs and ``primary``).
+    tables : mapping of str to pandas.DataFrame
+        The results tables (the primary rows of ``posterior_hr`` name the estimand).
+
+    Returns
+    -------
+    list of str
+        Observational design, synthetic data when so, the estimand, the main caveat.
+    """
     from bayeshcc.estimands import POPULATION_IN_WORDS, hr_estimand, population_in_words
 
     spec = manifest.get("spec", {})
@@ -446,7 +459,18 @@ DIAGNOSTIC_COLUMNS = ("outcome", "model", "prior", "adjustment", "reliable", "rh
 
 
 def diagnostics_view(tables: Mapping[str, pd.DataFrame]) -> TableView | None:
-    """Convergence per fit (R-hat, ESS, divergences, E-BFMI), the unreliable fits first."""
+    """Convergence per fit (R-hat, ESS, divergences, E-BFMI), the unreliable fits first.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The results tables; ``posterior_hr`` carries one row of flags per fit.
+
+    Returns
+    -------
+    TableView or None
+        None without a Bayesian run.
+    """
     hr = tables.get("posterior_hr")
     if hr is None or not len(hr):
         return None
@@ -469,6 +493,18 @@ def wide_baseline(baseline: pd.DataFrame, arms: tuple[str, str]) -> TableView | 
     for each cohort (unadjusted, matched, ...) side by side, each cohort's p-value and SMD.
 
     Only reshapes ``baseline.csv``; no number is computed.
+
+    Parameters
+    ----------
+    baseline : pandas.DataFrame or None
+        ``baseline.csv`` (long: one row per cohort, characteristic and level).
+    arms : tuple of (str, str)
+        Treated and reference arm names, for the column headings.
+
+    Returns
+    -------
+    TableView or None
+        None without a baseline table.
     """
     needed = {"cohort", "label", "summary_treated", "summary_reference"}
     if baseline is None or not needed <= set(baseline.columns):
