@@ -126,6 +126,6 @@ def plot_sensitivity_forest(grid: pd.DataFrame, primary: pd.DataFrame | None = N
                bbox_to_anchor=(0.5, 0.0))
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(bottom=0.6 / height + 0.08, wspace=0.9, left=0.2, right=0.98,
+    fig.subplots_adjust(bottom=0.6 / height + 0.08, wspace=1.5, left=0.25, right=0.98,
                         top=1 - 0.5 / height)
     return fig

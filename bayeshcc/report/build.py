@@ -130,27 +130,43 @@ def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def _is_p(column: str) -> bool:
+    return column == "p" or column.endswith(("_p", ": p"))
+
+
+def _two_decimals(column: str) -> bool:
+    return column.endswith(("SMD", "smd")) or column.startswith(("smd", "hr"))
+
+
 def format_value(value: Any, column: str = "") -> str:
-    """Numbers as clinicians read them: p-values as < 0.001, others to 3 significant digits."""
+    """Numbers as clinicians read them, never in scientific notation.
+
+    p-values to 3 decimals (``< 0.001``), HRs and SMDs to 2 decimals, probabilities and
+    percentages as percentages, whole numbers as integers, others to 3 significant digits with
+    values beyond 0.001 .. 100,000 shown as ``< 0.001`` / ``> 100,000``.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "NA" if column.endswith(("upper", "median")) else ""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, (int,)) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e6
-                                     and not column.startswith(("p", "prob"))):
+    decimals = _is_p(column) or _two_decimals(column) or column.startswith(("p", "prob"))
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
+                                  and abs(value) < 1e5 and not decimals):
         return f"{int(value)}"
     if isinstance(value, float):
-        if column == "p" or column.endswith(("_p", ": p")):
+        if _is_p(column):
             return "< 0.001" if value < 0.001 else f"{value:.3f}"
-        if column.endswith(("SMD", "smd")) or column.startswith("smd"):
+        if _two_decimals(column):
             return f"{value:.2f}"
-        if column.startswith("hr"):
-            return f"{value:.2f}"
-        if column.startswith("pct") or column.startswith("prob"):
+        if column.startswith(("pct", "prob")):
             return f"{100 * value:.1f}%"
-        return f"{value:.3g}"
+        if value != 0 and abs(value) < 0.001:
+            return "< 0.001" if value > 0 else "> -0.001"
+        if abs(value) >= 1e5:
+            return "> 100,000" if value > 0 else "< -100,000"
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
 
 

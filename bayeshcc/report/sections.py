@@ -261,7 +261,7 @@ def _matching(frame: pd.DataFrame | None, row: pd.Series, keys=("outcome", "mode
 
 
 def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, treated: str,
-                      unit: str) -> list[str]:
+                      reference: str, unit: str) -> list[str]:
     """Median and RMST differences of the analysis in ``row``, as sentences."""
     mine = _matching(contrasts, row)
     if not len(mine):
@@ -278,7 +278,7 @@ def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, treated: s
             sentences.append(f"{what}: not estimable (a median is not reached in most draws).")
             continue
         sentences.append(
-            f"{what} ({treated} minus reference): {duration(d['estimate'])} {unit} "
+            f"{what} ({treated} minus {reference}): {duration(d['estimate'])} {unit} "
             f"(95% credible interval {duration(d['lower'])} to {duration(d['upper'])} {unit}; "
             f"P(> 0) = {percent(d['prob_above_0'])}).")
     return sentences
@@ -398,7 +398,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
                          f"{hazard_ratio(row['hr_lower'])} to {hazard_ratio(row['hr_upper'])}); "
                          f"{row['model']} model, {row['prior']} prior, adjustment "
                          f"{row['adjustment']}."),
-            "absolute": _absolute_effects(tables.get("posterior_contrasts"), row, treated, unit),
+            "absolute": _absolute_effects(tables.get("posterior_contrasts"), row, treated,
+                                          reference, unit),
             "robustness": _robustness(grid, outcome, label.lower(), level),
             "tipping": _tipping(tables.get("tipping_point"), outcome, level),
             "evalue": _evalue(tables.get("tipping_point"), outcome).replace("{label}",

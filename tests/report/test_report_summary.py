@@ -159,7 +159,7 @@ def test_probability_of_a_clinically_meaningful_benefit_uses_the_spec_threshold(
 
 def test_absolute_effects_are_in_months_with_interval_and_probability(folder):
     text = block(folder, "pfs")
-    assert (f"Difference in median survival ({TREATED} minus reference): 4.3 months (95% credible "
+    assert (f"Difference in median survival ({TREATED} minus {REFERENCE}): 4.3 months (95% credible "
             "interval 0.5 to 8.0 months; P(> 0) = 96%).") in text
     assert ("Difference in restricted mean survival time up to 24.0 months" in text
             and ": 2.3 months (95% credible interval 0.5 to 8.0 months" in text)
