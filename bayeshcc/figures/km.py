@@ -61,7 +61,7 @@ def plot_km(curves: pd.DataFrame, at_risk: pd.DataFrame, arms: Sequence[str], ti
         ax.plot(censored["time"], censored["survival"], "|", color=colour, ms=7, mew=1.2)
         risk = at_risk[at_risk["arm"].astype(str) == str(arm)]
         for time, n in zip(risk["time"], risk["n_risk"]):
-            risk_ax.text(time, len(arms) - 1 - i, f"{n:g}", ha="center", va="center",
+            risk_ax.text(time, len(arms) - 1 - i, f"{n:.0f}", ha="center", va="center",
                          color=colour, fontsize=8)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("Survival probability")
