@@ -212,6 +212,9 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     spec = manifest.get("spec", {})
     arms = (str(spec.get("data", {}).get("treated", "treated")),
             str(spec.get("data", {}).get("reference", "reference")))
+    prior = tables.get("prior_predictive")
+    if prior is not None and "quantity" in prior.columns:  # the HR rows, for section 2
+        tables = {**tables, "prior_predictive_hr": prior[prior["quantity"] == "hr"]}
     views = table_views(tables, manifest)
     extra = {"diagnostics": diagnostics_view(tables),
              "baseline_wide": wide_baseline(tables.get("baseline"), arms)}

@@ -75,6 +75,11 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                           "prob_hr_below_0.5", "prob_hr_below_1")),
     "propensity_model": ("Propensity model", "Logistic regression of treatment on the "
                          "propensity covariates (log-odds coefficients).", ()),
+    "prior_predictive_hr": ("Prior predictive check: the hazard ratio", "What each prior says "
+                            "about the HR before the outcomes are seen (prior 2.5, 50 and 97.5 % "
+                            "quantiles); the prior's median survival per arm is in the appendix.",
+                            ("outcome", "model", "prior", "q025", "q500", "q975",
+                             "prob_hr_below_0.5", "prob_hr_below_1")),
     "loo": ("Model comparison (LOO)", "Leave-one-out expected log predictive density; Pareto-k "
             "> 0.7 marks unreliable estimates.", ()),
     "matches": ("Matched pairs (patient-level)", "Shown only with --include-patient-data.",

@@ -247,7 +247,7 @@ def test_sensitivity_forest_shows_every_grid_analysis(folder):
     html = build_report(folder)
     section = html[html.index('<section id="sensitivity"'):html.index('<section id="study"')]
     assert '<figure id="sensitivity-forest"><img src="data:image/svg+xml;base64,' in section
-    assert "Prior predictive check" in section
+    assert "Prior predictive check: the hazard ratio" in section
 
 
 def test_table_one_is_wide_with_both_arms_per_cohort(folder):
