@@ -220,8 +220,11 @@ def hazard_ratio(value: float) -> str:
 
 
 def duration(value: float) -> str:
-    """A time (or time difference) to one decimal, with an explicit sign for differences."""
-    return "NA" if value is None or pd.isna(value) else f"{float(value):.1f}"
+    """A time (or time difference) to one decimal (never ``-0.0``)."""
+    if value is None or pd.isna(value):
+        return "NA"
+    text = f"{float(value):.1f}"
+    return "0.0" if text == "-0.0" else text
 
 
 def _bayes_spec(manifest: Mapping[str, Any]) -> Mapping[str, Any]:

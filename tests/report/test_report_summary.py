@@ -301,3 +301,9 @@ def test_labels_from_the_spec_are_escaped_in_the_summary_and_figures(folder):
     assert ("Probability that &lt;b&gt;new&lt;/b&gt; lowers the hazard of "
             "&lt;script&gt;alert(1)&lt;/script&gt;") in html
     assert 'alt="posterior density of the hazard ratio, &lt;script&gt;' in html
+
+
+def test_a_difference_that_rounds_to_zero_is_not_negative_zero():
+    from bayeshcc.report.sections import duration
+
+    assert duration(-0.04) == "0.0" and duration(-0.06) == "-0.1" and duration(3.25) == "3.2"
