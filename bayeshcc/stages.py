@@ -85,6 +85,38 @@ def paper_comparison_stage(cohort: Cohort, state: dict, writer: ResultsWriter, o
     writer.table("paper_comparison", paper_comparison(state["tables"], load_paper_targets(), pairs))
 
 
+def bayes_job(cohort: Cohort, populations, task):
+    """The :class:`~bayeshcc.bayes.grid.FitJob` of one fit of the grid, or None when the
+    population its adjustment analyses was not built (e.g. no matched pairs). Shared by the
+    pipeline and the Python API (:func:`bayeshcc.fit`)."""
+    from bayeshcc.bayes.grid import FitJob
+    from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs,
+                                     population_for, propensity_design, uncertainty_label)
+    from bayeshcc.bayes.priors import resolve_prior
+    from bayeshcc.tables.rmst import default_tau
+
+    spec = cohort.spec
+    b = spec.bayes
+    pop = population_for(task.adjustment, populations)
+    if pop is None:
+        return None
+    covariates = adjustment_covariates(spec)
+    inputs = fit_inputs(task, pop, covariates)
+    tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
+    design = propensity_design(task, cohort)
+    if design is not None:  # the PS is drawn: the job sees every patient
+        inputs = fit_inputs(task, population_for("none", populations), covariates)
+    primary = b.primary
+    full = task.prior == b.priors[0] or (primary is not None and task.prior == primary.prior)
+    return FitJob(task, inputs, resolve_prior(task.prior, spec.priors, b.clinical_hr),
+                  b.draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau,
+                  cohort.arm_labels(), tuple(b.thresholds), full, design,
+                  b.ps_replicates if design is not None else 0,
+                  uncertainty=uncertainty_label(task.adjustment, b.uncertainty),
+                  calibration=(calibration_for(task, pop, b.uncertainty)
+                               if design is None else None))
+
+
 def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
     """Posterior HRs, contrasts, curves, LOO and posteriors for every fit the spec asks for."""
     spec = cohort.spec
@@ -94,40 +126,23 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
 
     import pandas as pd
 
-    from bayeshcc.bayes.grid import FitJob, run_grid
-    from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs,
-                                     plan_fits, population_for, propensity_design,
-                                     uncertainty_label)
+    from bayeshcc.bayes.grid import run_grid
+    from bayeshcc.bayes.plan import plan_fits
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
     from bayeshcc.tables.bayes import HR_COLUMNS, is_primary, loo_rows, prior_predictive_table
-    from bayeshcc.tables.rmst import default_tau
 
     b = spec.bayes
-    arms = cohort.arm_labels()
     primary = b.primary
     jobs = []
     for task in plan_fits(spec):
-        pop = population_for(task.adjustment, state["populations"])
-        if pop is None:
+        job = bayes_job(cohort, state["populations"], task)
+        if job is None:
             warnings.warn(f"Bayesian fit {task.label} skipped: no {task.adjustment} "
                           "population (see the warnings above)", AnalysisWarning, stacklevel=2)
             continue
-        covariates = adjustment_covariates(spec)
-        inputs = fit_inputs(task, pop, covariates)
-        tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
-        design = propensity_design(task, cohort)
-        if design is not None:  # the PS is drawn: the job sees every patient
-            inputs = fit_inputs(task, population_for("none", state["populations"]), covariates)
-        full = task.prior == b.priors[0] or (primary is not None and task.prior == primary.prior)
-        jobs.append(FitJob(task, inputs, resolve_prior(task.prior, spec.priors, b.clinical_hr),
-                           b.draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau, arms,
-                           tuple(b.thresholds), full, design,
-                           b.ps_replicates if design is not None else 0,
-                           uncertainty=uncertainty_label(task.adjustment, b.uncertainty),
-                           calibration=(calibration_for(task, pop, b.uncertainty)
-                                        if design is None else None)))
+        jobs.append(job)
     with Progress(quiet=options.quiet) as progress:
         results = run_grid(jobs, workers=options.workers, scheduler=options.scheduler,
                            progress=progress)
