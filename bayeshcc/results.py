@@ -36,13 +36,17 @@ def compact_png(path: Path, colours: int = 128) -> None:
     """Rewrite a PNG as an optimised palette image (at most ``colours`` colours).
 
     Plots use few colours, so this loses nothing visible and makes the file (and the
-    self-contained report that embeds it) about three times smaller. Without Pillow the file is
-    left as written.
+    self-contained report that embeds it) about three times smaller.
+
+    Parameters
+    ----------
+    path : Path
+        A PNG file, rewritten in place.
+    colours : int
+        Largest palette size.
     """
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - Pillow comes with matplotlib
-        return
+    from PIL import Image
+
     with Image.open(path) as image:
         image.load()
         rgba = image.convert("RGBA")
