@@ -67,8 +67,9 @@ NOTEBOOKS = {
                       "    m = d['arm'] == arm\n"
                       "    c = kaplan_meier(d.loc[m, 'pfs_months'], d.loc[m, 'pfs_event'])\n"
                       "    km.append(pd.DataFrame({'arm': arm, 'time': c.time, 'survival': c.survival}))\n"
-                      "plot_marginal_survival(curves, ['lenvatinib', 'sorafenib'], km=pd.concat(km),\n"
-                      "                       title='PFS: piecewise model vs Kaplan-Meier');\n"
+                      "ax = plot_marginal_survival(curves, ['lenvatinib', 'sorafenib'], km=pd.concat(km),\n"
+                      "                            title='PFS: piecewise model vs Kaplan-Meier')\n"
+                      "display(ax.figure)  # bayeshcc figures are Figure objects, outside pyplot\n"
                       "pd.concat([fits['piecewise'].median(), fits['piecewise'].rmst(12)])"),
     ],
     "03_bring_your_own_cohort.ipynb": [
