@@ -66,6 +66,13 @@ def _figure_data(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def _figure_order(path: Path) -> tuple:
+    """Figures by outcome, the unadjusted cohort first, then matched, then weighted ones."""
+    name = path.stem
+    cohort = 0 if name.endswith("_unadjusted") else 1 if name.endswith("_matched") else 2
+    return (name.rsplit("_", 1)[0], cohort, name)
+
+
 def svg_data(fig) -> str:
     """A matplotlib figure as an SVG ``data:`` URI (text kept as text, no timestamp)."""
     import io
@@ -202,7 +209,8 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
         tables = {k: v for k, v in tables.items() if k not in PATIENT_LEVEL_TABLES}
     if min_cell is not None:
         tables = {k: suppress_small_cells(v, min_cell) for k, v in tables.items()}
-    figures = {p.stem: _figure_data(p) for p in sorted((folder / "figures").glob("*.png"))
+    paths = sorted((folder / "figures").glob("*.png"), key=_figure_order)
+    figures = {p.stem: _figure_data(p) for p in paths
                if p.stem != "sensitivity_forest"}  # redrawn below, as SVG
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("bayeshcc") / "report" / "templates")),
                              autoescape=True, undefined=jinja2.StrictUndefined)

@@ -108,3 +108,15 @@ def test_small_cells_can_be_suppressed(folder):
     assert "&lt;5" in cells(html) and "suppressed" in cells(html)
     assert "12" in cells(html) and "20" in cells(html)  # counts >= 5 stay
     assert "0" in cells(html)                           # zero identifies no one
+
+
+def test_kaplan_meier_figures_show_the_unadjusted_cohort_first(folder):
+    from matplotlib.figure import Figure
+
+    for cohort in ("ate", "matched", "unadjusted"):
+        fig = Figure(figsize=(2, 2))
+        fig.subplots().plot([0, 1], [1, 0])
+        fig.savefig(folder / "figures" / f"km_os_{cohort}.png")
+    html = build_report(folder)
+    assert re.findall(r'alt="(km_os_\w+)"', html) == ["km_os_unadjusted", "km_os_matched",
+                                                     "km_os_ate"]
