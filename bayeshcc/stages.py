@@ -190,18 +190,14 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
 
 
 def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWriter) -> None:
-    from bayeshcc.figures.forest import plot_forest
+    from bayeshcc.figures.forest import plot_sensitivity_forest
     from bayeshcc.figures.posterior import plot_marginal_survival
 
     spec, arms = cohort.spec, cohort.arm_labels()
     hr = tables["posterior_hr"]
-    rows = hr.sort_values(["outcome", "adjustment", "model", "prior"], kind="stable")
-    rows = rows.assign(label=rows["outcome"] + " " + rows["adjustment"] + " " + rows["model"]
-                       + " " + rows["prior"], hr=rows["hr_median"])
-    colours = ["#1b6ca8" if r else "#d1495b" for r in rows["reliable"]]
-    writer.figure("sensitivity_forest", plot_forest(rows, title="Posterior hazard ratios "
-                                                     "(red: not reliable)", colours=colours,
-                                                     xlabel="Hazard ratio (95% credible interval)").figure)
+    writer.figure("sensitivity_forest", plot_sensitivity_forest(
+        hr, threshold=min(spec.bayes.thresholds, default=None),
+        title="Posterior hazard ratios across the sensitivity grid"))
     curves, km = tables["marginal_survival"], state["tables"].get("km_curves")
     unit = f"Time ({spec.data.time_unit})" if spec.data.time_unit else "Time"
     for (outcome, model, prior, adjustment), c in curves.groupby(
@@ -216,13 +212,22 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
 
     from bayeshcc.figures.diagnostics import diagnostic_plots
     from bayeshcc.figures.posterior import plot_hr_densities
+    from bayeshcc.figures.style import LINE_STYLES, adjustment_style
+    from bayeshcc.results import compact_png
 
+    models = list(spec.bayes.models)
     for outcome in hr["outcome"].unique():
-        draws = {}
+        draws, styles = {}, {}
         for row in hr[(hr["outcome"] == outcome) & (hr["prior"] == spec.bayes.priors[0])].itertuples():
             path = writer.staging / "posterior" / f"{outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
-            draws[f"{row.model}, {row.adjustment}"] = az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
-        ax = plot_hr_densities(draws, title=f"{outcome}: posterior hazard ratio ({spec.bayes.priors[0]} prior)")
+            label = f"{row.model}, {row.adjustment}"
+            draws[label] = az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+            # colour by adjustment, line style by model: every curve distinct
+            styles[label] = {"color": adjustment_style(row.adjustment)["color"],
+                             "linestyle": LINE_STYLES[models.index(row.model) % len(LINE_STYLES)]
+                             if row.model in models else ":"}
+        ax = plot_hr_densities(draws, styles=styles,
+                               title=f"{outcome}: posterior hazard ratio ({spec.bayes.priors[0]} prior)")
         writer.figure(f"posterior_hr_density_{outcome}", ax.figure)
 
     writer.staging.joinpath("figures").mkdir(exist_ok=True)
@@ -235,6 +240,8 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
         diagnostic_plots(writer.staging / "posterior" / f"{name}.nc", figures / f"rank_{name}.png",
                          figures / f"trace_{name}.png",
                          var_names=("log_hr", "shape", "log_rate", "sigma", "alpha_first"))
+        compact_png(figures / f"rank_{name}.png")
+        compact_png(figures / f"trace_{name}.png")
         writer.files += [f"figures/rank_{name}.png", f"figures/trace_{name}.png"]
     for (outcome, model, prior, adjustment), c in curves.groupby(
             ["outcome", "model", "prior", "adjustment"], sort=False):
