@@ -1,3 +1,23 @@
-"""bayeshcc: frequentist and Bayesian survival comparison of two treatments in clinical cohorts."""
+"""bayeshcc: frequentist and Bayesian survival comparison of two treatments in clinical cohorts.
+
+The Python API (``import bayeshcc as bh``): :func:`fit` (one Bayesian fit), :func:`compare`
+(PSIS-LOO comparison of fits) and :func:`analyze` (the whole pipeline of a spec, in memory);
+see :mod:`bayeshcc.api`. They are imported on first use, so ``import bayeshcc`` stays fast.
+"""
 
 __version__ = "0.1.0"
+__all__ = ["fit", "compare", "analyze", "__version__"]
+
+_API = ("fit", "compare", "analyze", "Fit", "Analysis")
+
+
+def __getattr__(name: str):
+    if name in _API:
+        from bayeshcc import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'bayeshcc' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_API))

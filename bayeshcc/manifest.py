@@ -12,8 +12,8 @@ from typing import Any, Mapping, Sequence
 
 from bayeshcc.cohort import Cohort
 
-_PACKAGES = ("bayeshcc", "numpy", "pandas", "scipy", "pymc", "pytensor", "arviz", "nutpie",
-             "lifelines", "scikit-learn", "matplotlib")
+_PACKAGES = ("bayeshcc", "numpy", "pandas", "scipy", "pymc", "pytensor", "arviz", "arviz-stats",
+             "nutpie", "xarray", "matplotlib")
 
 
 def software_versions() -> dict[str, str]:

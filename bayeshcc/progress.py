@@ -1,13 +1,14 @@
-"""A one-line "k/N fits" progress display for :func:`bayeshcc.executors.run_tasks`.
+"""A "k/N fits" progress bar for :func:`bayeshcc.executors.run_tasks`, drawn by ``rich``.
 
-Written to stderr with carriage returns, so it never mixes with results on stdout, and
-silent when ``quiet`` or when stderr is not a terminal (logs, CI, pipes).
+``rich`` (installed with PyMC) draws the bar, the elapsed time and the estimated time left on
+stderr, so it never mixes with results on stdout; it is silent when ``quiet`` or when stderr
+is not a terminal (logs, CI, pipes). This module only adapts rich's bar to the executors'
+``begin`` / ``step`` / ``end`` calls.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from typing import TextIO
 
 
@@ -16,7 +17,7 @@ class Progress:
 
     Pass it as ``progress=`` to :func:`bayeshcc.executors.run_tasks`, or drive it by hand
     with :meth:`begin`, :meth:`step` and :meth:`end`. Usable as a context manager (the
-    line is ended on exit).
+    bar is closed on exit).
 
     Parameters
     ----------
@@ -47,8 +48,8 @@ class Progress:
         self._stream = stream
         self.total = 0
         self.done = 0
-        self._width = 0
-        self._start = 0.0
+        self._bar = None
+        self._task = None
 
     @property
     def stream(self) -> TextIO:
@@ -64,37 +65,39 @@ class Progress:
         isatty = getattr(self.stream, "isatty", None)
         return bool(isatty and isatty())
 
-    def text(self, label: str = "") -> str:
-        """The current line, e.g. ``"3/8 fits (12 s)  os/weibull/skeptical/ate"``."""
-        elapsed = time.perf_counter() - self._start if self._start else 0.0
-        line = f"{self.done}/{self.total} {self.noun} ({elapsed:.0f} s)"
-        return f"{line}  {label}" if label else line
-
-    def _write(self, line: str) -> None:
-        pad = max(self._width - len(line), 0)
-        self.stream.write("\r" + line + " " * pad)
-        self.stream.flush()
-        self._width = len(line)
-
     def begin(self, total: int) -> None:
         """Start counting ``total`` tasks."""
-        self.total, self.done, self._width = int(total), 0, 0
-        self._start = time.perf_counter()
-        if self.enabled:
-            self._write(self.text())
+        from rich.console import Console
+        from rich.progress import (BarColumn, TextColumn, TimeElapsedColumn,
+                                   TimeRemainingColumn)
+        from rich.progress import Progress as Bar
+
+        self.end()
+        self.total, self.done = int(total), 0
+        if not self.enabled:
+            return
+        console = Console(file=self.stream, force_terminal=True, width=110,
+                          color_system=None if self._stream is not None else "auto")
+        self._bar = Bar(TextColumn("{task.completed}/{task.total} " + self.noun), BarColumn(),
+                        TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                        TextColumn("{task.fields[label]}"), console=console,
+                        auto_refresh=False)
+        self._bar.start()
+        self._task = self._bar.add_task("", total=self.total, label="")
+        self._bar.refresh()
 
     def step(self, label: str = "") -> None:
         """One more task finished; ``label`` names it."""
         self.done += 1
-        if self.enabled:
-            self._write(self.text(label))
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, label=label)
+            self._bar.refresh()
 
     def end(self) -> None:
-        """End the line (the last count stays visible)."""
-        if self.enabled and self._width:
-            self.stream.write("\n")
-            self.stream.flush()
-        self._width = 0
+        """Close the bar (the last count stays visible)."""
+        if self._bar is not None:
+            self._bar.stop()
+        self._bar = None
 
     def __enter__(self) -> Progress:
         return self

@@ -427,6 +427,10 @@ def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, An
             "intervals", "thresholds", "decision_threshold", "enabled", "uncertainty",
             "ps_replicates", "covariates", "clinical_hr", "primary")
     _check_keys(table, keys, "[bayes]", source)
+    for key in ("models", "adjustments", "priors"):  # [] would silently mean "the defaults"
+        if key in table and table[key] == []:
+            raise SpecError(f"{source}: bayes.{key} is empty; list at least one, or set "
+                            "[bayes] enabled = false to run the frequentist analysis only")
     defaults = BayesSpec()
     models = tuple(_list(table, "models", source) or defaults.models)
     for m in models:

@@ -85,6 +85,38 @@ def paper_comparison_stage(cohort: Cohort, state: dict, writer: ResultsWriter, o
     writer.table("paper_comparison", paper_comparison(state["tables"], load_paper_targets(), pairs))
 
 
+def bayes_job(cohort: Cohort, populations, task):
+    """The :class:`~bayeshcc.bayes.grid.FitJob` of one fit of the grid, or None when the
+    population its adjustment analyses was not built (e.g. no matched pairs). Shared by the
+    pipeline and the Python API (:func:`bayeshcc.fit`)."""
+    from bayeshcc.bayes.grid import FitJob
+    from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs,
+                                     population_for, propensity_design, uncertainty_label)
+    from bayeshcc.bayes.priors import resolve_prior
+    from bayeshcc.tables.rmst import default_tau
+
+    spec = cohort.spec
+    b = spec.bayes
+    pop = population_for(task.adjustment, populations)
+    if pop is None:
+        return None
+    covariates = adjustment_covariates(spec)
+    inputs = fit_inputs(task, pop, covariates)
+    tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
+    design = propensity_design(task, cohort)
+    if design is not None:  # the PS is drawn: the job sees every patient
+        inputs = fit_inputs(task, population_for("none", populations), covariates)
+    primary = b.primary
+    full = task.prior == b.priors[0] or (primary is not None and task.prior == primary.prior)
+    return FitJob(task, inputs, resolve_prior(task.prior, spec.priors, b.clinical_hr),
+                  b.draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau,
+                  cohort.arm_labels(), tuple(b.thresholds), full, design,
+                  b.ps_replicates if design is not None else 0,
+                  uncertainty=uncertainty_label(task.adjustment, b.uncertainty),
+                  calibration=(calibration_for(task, pop, b.uncertainty)
+                               if design is None else None))
+
+
 def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
     """Posterior HRs, contrasts, curves, LOO and posteriors for every fit the spec asks for."""
     spec = cohort.spec
@@ -94,40 +126,23 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
 
     import pandas as pd
 
-    from bayeshcc.bayes.grid import FitJob, run_grid
-    from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs,
-                                     plan_fits, population_for, propensity_design,
-                                     uncertainty_label)
+    from bayeshcc.bayes.grid import run_grid
+    from bayeshcc.bayes.plan import plan_fits
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
     from bayeshcc.tables.bayes import HR_COLUMNS, is_primary, loo_rows, prior_predictive_table
-    from bayeshcc.tables.rmst import default_tau
 
     b = spec.bayes
-    arms = cohort.arm_labels()
     primary = b.primary
     jobs = []
     for task in plan_fits(spec):
-        pop = population_for(task.adjustment, state["populations"])
-        if pop is None:
+        job = bayes_job(cohort, state["populations"], task)
+        if job is None:
             warnings.warn(f"Bayesian fit {task.label} skipped: no {task.adjustment} "
                           "population (see the warnings above)", AnalysisWarning, stacklevel=2)
             continue
-        covariates = adjustment_covariates(spec)
-        inputs = fit_inputs(task, pop, covariates)
-        tau = spec.rmst_tau or default_tau(inputs["time"], inputs["treated"] > 0)
-        design = propensity_design(task, cohort)
-        if design is not None:  # the PS is drawn: the job sees every patient
-            inputs = fit_inputs(task, population_for("none", state["populations"]), covariates)
-        full = task.prior == b.priors[0] or (primary is not None and task.prior == primary.prior)
-        jobs.append(FitJob(task, inputs, resolve_prior(task.prior, spec.priors, b.clinical_hr),
-                           b.draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau, arms,
-                           tuple(b.thresholds), full, design,
-                           b.ps_replicates if design is not None else 0,
-                           uncertainty=uncertainty_label(task.adjustment, b.uncertainty),
-                           calibration=(calibration_for(task, pop, b.uncertainty)
-                                        if design is None else None)))
+        jobs.append(job)
     with Progress(quiet=options.quiet) as progress:
         results = run_grid(jobs, workers=options.workers, scheduler=options.scheduler,
                            progress=progress)
@@ -175,18 +190,14 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
 
 
 def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWriter) -> None:
-    from bayeshcc.figures.forest import plot_forest
+    from bayeshcc.figures.forest import plot_sensitivity_forest
     from bayeshcc.figures.posterior import plot_marginal_survival
 
     spec, arms = cohort.spec, cohort.arm_labels()
     hr = tables["posterior_hr"]
-    rows = hr.sort_values(["outcome", "adjustment", "model", "prior"], kind="stable")
-    rows = rows.assign(label=rows["outcome"] + " " + rows["adjustment"] + " " + rows["model"]
-                       + " " + rows["prior"], hr=rows["hr_median"])
-    colours = ["#1b6ca8" if r else "#d1495b" for r in rows["reliable"]]
-    writer.figure("sensitivity_forest", plot_forest(rows, title="Posterior hazard ratios "
-                                                     "(red: not reliable)", colours=colours,
-                                                     xlabel="Hazard ratio (95% credible interval)").figure)
+    writer.figure("sensitivity_forest", plot_sensitivity_forest(
+        hr, threshold=min(spec.bayes.thresholds, default=None),
+        title="Posterior hazard ratios across the sensitivity grid"))
     curves, km = tables["marginal_survival"], state["tables"].get("km_curves")
     unit = f"Time ({spec.data.time_unit})" if spec.data.time_unit else "Time"
     for (outcome, model, prior, adjustment), c in curves.groupby(
@@ -201,13 +212,22 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
 
     from bayeshcc.figures.diagnostics import diagnostic_plots
     from bayeshcc.figures.posterior import plot_hr_densities
+    from bayeshcc.figures.style import LINE_STYLES, adjustment_style
+    from bayeshcc.results import compact_png
 
+    models = list(spec.bayes.models)
     for outcome in hr["outcome"].unique():
-        draws = {}
+        draws, styles = {}, {}
         for row in hr[(hr["outcome"] == outcome) & (hr["prior"] == spec.bayes.priors[0])].itertuples():
             path = writer.staging / "posterior" / f"{outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
-            draws[f"{row.model}, {row.adjustment}"] = az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
-        ax = plot_hr_densities(draws, title=f"{outcome}: posterior hazard ratio ({spec.bayes.priors[0]} prior)")
+            label = f"{row.model}, {row.adjustment}"
+            draws[label] = az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+            # colour by adjustment, line style by model: every curve distinct
+            styles[label] = {"color": adjustment_style(row.adjustment)["color"],
+                             "linestyle": LINE_STYLES[models.index(row.model) % len(LINE_STYLES)]
+                             if row.model in models else ":"}
+        ax = plot_hr_densities(draws, styles=styles,
+                               title=f"{outcome}: posterior hazard ratio ({spec.bayes.priors[0]} prior)")
         writer.figure(f"posterior_hr_density_{outcome}", ax.figure)
 
     writer.staging.joinpath("figures").mkdir(exist_ok=True)
@@ -220,6 +240,8 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
         diagnostic_plots(writer.staging / "posterior" / f"{name}.nc", figures / f"rank_{name}.png",
                          figures / f"trace_{name}.png",
                          var_names=("log_hr", "shape", "log_rate", "sigma", "alpha_first"))
+        compact_png(figures / f"rank_{name}.png")
+        compact_png(figures / f"trace_{name}.png")
         writer.files += [f"figures/rank_{name}.png", f"figures/trace_{name}.png"]
     for (outcome, model, prior, adjustment), c in curves.groupby(
             ["outcome", "model", "prior", "adjustment"], sort=False):

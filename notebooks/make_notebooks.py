@@ -40,37 +40,41 @@ NOTEBOOKS = {
     ],
     "02_bayesian_model_checking.ipynb": [
         new_markdown_cell("# 2. Bayesian model checking with ArviZ\n\nFit both models to PFS, "
-                      "check convergence, look at rank plots, compare with LOO and against the "
-                      "Kaplan-Meier curve."),
+                      "then check them with ArviZ functions only: convergence, rank plots, a "
+                      "posterior predictive check for censored data, LOO, model comparison and "
+                      "power-scaling prior sensitivity."),
         new_code_cell(SETTINGS + "\nimport arviz as az, numpy as np\n"
+                      "import bayeshcc as bh\n"
                       "from bayeshcc.datasets import load_paper_cohort\n"
-                      "from bayeshcc.bayes.fit import fit_survival_model\n"
-                      "from bayeshcc.bayes.diagnostics import check_convergence\n"
-                      "from bayeshcc.bayes.contrasts import hr_summary\n"
                       "d = load_paper_cohort()\n"
-                      "args = (d['pfs_months'], d['pfs_event'], (d['arm'] == 'lenvatinib').astype(float))\n"
-                      "fits = {m: fit_survival_model(m, *args, draws=DRAWS, tune=DRAWS, chains=CHAINS, seed=1)\n"
+                      "fits = {m: bh.fit(d, time='pfs_months', event='pfs_event', treatment='arm',\n"
+                      "                  treated='lenvatinib', model=m, draws=DRAWS, tune=DRAWS,\n"
+                      "                  chains=CHAINS, seed=1)\n"
                       "        for m in ('weibull', 'piecewise')}\n"
-                      "{m: check_convergence(f.posterior).message for m, f in fits.items()}"),
-        new_code_cell("{m: hr_summary(f, thresholds=[0.8]) for m, f in fits.items()}"),
-        new_code_cell("az.plot_rank(fits['weibull'].posterior, var_names=['log_hr', 'shape'], "
+                      "{m: f.convergence.message for m, f in fits.items()}"),
+        new_code_cell("import pandas as pd\n"
+                      "pd.DataFrame({m: f.hazard_ratio(thresholds=[0.8]) for m, f in fits.items()})"),
+        new_markdown_cell("Rank plots (Vehtari et al. 2021): uniform ranks in every chain mean "
+                          "the chains explore the same distribution."),
+        new_code_cell("az.plot_rank(fits['weibull'].tree, var_names=['log_hr', 'shape'], "
                       "backend='matplotlib');"),
+        new_markdown_cell("Posterior predictive check for censored data: Kaplan-Meier of the "
+                          "observed times against the survival of event times drawn from the "
+                          "posterior predictive distribution (`plot_ppc_censored`)."),
+        new_code_cell("from arviz_plots import plot_ppc_censored\n"
+                      "for m, f in fits.items():\n"
+                      "    plot_ppc_censored(f.tree, num_samples=50, backend='matplotlib')"),
         new_markdown_cell("LOO: expected log predictive density; Pareto k > 0.7 would flag "
-                          "observations LOO cannot handle."),
-        new_code_cell("az.compare({m: f.posterior for m, f in fits.items()})"),
-        new_code_cell("from bayeshcc.bayes.contrasts import survival_contrasts\n"
-                      "from bayeshcc.figures.posterior import plot_marginal_survival\n"
-                      "from bayeshcc.frequentist.km import kaplan_meier\n"
-                      "import pandas as pd\n"
-                      "contrasts, curves = survival_contrasts(fits['piecewise'], 12, ['lenvatinib', 'sorafenib'])\n"
-                      "km = []\n"
-                      "for arm in ('lenvatinib', 'sorafenib'):\n"
-                      "    m = d['arm'] == arm\n"
-                      "    c = kaplan_meier(d.loc[m, 'pfs_months'], d.loc[m, 'pfs_event'])\n"
-                      "    km.append(pd.DataFrame({'arm': arm, 'time': c.time, 'survival': c.survival}))\n"
-                      "plot_marginal_survival(curves, ['lenvatinib', 'sorafenib'], km=pd.concat(km),\n"
-                      "                       title='PFS: piecewise model vs Kaplan-Meier');\n"
-                      "contrasts"),
+                          "observations LOO cannot handle. `bh.compare` is `az.compare` with "
+                          "the SE of each difference."),
+        new_code_cell("{m: az.loo(f.tree) for m, f in fits.items()}"),
+        new_code_cell("bh.compare(fits)"),
+        new_markdown_cell("Power-scaling prior sensitivity (Kallioinen et al. 2023): how much the "
+                          "posterior moves when the prior or the likelihood is raised to a power "
+                          "near 1, from the saved `log_prior` and `log_likelihood` groups, "
+                          "without refitting."),
+        new_code_cell("from arviz_stats import psense_summary\n"
+                      "psense_summary(fits['weibull'].tree, var_names=['log_hr', 'log_shape', 'log_rate'])"),
     ],
     "03_bring_your_own_cohort.ipynb": [
         new_markdown_cell("# 3. Bringing your own cohort\n\nA CSV and a TOML spec are all "
@@ -102,15 +106,22 @@ NOTEBOOKS = {
                       "bad = frame.copy(); bad.loc[3, 'months'] = -1\n"
                       "try:\n    Cohort.from_dataframe(bad, load_spec(work / 'study.toml'))\n"
                       "except CohortError as exc:\n    print(exc)"),
-        new_code_cell("from bayeshcc.pipeline import run_analysis, RunOptions\n"
-                      "from dataclasses import replace\n"
-                      "cohort = Cohort.from_file(work / 'cohort.csv', load_spec(work / 'study.toml'))\n"
-                      "out = run_analysis(cohort, work / 'results', spec_path=work / 'study.toml',\n"
-                      "                   options=RunOptions(draws=DRAWS, tune=DRAWS, chains=CHAINS, quiet=True))\n"
-                      "pd.read_csv(out / 'tables' / 'posterior_hr.csv')[['adjustment', 'prior', 'hr_median', "
+        new_markdown_cell("One fit from Python: the weighted (ATE) Weibull model, sandwich-calibrated."),
+        new_code_cell("import bayeshcc as bh\n"
+                      "fit = bh.fit(frame, time='months', event='died', treatment='arm', treated='drug_a',\n"
+                      "             outcome='os', adjustment='ate', covariates=['age', 'stage'],\n"
+                      "             draws=DRAWS, tune=DRAWS, chains=CHAINS, thresholds=[0.8])\n"
+                      "fit.hazard_ratio()"),
+        new_code_cell("fit.survival([6, 12])"),
+        new_markdown_cell("The whole analysis of the spec (as `bayeshcc analyze`), in memory, then "
+                          "written as a results folder:"),
+        new_code_cell("res = bh.analyze(work / 'cohort.csv', work / 'study.toml', draws=DRAWS, tune=DRAWS,\n"
+                      "                 chains=CHAINS)\n"
+                      "res.tables['posterior_hr'][['adjustment', 'prior', 'hr_median', "
                       "'hr_lower', 'hr_upper', 'prob_hr_below_1', 'reliable']]"),
-        new_code_cell("assert (out / 'report.html').exists()\n"
-                      "pd.read_csv(out / 'tables' / 'rmst.csv')"),
+        new_code_cell("out = res.write(work / 'results')\n"
+                      "assert (out / 'report.html').exists()\n"
+                      "res.tables['rmst']"),
     ],
 }
 

@@ -121,3 +121,44 @@ def test_report_headline_names_the_primary_adjustment_not_the_crude_fit(run):
     html = (run / "report.html").read_text()
     first = html.index("Probability that lenvatinib lowers the hazard")
     assert "(primary analysis, adjustment: ate)" in html[first:first + 300]
+
+
+# --- issue 16: the report a clinician reads in two minutes and a statistician can audit -------
+
+def _visible(html: str) -> str:
+    from tests.report.test_report_summary import visible_text
+
+    return visible_text(html)
+
+
+@pytest.mark.slow
+def test_report_opens_with_the_summary_of_both_outcomes(run):
+    text = _visible((run / "report.html").read_text())[:2500]
+    for label in ("overall survival", "progression-free survival"):
+        assert (f"lenvatinib lowers the hazard of {label} compared with sorafenib" in text
+                and "(primary analysis, adjustment: ate)" in text)
+        assert f"analyses of {label} (models x priors x adjustments)" in text  # robustness
+    assert text.count("Difference in median survival (lenvatinib minus sorafenib)") == 2
+    assert text.count("months (95% credible interval") >= 2
+
+
+@pytest.mark.slow
+def test_report_flags_the_unreliable_primary_fits_in_the_summary(run):
+    # 150 draws: no fit passes the ESS gate, so no number in the summary is shown as clean
+    text = _visible((run / "report.html").read_text())[:2500]
+    for label in ("overall survival", "progression-free survival"):
+        assert (f"Warning: the primary analysis of {label} did not pass the convergence checks"
+                in text)
+    assert text.count("Not reliable: Probability that lenvatinib") == 2
+
+
+@pytest.mark.slow
+def test_report_has_a_diagnostics_section(run):
+    html = (run / "report.html").read_text()
+    assert '<section id="diagnostics" class="major">\n<h2>Diagnostics</h2>' in html
+    assert "56 of 56 fits did not pass the checks" in html
+
+
+@pytest.mark.slow
+def test_report_is_at_most_2_mb(run):
+    assert (run / "report.html").stat().st_size <= 2_000_000

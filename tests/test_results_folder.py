@@ -63,3 +63,17 @@ def test_empty_existing_folder_is_used(tmp_path):
     with open_results(out) as writer:
         writer.text("a.txt", "a")
     assert (out / "a.txt").exists()
+
+
+def test_figures_are_written_as_compact_palette_pngs_without_pyplot(tmp_path):
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    fig = Figure(figsize=(4, 3))
+    fig.subplots().plot([0, 1], [1, 0])
+    with open_results(tmp_path / "res") as writer:
+        writer.figure("line", fig)
+    with Image.open(tmp_path / "res" / "figures" / "line.png") as image:
+        assert image.format == "PNG" and image.mode == "P"  # palette: a few kB, not 30
+        assert image.getpixel((0, 0)) == image.getpixel((1, 1))
+        assert image.convert("RGB").getpixel((0, 0)) == (255, 255, 255)  # white, not transparent

@@ -76,6 +76,17 @@ def test_invalid_values_name_their_key(snippet, message):
         spec_from_text(SMALL_SPEC + "\n" + snippet + "\n")
 
 
+@pytest.mark.parametrize("key", ["models", "adjustments", "priors"])
+def test_an_empty_bayes_list_is_an_error_pointing_to_enabled_false(key):
+    # issue 15: `models = []` used to run the default models silently
+    with pytest.raises(SpecError, match=rf"bayes.{key} is empty; .*enabled = false"):
+        spec_from_text(SMALL_SPEC + f"\n[bayes]\n{key} = []\n")
+
+
+def test_enabled_false_runs_no_bayesian_model():
+    assert spec_from_text(SMALL_SPEC + "\n[bayes]\nenabled = false\n").bayes.enabled is False
+
+
 def test_uncertainty_defaults_to_sandwich_and_reads_ps_bootstrap():
     assert spec_from_text(SMALL_SPEC).bayes.uncertainty == "sandwich"
     spec = spec_from_text(SMALL_SPEC + "\n[bayes]\nuncertainty = 'ps_bootstrap'\nps_replicates = 8\n")

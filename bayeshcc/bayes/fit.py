@@ -18,15 +18,12 @@ import xarray as xr
 from threadpoolctl import threadpool_limits
 
 from bayeshcc.bayes.data import SurvivalData, model_cutpoints, prepare
-from bayeshcc.bayes.hazards import cumulative_hazard, linear_covariates, log_hazard
+from bayeshcc.bayes.groups import add_model_groups
 from bayeshcc.bayes.models import build_model, data_values
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
 
 _COMPILED: dict[tuple, Any] = {}
-# The pointwise log-likelihood (for LOO) is draws x N floats: kept up to 20 million values
-# (160 MB); large registries get no LOO rather than gigabytes of memory.
-MAX_LOGLIK_VALUES = 20_000_000
 MODELS = ("weibull", "piecewise")
 TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.99}  # the random walk has a funnel at small sigma
 # Large cohorts (N >= LARGE_N) get the piecewise random walk centred (see models.build_model)
@@ -100,18 +97,6 @@ class BayesFit:
             out = {k: v[keep] for k, v in out.items()}
         return out
 
-    def pointwise_loglik(self) -> np.ndarray:
-        """w_i (d_i log h - H) per draw and patient (chain x draw x N)."""
-        d = self.data
-        draws = self.draws()
-        xb = linear_covariates(draws, d.X)
-        t = d.scaled_time
-        cuts = None if self.cuts is None else self.cuts / d.time_scale
-        ll = d.weights * (d.event * log_hazard(self.model, draws, t, d.treated, xb, cuts)
-                          - cumulative_hazard(self.model, draws, t, d.treated, xb, cuts))
-        post = self.posterior["posterior"]
-        return ll.reshape(post.sizes["chain"], post.sizes["draw"], -1)
-
 
 def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying: bool,
               centred: bool = False):
@@ -133,9 +118,16 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
         start = {"log_hr": 0.0, "log_rate" if model == "weibull" else "alpha_first": 0.0}
         compiled, source = compile_cached(key, lambda: nutpie.compile_pymc_model(
             pm_model, freeze_model=False, initial_points=start))
-        _COMPILED[key] = compiled.with_data(**values)
+        _COMPILED[key] = _with_data(compiled, values)
         return _COMPILED[key], source
-    return _COMPILED[key].with_data(**values), "memory"
+    return _with_data(_COMPILED[key], values), "memory"
+
+
+def _with_data(compiled, values: dict):
+    """``compiled`` with the data the log density reads: the observed times (and the piecewise
+    cut points) enter it through arrays computed from them, and only the generator uses them."""
+    known = {var.name for var in compiled.shared_var_keys}
+    return compiled.with_data(**{k: v for k, v in values.items() if k in known})
 
 
 def fit_survival_model(model: str, time, event, treated, X=None, covariate_names=(),
@@ -210,15 +202,12 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
                     # machine code: "memory" (this process), "disk" (loaded from the cache),
                     # "compiled" (and cached) or "uncached" (cache off or not writable)
                     "compile_cache": source})
-    if draws * chains * data.time.size <= MAX_LOGLIK_VALUES:
-        _add_log_likelihood(fit)
+    add_model_groups(fit, structure=key, values=values)
     return fit
 
 
 def _add_log_likelihood(fit: BayesFit) -> None:
-    """Add the pointwise log-likelihood group ArviZ's LOO reads."""
-    ll = fit.pointwise_loglik()
-    ds = xr.Dataset({"loglik": (("chain", "draw", "patient"), ll)},
-                    coords={"chain": fit.posterior["posterior"].chain.values,
-                            "draw": fit.posterior["posterior"].draw.values})
-    fit.posterior["log_likelihood"] = xr.DataTree(ds)
+    """Recompute the groups that depend on the draws (``log_likelihood``,
+    ``posterior_predictive``) after the draws were transformed (calibration); ``log_prior`` is
+    dropped (:mod:`bayeshcc.bayes.groups`)."""
+    add_model_groups(fit)

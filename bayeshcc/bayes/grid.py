@@ -66,26 +66,49 @@ class JobResult:
     error: str = ""
 
 
+def fit_job(job: FitJob):
+    """The job's fit (calibrated when the job asks) and the sampler's diagnostics.
+
+    Convergence is judged on the draws as sampled; calibration is a fixed affine map of them.
+    Used by :func:`run_job` and by the Python API (:func:`bayeshcc.fit`).
+
+    Returns
+    -------
+    (BayesFit, Convergence)
+
+    Raises
+    ------
+    AnalysisError
+        When the model cannot be fitted (e.g. no events).
+    """
+    settings = dict(prior=job.prior, draws=job.draws, tune=job.tune, chains=job.chains,
+                    seed=job.task.seed, cutpoints=list(job.cutpoints) or None,
+                    intervals=job.intervals)
+    if job.propensity is not None:
+        fit = fit_with_ps_uncertainty(job.task.model, job.inputs["time"], job.inputs["event"],
+                                      job.propensity, replicates=job.ps_replicates,
+                                      **settings).fit
+    else:
+        fit = fit_survival_model(job.task.model, **job.inputs, **settings)
+    conv = check_convergence(fit.posterior)
+    if job.calibration is not None:
+        fit = calibrate(fit, job.calibration)
+    return fit, conv
+
+
+def is_weighted(fit) -> bool:
+    """Whether a fit's likelihood is weighted (a pseudo-likelihood: no predictive LOO)."""
+    return not np.allclose(fit.data.weights, fit.data.weights[0])
+
+
 def run_job(job: FitJob) -> JobResult:
     """Fit one model and summarise it (see :func:`bayeshcc.tables.bayes.fit_rows`)."""
     from bayeshcc.tables.bayes import fit_rows
 
-    settings = dict(prior=job.prior, draws=job.draws, tune=job.tune, chains=job.chains,
-                    seed=job.task.seed, cutpoints=list(job.cutpoints) or None,
-                    intervals=job.intervals)
     try:
-        if job.propensity is not None:
-            fit = fit_with_ps_uncertainty(job.task.model, job.inputs["time"], job.inputs["event"],
-                                          job.propensity, replicates=job.ps_replicates,
-                                          **settings).fit
-        else:
-            fit = fit_survival_model(job.task.model, **job.inputs, **settings)
+        fit, conv = fit_job(job)
     except AnalysisError as exc:
         return JobResult(job.task, None, None, None, None, False, error=str(exc))
-    # Convergence is judged on the draws as sampled; calibration is a fixed affine map of them.
-    conv = check_convergence(fit.posterior)
-    if job.calibration is not None:
-        fit = calibrate(fit, job.calibration)
     hr, contrasts, curves, _ = fit_rows(job.task, fit, job.tau, job.arms, job.thresholds,
                                         job.full, conv=conv)
     ps = _uncertainty_columns(job, fit)
@@ -93,11 +116,18 @@ def run_job(job: FitJob) -> JobResult:
     if contrasts is not None:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
     tree = fit.posterior
-    if not job.full and "log_likelihood" in tree.children:  # sensitivity fits: no LOO
+    pointwise = [g for g in POINTWISE_GROUPS if g in tree.children]
+    if not job.full and pointwise:  # sensitivity fits: no LOO, no predictive draws on disk
         tree = tree.copy()
-        del tree["log_likelihood"]
-    weighted = not np.allclose(fit.data.weights, fit.data.weights[0])
-    return JobResult(job.task, hr, contrasts, curves, tree, weighted)
+        for group in pointwise:
+            del tree[group]
+    return JobResult(job.task, hr, contrasts, curves, tree, is_weighted(fit))
+
+
+# draws x patients each: saved for the fits with the first or the primary prior (``full``), whose
+# LOO and predictive checks the tables and the report use; the other priors' fits keep their
+# posterior, diagnostics, data and log prior (56 fits x 2 x 4 MB would be 450 MB for reproduce).
+POINTWISE_GROUPS = ("log_likelihood", "posterior_predictive")
 
 
 def _uncertainty_columns(job: FitJob, fit) -> dict:

@@ -1,4 +1,10 @@
-"""The models' hazards in NumPy, evaluated over posterior draws (for contrasts and LOO).
+"""The models' hazards in NumPy, evaluated over posterior draws, for the contrasts only.
+
+Marginal survival curves, medians and RMST (:mod:`bayeshcc.bayes.contrasts`) need S(t | x) on
+a grid of times for every patient and both arms, which the model's observed variable cannot
+give (its log density is defined at each patient's observed time and arm). Everything at the
+observed data (log-likelihood, predictive draws, log prior) comes from the model's own code
+(:mod:`bayeshcc.bayes.groups`); the tests check these functions against it.
 
 Every function takes a dict of posterior draws (first axis: draw) and returns arrays with the
 draw axis first. Times are in the model's scaled units.

@@ -1,5 +1,5 @@
-"""PyMC models. Each supplies only its log hazard and cumulative hazard; the likelihood is
-:func:`bayeshcc.bayes.likelihood.censored_loglik`.
+"""PyMC models. Each supplies its parameters to the observed variable ``time``, whose censored
+log-likelihood and event-time generator are written once in :mod:`bayeshcc.bayes.likelihood`.
 
 Weibull proportional hazards (time in units of ``time_scale``)::
 
@@ -30,7 +30,8 @@ import pymc as pm
 import pytensor.tensor as pt
 
 from bayeshcc.bayes.data import SurvivalData, exposure_matrix
-from bayeshcc.bayes.likelihood import censored_loglik
+from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
+                                       weibull_random)
 from bayeshcc.bayes.priors import Prior
 
 # Baseline priors shared by every prior set (see the module docstring).
@@ -52,7 +53,8 @@ def data_values(model: str, data: SurvivalData, prior: Prior, cuts: np.ndarray |
     ``baseline`` = (mean, sd) of the log-rate prior; default (log(events / exposure), 2).
     """
     center, spread = baseline if baseline is not None else (rate_center(data), BASELINE_SD)
-    values = {"event": data.event, "trt": data.treated, "w": data.weights,
+    values = {"t_obs": data.scaled_time, "event": data.event, "trt": data.treated,
+              "w": data.weights,
               "rate_center": center, "rate_sd": spread, "log_hr_mu": prior.log_hr_mean,
               "log_hr_sd": prior.log_hr_sd}
     if data.X.shape[1]:  # a model without covariates has no X in its graph
@@ -60,8 +62,9 @@ def data_values(model: str, data: SurvivalData, prior: Prior, cuts: np.ndarray |
     if model == "weibull":
         values["log_t"] = np.log(data.scaled_time)  # data: no logarithm per evaluation
     else:
-        exposure, onehot = exposure_matrix(data.scaled_time, np.asarray(cuts) / data.time_scale)
-        values.update(exposure=exposure, interval=onehot)
+        edges = np.asarray(cuts, dtype=float) / data.time_scale
+        exposure, onehot = exposure_matrix(data.scaled_time, edges)
+        values.update(exposure=exposure, interval=onehot, edges=edges)
     return values
 
 
@@ -84,10 +87,11 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
         if model == "weibull":
             log_shape = pm.Normal("log_shape", 0.0, LOG_SHAPE_SD)
             log_rate = pm.Normal("log_rate", d["rate_center"], d["rate_sd"])
-            shape = pm.Deterministic("shape", pt.exp(log_shape))
+            pm.Deterministic("shape", pt.exp(log_shape))
             lp = log_rate + log_hr * d["trt"] + xb
-            log_h = log_shape + (shape - 1) * d["log_t"] + lp
-            cum_h = pt.exp(lp + shape * d["log_t"])
+            pm.CustomDist("time", log_shape, lp, d["log_t"], d["event"], d["w"],
+                          logp=weibull_logp, random=weibull_random,
+                          signature="(),(n),(n),(n),(n)->(n)", observed=d["t_obs"])
         else:
             first = pm.Normal("alpha_first", d["rate_center"], d["rate_sd"])
             sigma = pm.HalfNormal("sigma", SIGMA_SCALE)
@@ -102,15 +106,13 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
                 moves = pm.Normal("log_hr_steps", 0.0, 1.0, shape=n_intervals - 1)
                 log_hr_j = pm.Deterministic("log_hr_interval", log_hr + pt.concatenate(
                     [pt.zeros(1), pt.cumsum(tau * moves)]))
-            # Matrix-vector products with the N x J exposure and interval matrices: O(N J)
-            # multiply-adds and O(J) exponentials per evaluation (not N x J exponentials).
-            base = pt.dot(d["exposure"], pt.exp(alpha))  # reference-arm H(t) at x = 0
-            if time_varying:
-                log_h_trt = pt.dot(d["interval"], log_hr_j)
-                base_treated = pt.dot(d["exposure"], pt.exp(alpha + log_hr_j))
             else:
-                log_h_trt, base_treated = log_hr, base * pt.exp(log_hr)
-            log_h = pt.dot(d["interval"], alpha) + d["trt"] * log_h_trt + xb
-            cum_h = (base + d["trt"] * (base_treated - base)) * pt.exp(xb)
-        pm.Potential("loglik", pt.sum(censored_loglik(log_h, cum_h, d["event"], d["w"])))
+                log_hr_j = pt.stack([log_hr])
+            if not n_covariates:
+                xb = pt.zeros_like(d["trt"])
+            pm.CustomDist("time", alpha, log_hr_j, d["trt"], xb, d["exposure"], d["interval"],
+                          d["edges"], d["event"], d["w"],
+                          logp=make_piecewise_logp(time_varying), random=piecewise_random,
+                          signature="(j),(h),(n),(n),(n,j),(n,j),(c),(n),(n)->(n)",
+                          observed=d["t_obs"])
     return m

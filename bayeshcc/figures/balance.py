@@ -5,16 +5,14 @@ Reads ``balance.csv`` (covariate, smd_unadjusted, smd_matched, smd_weighted); co
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from bayeshcc.figures.style import adjustment_style, new_axes
 
-SERIES = {"smd_unadjusted": ("Unadjusted", "o", "#d1495b"),
-          "smd_matched": ("Matched", "s", "#1b6ca8"),
-          "smd_weighted": ("Weighted", "^", "#66a182")}
+SERIES = {"smd_unadjusted": ("Unadjusted", "none"),
+          "smd_matched": ("Matched", "matched"),
+          "smd_weighted": ("Weighted", "ate")}
 
 
 def plot_love(balance: pd.DataFrame, threshold: float = 0.1, ax=None):
@@ -25,11 +23,13 @@ def plot_love(balance: pd.DataFrame, threshold: float = 0.1, ax=None):
     matplotlib Axes
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 0.32 * len(balance) + 1.4))
+        ax = new_axes(6.5, 0.32 * len(balance) + 1.4)
     rows = np.arange(len(balance))[::-1]
-    for column, (label, marker, colour) in SERIES.items():
+    for column, (label, adjustment) in SERIES.items():
         if column in balance and balance[column].notna().any():
-            ax.scatter(balance[column].abs(), rows, marker=marker, color=colour, label=label, zorder=3)
+            style = adjustment_style(adjustment)
+            ax.scatter(balance[column].abs(), rows, marker=style["marker"], color=style["color"],
+                       label=label, zorder=3)
     ax.axvline(threshold, color="grey", ls="--", lw=1)
     ax.set_yticks(rows, balance["covariate"].astype(str))
     ax.set_xlabel("Absolute standardized mean difference")

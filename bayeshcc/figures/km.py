@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Sequence
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from bayeshcc.figures.style import LINE_STYLES, OKABE_ITO
 
-ARM_COLOURS = ("#1b6ca8", "#d1495b", "#66a182", "#edae49")
+ARM_COLOURS = OKABE_ITO[:4]
+ARM_LINES = LINE_STYLES[:4]
 
 
 def _steps(curve: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -44,13 +43,16 @@ def plot_km(curves: pd.DataFrame, at_risk: pd.DataFrame, arms: Sequence[str], ti
         The curve axes and the risk-table axes.
     """
     if ax is None or risk_ax is None:
-        fig, (ax, risk_ax) = plt.subplots(2, 1, figsize=(7, 5.2), sharex=True,
-                                          gridspec_kw={"height_ratios": [4, 1.1], "hspace": 0.08})
+        from bayeshcc.figures.style import new_axes
+
+        ax, risk_ax = new_axes(7, 5.2, nrows=2, ncols=1, sharex=True,
+                               gridspec_kw={"height_ratios": [4, 1.1], "hspace": 0.08})
     for i, arm in enumerate(arms):
         colour = ARM_COLOURS[i % len(ARM_COLOURS)]
         curve = curves[curves["arm"].astype(str) == str(arm)].sort_values("time")
         t, s = _steps(curve, "survival")
-        ax.step(t, s, where="post", color=colour, label=str(arm), lw=1.8)
+        ax.step(t, s, where="post", color=colour, ls=ARM_LINES[i % len(ARM_LINES)],
+                label=str(arm), lw=1.8)
         _, lo = _steps(curve, "lower")
         _, hi = _steps(curve, "upper")
         ax.fill_between(t, np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0), step="post",
@@ -59,7 +61,7 @@ def plot_km(curves: pd.DataFrame, at_risk: pd.DataFrame, arms: Sequence[str], ti
         ax.plot(censored["time"], censored["survival"], "|", color=colour, ms=7, mew=1.2)
         risk = at_risk[at_risk["arm"].astype(str) == str(arm)]
         for time, n in zip(risk["time"], risk["n_risk"]):
-            risk_ax.text(time, len(arms) - 1 - i, f"{n:g}", ha="center", va="center",
+            risk_ax.text(time, len(arms) - 1 - i, f"{n:.0f}", ha="center", va="center",
                          color=colour, fontsize=8)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("Survival probability")

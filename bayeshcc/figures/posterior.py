@@ -1,18 +1,18 @@
-"""Bayesian figures: marginal survival bands, and the posterior-predictive check against the
-observed Kaplan-Meier curve. Both read the ``marginal_survival`` and ``km_curves`` tables."""
+"""Bayesian figures: marginal survival bands, the posterior-predictive check against the
+observed Kaplan-Meier curve (both read the ``marginal_survival`` and ``km_curves`` tables), and
+posterior densities of the hazard ratio (draws loaded from ``posterior/*.nc``)."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
-import matplotlib
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+from bayeshcc.figures.km import ARM_COLOURS, ARM_LINES
+from bayeshcc.figures.style import hr_axis, new_axes, series_style
 
-from bayeshcc.figures.km import ARM_COLOURS  # noqa: E402
+HR_GRID = (0.1, 3.0)
 
 
 def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str = "",
@@ -20,21 +20,36 @@ def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str
     """Posterior median survival per arm with its 95 % band; with ``km``, the observed
     Kaplan-Meier steps on top (a posterior-predictive check).
 
+    Parameters
+    ----------
+    curves : pandas.DataFrame
+        Rows of one fit from ``marginal_survival.csv`` (arm, time, survival, lower, upper).
+    arms : sequence of str
+        Arms in legend order.
+    title, time_label : str
+        Axes title and x-axis label.
+    km : pandas.DataFrame, optional
+        Rows of ``km_curves.csv`` for the same outcome, drawn dashed.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when absent.
+
     Returns
     -------
     matplotlib Axes
     """
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
+        ax = new_axes(7, 4.5)
     for i, arm in enumerate(arms):
         colour = ARM_COLOURS[i % len(ARM_COLOURS)]
         c = curves[curves["arm"].astype(str) == str(arm)].sort_values("time")
-        ax.plot(c["time"], c["survival"], color=colour, lw=1.8, label=f"{arm} (model)")
+        ax.plot(c["time"], c["survival"], color=colour, ls=ARM_LINES[i % len(ARM_LINES)], lw=1.8,
+                label=f"{arm} (model)")
         ax.fill_between(c["time"], c["lower"], c["upper"], color=colour, alpha=0.2, lw=0)
         if km is not None:
             k = km[km["arm"].astype(str) == str(arm)].sort_values("time")
             ax.step(np.concatenate([[0.0], k["time"]]), np.concatenate([[1.0], k["survival"]]),
-                    where="post", color=colour, ls="--", lw=1.2, label=f"{arm} (Kaplan-Meier)")
+                    where="post", color=colour, ls=(0, (1, 1)), lw=1.2,
+                    label=f"{arm} (Kaplan-Meier)")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(time_label)
     ax.set_ylabel("Survival probability")
@@ -44,27 +59,92 @@ def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str
     return ax
 
 
-def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None):
-    """Posterior densities of the hazard ratio (log axis), one line per fit; reads draws that
-    were loaded from ``posterior/*.nc``.
+def _density(log_hr, grid: np.ndarray) -> np.ndarray:
+    from scipy.stats import gaussian_kde
+
+    return gaussian_kde(np.asarray(log_hr, dtype=float))(grid)
+
+
+def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: dict | None = None):
+    """Posterior densities of the hazard ratio (log axis), one line per fit.
+
+    Every line has its own colour *and* line style (Okabe-Ito palette), named in the legend.
+
+    Parameters
+    ----------
+    draws_by_label : dict
+        Legend label -> draws of the log HR (loaded from ``posterior/*.nc``).
+    title : str
+        Axes title.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when absent.
+    styles : dict, optional
+        Legend label -> ``{"color", "linestyle"}``; by default the i-th label gets the i-th style.
 
     Returns
     -------
     matplotlib Axes
     """
-    from scipy.stats import gaussian_kde
-
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.2))
-    grid = np.linspace(np.log(0.1), np.log(3.0), 400)
+        ax = new_axes(7, 4.2)
+    grid = np.linspace(np.log(HR_GRID[0]), np.log(HR_GRID[1]), 400)
     for i, (label, log_hr) in enumerate(draws_by_label.items()):
-        density = gaussian_kde(np.asarray(log_hr))(grid)
-        ax.plot(np.exp(grid), density, lw=1.6, label=label,
-                color=ARM_COLOURS[i % len(ARM_COLOURS)] if i < len(ARM_COLOURS) else None)
+        style = (styles or {}).get(label) or series_style(i)
+        ax.plot(np.exp(grid), _density(log_hr, grid), lw=1.6, label=label,
+                color=style["color"], ls=style["linestyle"])
     ax.axvline(1.0, color="grey", ls="--", lw=1)
-    ax.set_xscale("log")
+    hr_axis(ax)
     ax.set_xlabel("Hazard ratio (treated vs reference)")
     ax.set_ylabel("Posterior density (log-HR scale)")
     ax.set_title(title)
     ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str = "",
+                            label: str = "posterior", ax=None):
+    """The posterior density of one analysis's hazard ratio with the benefit regions shaded.
+
+    The region HR < 1 is shaded lightly, and HR < each clinically meaningful threshold more
+    darkly (hatched), so the shaded areas are the probabilities the summary states.
+
+    Parameters
+    ----------
+    log_hr : array-like
+        Posterior draws of the log hazard ratio (from ``posterior/*.nc``).
+    thresholds : sequence of float
+        Clinically meaningful hazard ratios (the spec's ``[bayes] thresholds``).
+    title, label : str
+        Axes title and the density's legend label.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when absent.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    if ax is None:
+        ax = new_axes(5.2, 3.3)
+    log_hr = np.asarray(log_hr, dtype=float).ravel()
+    low = min(np.log(HR_GRID[0]), float(np.quantile(log_hr, 0.001)))
+    high = max(np.log(1.5), float(np.quantile(log_hr, 0.999)))
+    grid = np.linspace(low, high, 400)
+    density = _density(log_hr, grid)
+    hr = np.exp(grid)
+    ax.plot(hr, density, color="#0072B2", lw=1.8, label=label)
+    ax.fill_between(hr, density, where=hr <= 1.0, color="#56B4E9", alpha=0.35, lw=0,
+                    label="HR < 1 (treated lowers the hazard)")
+    for i, threshold in enumerate(sorted(thresholds)):
+        ax.fill_between(hr, density, where=hr <= threshold, facecolor="none",
+                        edgecolor=("#D55E00", "#009E73", "#CC79A7")[i % 3],
+                        hatch=("///", "\\\\\\", "xx")[i % 3], lw=0,
+                        label=f"HR < {threshold:g} (clinically meaningful)")
+    ax.axvline(1.0, color="grey", ls="--", lw=1)
+    hr_axis(ax)
+    ax.set_xlim(np.exp(low), np.exp(high))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("Hazard ratio (treated vs reference)")
+    ax.set_ylabel("Posterior density")
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
     return ax

@@ -1,8 +1,15 @@
 """Build ``report.html`` from a results folder: tables and figures are read, never computed.
 
-The page is self-contained (figures embedded as base64 PNG, inline CSS, no scripts, no network)
-and every string from the data or the spec is HTML-escaped by Jinja2's autoescaping. It holds
-aggregates only: no table with one row per patient is shown.
+The report is ordered as its readers ask: a one-screen summary of the primary analysis first
+(probabilities, absolute effects, robustness, caveats, and the posterior density of the HR),
+then the sensitivity grid at a glance, the study tables as a paper prints them, and an appendix
+for statisticians (full posterior tables, diagnostics, propensity model, LOO, spec, versions).
+
+The page is self-contained (figures embedded as base64 palette PNG or SVG, inline CSS, no
+scripts, no network), prints to A4 with a page break before each section, and every string from
+the data or the spec is HTML-escaped by Jinja2's autoescaping. It holds aggregates only: no
+table with one row per patient is shown. The two summary figures are drawn here from the
+results (``sensitivity.csv`` and the primary analysis's ``posterior/*.nc``): plotting only.
 """
 
 from __future__ import annotations
@@ -17,7 +24,9 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from bayeshcc.report.sections import bayes_statements, table_views
+from bayeshcc.report.sections import (about_the_data, clinical_thresholds,
+                                      diagnostics_view, primary_rows, summary, table_views,
+                                      wide_baseline)
 
 PATIENT_LEVEL_TABLES = ("matches",)  # one row per patient (pair): only with include_patient_data
 # count columns and the columns derived from them, for small-cell suppression
@@ -57,6 +66,70 @@ def _figure_data(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
+def _figure_order(path: Path) -> tuple:
+    """Figures by outcome, the unadjusted cohort first, then matched, then weighted ones."""
+    name = path.stem
+    cohort = 0 if name.endswith("_unadjusted") else 1 if name.endswith("_matched") else 2
+    return (name.rsplit("_", 1)[0], cohort, name)
+
+
+def svg_data(fig) -> str:
+    """A matplotlib figure as an SVG ``data:`` URI (text kept as text, no timestamp)."""
+    import io
+
+    import matplotlib
+
+    buffer = io.BytesIO()
+    # rc_context restores every setting on exit: nothing global is left changed
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "bayeshcc"}):
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
+                            manifest: dict) -> dict[str, str]:
+    """The posterior density of the primary analysis's HR per outcome, as SVG data URIs.
+
+    Reads ``posterior/{outcome}_{model}_{prior}_{adjustment}.nc`` (ArviZ) of each primary row;
+    an outcome whose file is missing gets no figure.
+    """
+    chosen = primary_rows(tables)
+    if not len(chosen):
+        return {}
+    import arviz as az
+
+    from bayeshcc.figures.posterior import plot_primary_hr_density
+
+    thresholds = clinical_thresholds(tables["posterior_hr"], manifest)
+    figures = {}
+    for row in chosen.itertuples(index=False):
+        path = folder / "posterior" / f"{row.outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
+        if not path.exists():
+            continue
+        log_hr = az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+        label = manifest.get("spec", {}).get("outcomes", {}).get(row.outcome, {}).get(
+            "label", row.outcome)
+        ax = plot_primary_hr_density(
+            log_hr, thresholds, title=f"{label}: posterior HR, primary analysis",
+            label=f"{row.model}, {row.prior} prior, {row.adjustment}")
+        figures[str(row.outcome)] = svg_data(ax.figure)
+    return figures
+
+
+def sensitivity_forest_figure(tables: dict[str, pd.DataFrame], manifest: dict) -> str | None:
+    """Every analysis of the sensitivity grid in one forest plot, as an SVG data URI."""
+    grid = tables.get("sensitivity", tables.get("posterior_hr"))
+    if grid is None or not len(grid) or "hr_median" not in grid:
+        return None
+    from bayeshcc.figures.forest import plot_sensitivity_forest
+
+    thresholds = clinical_thresholds(tables.get("posterior_hr", grid), manifest)
+    primary = primary_rows(tables)
+    fig = plot_sensitivity_forest(grid, primary=primary if len(primary) else None,
+                                  threshold=min(thresholds) if thresholds else None)
+    return svg_data(fig)
+
+
 def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     tables = {}
     for path in sorted((folder / "tables").glob("*.csv")):
@@ -64,29 +137,55 @@ def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return tables
 
 
+def _is_p(column: str) -> bool:
+    return column == "p" or column.endswith(("_p", ": p"))
+
+
+def _two_decimals(column: str) -> bool:
+    return column.endswith(("SMD", "smd")) or column.startswith(("smd", "hr"))
+
+
 def format_value(value: Any, column: str = "") -> str:
-    """Numbers as clinicians read them: p-values as < 0.001, others to 3 significant digits."""
+    """Numbers as clinicians read them, never in scientific notation.
+
+    p-values to 3 decimals (``< 0.001``), HRs and SMDs to 2 decimals, probabilities and
+    percentages as percentages, whole numbers as integers, others to 3 significant digits with
+    values beyond 0.001 .. 100,000 shown as ``< 0.001`` / ``> 100,000``.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "NA" if column.endswith(("upper", "median")) else ""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, (int,)) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e6
-                                     and not column.startswith(("p", "prob"))):
+    decimals = _is_p(column) or _two_decimals(column) or column.startswith(("p", "prob"))
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
+                                  and abs(value) < 1e5 and not decimals):
         return f"{int(value)}"
     if isinstance(value, float):
-        if column == "p" or column.endswith("_p"):
+        if _is_p(column):
             return "< 0.001" if value < 0.001 else f"{value:.3f}"
-        if column.startswith("pct") or column.startswith("prob"):
+        if _two_decimals(column):
+            return f"{value:.2f}"
+        if column.startswith(("pct", "prob")):
             return f"{100 * value:.1f}%"
-        return f"{value:.3g}"
+        if value != 0 and abs(value) < 0.001:
+            return "< 0.001" if value > 0 else "> -0.001"
+        if abs(value) >= 1e5:
+            return "> 100,000" if value > 0 else "< -100,000"
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
 
 
 def build_report(folder: str | Path, include_patient_data: bool = False,
                  min_cell: int | None = None) -> str:
     """The report of a results folder as an HTML string.
+
+    Sections, in the order readers ask: Summary (primary analysis per outcome, no tables),
+    Sensitivity at a glance (forest of the grid, prior predictive check, tipping point), Study
+    tables (wide Table 1, Tables 2-5, Kaplan-Meier figures), then the appendix: Posterior
+    tables, Diagnostics, Propensity model and balance, Model comparison (LOO), Methods and
+    limitations, Specification and versions.
 
     Parameters
     ----------
@@ -97,6 +196,11 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
         be shared.
     min_cell : int, optional
         Suppress counts below this number (see :func:`suppress_small_cells`).
+
+    Returns
+    -------
+    str
+        The self-contained HTML page.
     """
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -105,14 +209,29 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
         tables = {k: v for k, v in tables.items() if k not in PATIENT_LEVEL_TABLES}
     if min_cell is not None:
         tables = {k: suppress_small_cells(v, min_cell) for k, v in tables.items()}
-    figures = {p.stem: _figure_data(p) for p in sorted((folder / "figures").glob("*.png"))}
+    paths = sorted((folder / "figures").glob("*.png"), key=_figure_order)
+    figures = {p.stem: _figure_data(p) for p in paths
+               if p.stem != "sensitivity_forest"}  # redrawn below, as SVG
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("bayeshcc") / "report" / "templates")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = format_value
     env.tests["startingwith"] = lambda name, prefixes: str(name).startswith(tuple(prefixes))
     template = env.get_template("report.html.j2")
-    return template.render(manifest=manifest, views=table_views(tables, manifest),
-                           statements=bayes_statements(tables, manifest), figures=figures,
+    spec = manifest.get("spec", {})
+    arms = (str(spec.get("data", {}).get("treated", "treated")),
+            str(spec.get("data", {}).get("reference", "reference")))
+    prior = tables.get("prior_predictive")
+    if prior is not None and "quantity" in prior.columns:  # the HR rows, for section 2
+        tables = {**tables, "prior_predictive_hr": prior[prior["quantity"] == "hr"]}
+    views = table_views(tables, manifest)
+    extra = {"diagnostics": diagnostics_view(tables),
+             "baseline_wide": wide_baseline(tables.get("baseline"), arms)}
+    views.update({k: v for k, v in extra.items() if v is not None})
+    return template.render(manifest=manifest, views=views, summary=summary(tables, manifest),
+                           about=about_the_data(manifest, tables), figures=figures,
+                           densities=primary_density_figures(folder, tables, manifest),
+                           forest=sensitivity_forest_figure(tables, manifest),
+                           spec_text=json.dumps(spec, indent=2, sort_keys=False, default=str),
                            include_patient_data=include_patient_data, min_cell=min_cell)
 
 

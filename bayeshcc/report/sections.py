@@ -55,13 +55,14 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "posterior_hr": ("Posterior hazard ratios", "Posterior median and 95% credible interval; "
                      "'reliable' is false when R-hat > 1.01, ESS < 400, divergences or low E-BFMI.",
                      ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
-                      "primary", "hr_median",
-                      "hr_lower", "hr_upper", "prob_hr_below_1", "rhat_max", "ess_bulk_min",
-                      "divergences", "reliable")),
+                      "calibration_sd_ratio", "primary", "hr_median",
+                      "hr_lower", "hr_upper", "prob_hr_below_1", "prob_hr_below_*", "rhat_max",
+                      "ess_bulk_min", "divergences", "reliable")),
     "posterior_contrasts": ("Posterior survival contrasts", "Marginal (standardised) medians and "
                             "RMST per arm and their differences.",
-                            ("outcome", "model", "prior", "adjustment", "estimand", "quantity",
-                             "arm", "estimate", "lower", "upper", "prob_above_0", "reliable")),
+                            ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
+                             "quantity", "arm", "tau", "estimate", "lower", "upper",
+                             "prob_above_0", "reliable")),
     "sensitivity": ("Sensitivity of the posterior hazard ratio", "One row per fit.",
                     ("outcome", "model", "prior", "adjustment", "estimand", "hr_median", "hr_lower",
                      "hr_upper", "prob_hr_below_1", "reliable")),
@@ -72,6 +73,13 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                          "of the median survival per arm for a patient at the covariate means.",
                          ("outcome", "model", "prior", "quantity", "arm", "q025", "q500", "q975",
                           "prob_hr_below_0.5", "prob_hr_below_1")),
+    "propensity_model": ("Propensity model", "Logistic regression of treatment on the "
+                         "propensity covariates (log-odds coefficients).", ()),
+    "prior_predictive_hr": ("Prior predictive check: the hazard ratio", "What each prior says "
+                            "about the HR before the outcomes are seen (prior 2.5, 50 and 97.5 % "
+                            "quantiles); the prior's median survival per arm is in the appendix.",
+                            ("outcome", "model", "prior", "q025", "q500", "q975",
+                             "prob_hr_below_0.5", "prob_hr_below_1")),
     "loo": ("Model comparison (LOO)", "Leave-one-out expected log predictive density; Pareto-k "
             "> 0.7 marks unreliable estimates.", ()),
     "matches": ("Matched pairs (patient-level)", "Shown only with --include-patient-data.",
@@ -124,7 +132,13 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
         if key not in tables:
             continue
         frame = tables[key]
-        cols = tuple(c for c in (columns or tuple(frame.columns)) if c in frame.columns)
+        wanted = []
+        for c in columns or tuple(frame.columns):
+            if c.endswith("*"):  # a family of columns, e.g. prob_hr_below_<threshold>
+                wanted += [f for f in frame.columns if f.startswith(c[:-1]) and f not in columns]
+            else:
+                wanted.append(c)
+        cols = tuple(c for c in wanted if c in frame.columns)
         if key in ("posterior_hr", "posterior_contrasts", "sensitivity"):
             note = " ".join(filter(None, [note, propensity_note(frame)]))
         rows = tuple(tuple(None if pd.isna(v) else v for v in row)
@@ -181,3 +195,362 @@ def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, 
             "reliable": bool(row["reliable"]),
         })
     return statements
+
+
+# --- the summary: one screen, numbers for reading ---------------------------------------------
+
+DEFAULT_DECISION_THRESHOLD = 0.95  # bayeshcc.spec.BayesSpec.decision_threshold's default
+
+
+def percent(p: float) -> str:
+    """A probability as a whole percentage (``<1%`` and ``>99%`` at the ends), never 1e-05."""
+    if p is None or pd.isna(p):
+        return "NA"
+    value = 100 * float(p)
+    if 0 < value < 0.5:
+        return "<1%"
+    if 99.5 <= value < 100:
+        return ">99%"
+    return f"{value:.0f}%"
+
+
+def hazard_ratio(value: float) -> str:
+    """A hazard ratio to two decimals."""
+    return "NA" if value is None or pd.isna(value) else f"{float(value):.2f}"
+
+
+def duration(value: float) -> str:
+    """A time (or time difference) to one decimal (never ``-0.0``)."""
+    if value is None or pd.isna(value):
+        return "NA"
+    text = f"{float(value):.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def _bayes_spec(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
+    return manifest.get("spec", {}).get("bayes", {}) or {}
+
+
+def decision_threshold(manifest: Mapping[str, Any]) -> float:
+    """The spec's ``[bayes] decision_threshold`` (0.95 unless set)."""
+    return float(_bayes_spec(manifest).get("decision_threshold", DEFAULT_DECISION_THRESHOLD))
+
+
+def clinical_thresholds(hr: pd.DataFrame, manifest: Mapping[str, Any]) -> list[float]:
+    """The spec's ``[bayes] thresholds`` that have a ``prob_hr_below_<t>`` column."""
+    wanted = [float(t) for t in _bayes_spec(manifest).get("thresholds", [])]
+    if not wanted:  # an older manifest: whatever columns the table has
+        wanted = [float(c.removeprefix("prob_hr_below_")) for c in hr.columns
+                  if c.startswith("prob_hr_below_") and c != "prob_hr_below_1"]
+    return [t for t in sorted(set(wanted)) if f"prob_hr_below_{t:g}" in hr.columns]
+
+
+def is_synthetic(manifest: Mapping[str, Any]) -> bool:
+    """Whether the results come from the bundled synthetic cohort (``reproduce``)."""
+    path = str(manifest.get("inputs", {}).get("data", {}).get("path", ""))
+    command = manifest.get("command") or []
+    command = command if isinstance(command, list) else [str(command)]
+    return path.endswith("paper_cohort.csv") or "reproduce" in [str(c) for c in command[1:2]]
+
+
+def _is_true(value: Any) -> bool:
+    return str(value).strip().lower() == "true"
+
+
+def _matching(frame: pd.DataFrame | None, row: pd.Series, keys=("outcome", "model", "prior",
+                                                                 "adjustment")) -> pd.DataFrame:
+    if frame is None or not len(frame):
+        return pd.DataFrame()
+    mask = pd.Series(True, index=frame.index)
+    for key in keys:
+        if key in frame.columns:
+            mask &= frame[key].astype(str) == str(row[key])
+    return frame[mask]
+
+
+def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, treated: str,
+                      reference: str, unit: str) -> list[str]:
+    """Median and RMST differences of the analysis in ``row``, as sentences."""
+    mine = _matching(contrasts, row)
+    if not len(mine):
+        return []
+    sentences = []
+    for quantity in ("median", "rmst"):
+        pick = mine[(mine["quantity"] == quantity) & (mine["arm"].astype(str) == "difference")]
+        if not len(pick):
+            continue
+        d = pick.iloc[0]
+        what = ("Difference in median survival" if quantity == "median" else
+                f"Difference in restricted mean survival time up to {duration(d.get('tau'))} {unit}")
+        if pd.isna(d["estimate"]):
+            sentences.append(f"{what}: not estimable (a median is not reached in most draws).")
+            continue
+        sentences.append(
+            f"{what} ({treated} minus {reference}): {duration(d['estimate'])} {unit} "
+            f"(95% credible interval {duration(d['lower'])} to {duration(d['upper'])} {unit}; "
+            f"P(> 0) = {percent(d['prob_above_0'])}).")
+    return sentences
+
+
+def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: float) -> str:
+    """How many analyses of the sensitivity grid give P(HR < 1) above the decision threshold."""
+    if grid is None or "prob_hr_below_1" not in grid.columns:
+        return ""
+    rows = grid[grid["outcome"].astype(str) == str(outcome)]
+    if not len(rows):
+        return ""
+    agree = int((rows["prob_hr_below_1"] > threshold).sum())
+    below_one = int((rows["hr_median"] < 1).sum()) if "hr_median" in rows else agree
+    unreliable = int((~rows["reliable"].map(_is_true)).sum()) if "reliable" in rows else 0
+    text = (f"Robustness: P(benefit) > {percent(threshold)} in {agree} of {len(rows)} analyses of "
+            f"{label} (models x priors x adjustments); the posterior median HR is below 1 in "
+            f"{below_one} of {len(rows)}.")
+    if unreliable:
+        text += f" {unreliable} of these {len(rows)} fits did not pass the convergence checks."
+    return text
+
+
+def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
+    if tipping is None or not len(tipping):
+        return ""
+    rows = tipping[tipping["outcome"].astype(str) == str(outcome)]
+    if not len(rows):
+        return ""
+    t = rows.iloc[0]
+    level = percent(t.get("threshold", threshold))
+    if pd.isna(t.get("tipping_prior_events")):
+        if t.get("prob_hr_below_1_vague", 1.0) < t.get("threshold", threshold):
+            return (f"Tipping point: none; even with a vague prior P(benefit) is below {level}.")
+        return "Tipping point: none could be computed."
+    events = float(t["tipping_prior_events"])
+    return (f"Tipping point: a sceptical prior would have to be as strong as "
+            f"{events:.0f} events of null evidence (a normal prior on the log HR centred on no "
+            f"effect with SD {float(t['tipping_prior_sd']):.2f}) to bring P(benefit) below "
+            f"{level}.")
+
+
+def _evalue(tipping: pd.DataFrame | None, outcome: str) -> str:
+    if tipping is None or "evalue" not in tipping.columns:
+        return ""
+    rows = tipping[tipping["outcome"].astype(str) == str(outcome)]
+    if not len(rows) or pd.isna(rows.iloc[0]["evalue"]):
+        return ""
+    t = rows.iloc[0]
+    text = (f"Unmeasured confounding: to explain the Cox estimate away, an unmeasured confounder "
+            f"would have to be associated with both the treatment choice and {{label}} by a risk "
+            f"ratio of {float(t['evalue']):.1f} each, beyond the measured covariates (E-value)")
+    if not pd.isna(t.get("evalue_ci")):
+        text += f"; {float(t['evalue_ci']):.1f} would move the confidence limit to no effect"
+    return text + "."
+
+
+def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> list[dict]:
+    """The summary a clinician reads first: one block per outcome, from the primary analysis.
+
+    Each block holds the probability statements (benefit and clinically meaningful benefit,
+    worded as an effect only for an adjusted primary analysis; see :func:`bayes_statements`),
+    the absolute effects (median and RMST differences with their 95 % credible intervals and
+    P(> 0)), the robustness across the sensitivity grid, the tipping point and the E-value. A
+    primary fit that failed its convergence checks gives a warning, and its numbers are marked
+    as not to be relied on.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The results folder's tables by name.
+    manifest : mapping
+        ``manifest.json``.
+
+    Returns
+    -------
+    list of dict
+        Per outcome: ``outcome``, ``label``, ``reliable``, ``warning``, ``statements`` (the
+        probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
+        ``tipping``, ``evalue``, ``row`` (the posterior row used, as a dict).
+    """
+    if "posterior_hr" not in tables:
+        return []
+    spec = manifest.get("spec", {})
+    data = spec.get("data", {})
+    treated = str(data.get("treated", "the treated arm"))
+    reference = str(data.get("reference", "the reference arm"))
+    unit = str(data.get("time_unit") or "time units")
+    outcomes = spec.get("outcomes", {})
+    hr = tables["posterior_hr"]
+    chosen = primary_rows(tables)
+    thresholds = clinical_thresholds(hr, manifest)
+    level = decision_threshold(manifest)
+    grid = tables.get("sensitivity", hr)
+    blocks = []
+    for (outcome, general), statement in zip(hr.groupby("outcome", sort=False),
+                                             bayes_statements(tables, manifest)):
+        mine = chosen[chosen["outcome"] == outcome] if len(chosen) else chosen
+        primary = bool(len(mine))
+        row = (mine if primary else general).iloc[0]
+        label = str(outcomes.get(outcome, {}).get("label", outcome))
+        reliable = _is_true(row.get("reliable", True))
+        statements = [statement["text"] + "."]
+        for t in thresholds:
+            p = row[f"prob_hr_below_{t:g}"]
+            statements.append(f"Probability of a clinically meaningful benefit (HR < {t:g}): "
+                              f"{percent(p)}.")
+        warning = ""
+        if not reliable:
+            warning = (f"Warning: the {'primary ' if primary else ''}analysis of {label.lower()} "
+                       f"did not pass the convergence checks ({row.get('convergence', '')}). "
+                       "Its numbers below are shown for auditing only; do not rely on them.")
+        blocks.append({
+            "outcome": str(outcome), "label": label, "reliable": reliable, "primary": primary,
+            "warning": warning, "statements": statements,
+            "estimate": (f"Hazard ratio {hazard_ratio(row['hr_median'])} (95% credible interval "
+                         f"{hazard_ratio(row['hr_lower'])} to {hazard_ratio(row['hr_upper'])}); "
+                         f"{row['model']} model, {row['prior']} prior, adjustment "
+                         f"{row['adjustment']}."),
+            "absolute": _absolute_effects(tables.get("posterior_contrasts"), row, treated,
+                                          reference, unit),
+            "robustness": _robustness(grid, outcome, label.lower(), level),
+            "tipping": _tipping(tables.get("tipping_point"), outcome, level),
+            "evalue": _evalue(tables.get("tipping_point"), outcome).replace("{label}",
+                                                                            label.lower()),
+            "row": {k: (None if pd.isna(v) else v) for k, v in row.items()},
+            "treated": treated, "reference": reference,
+        })
+    return blocks
+
+
+def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFrame]) -> list[str]:
+    """What the data are and what the primary estimate is about, in sentences.
+
+    Parameters
+    ----------
+    manifest : mapping
+        ``manifest.json`` (its spec, inputs and ``primary``).
+    tables : mapping of str to pandas.DataFrame
+        The results tables (the primary rows of ``posterior_hr`` name the estimand).
+
+    Returns
+    -------
+    list of str
+        Observational design, synthetic data when so, the estimand, the main caveat.
+    """
+    from bayeshcc.estimands import POPULATION_IN_WORDS, hr_estimand, population_in_words
+
+    spec = manifest.get("spec", {})
+    treated = str(spec.get("data", {}).get("treated", "the treated arm"))
+    reference = str(spec.get("data", {}).get("reference", "the reference arm"))
+    rows = manifest.get("inputs", {}).get("data", {}).get("rows", "NA")
+    sentences = [f"Data: an observational cohort of {rows} patients comparing {treated} with "
+                 f"{reference}; treatment was not randomised."]
+    if is_synthetic(manifest):
+        sentences.append("These are the bundled synthetic data, calibrated to a published "
+                         "study's aggregates: they illustrate the method and are not patient "
+                         "data.")
+    primary = dict(manifest.get("primary") or {})
+    rows = primary_rows(tables)
+    if not primary and len(rows):  # an older manifest: the table's primary rows say it
+        primary = {k: rows.iloc[0][k] for k in ("model", "adjustment", "prior")}
+    adjustment = primary.get("adjustment")
+    if adjustment in POPULATION_IN_WORDS:
+        estimand = (rows.iloc[0]["estimand"] if len(rows) and "estimand" in rows.columns
+                    else hr_estimand(adjustment))
+        sentences.append(f"Estimand of the primary analysis: the {estimand} for "
+                         f"{population_in_words(adjustment, treated)} ({primary.get('model')} "
+                         f"model, {primary.get('prior')} prior).")
+    sentences.append("Main caveat: adjustment balances only the measured covariates; an "
+                     "unmeasured confounder could explain part or all of the difference.")
+    return sentences
+
+
+# --- the appendix ------------------------------------------------------------------------------
+
+DIAGNOSTIC_COLUMNS = ("outcome", "model", "prior", "adjustment", "reliable", "rhat_max",
+                      "ess_bulk_min", "ess_tail_min", "divergences", "ebfmi_min", "convergence")
+
+
+def diagnostics_view(tables: Mapping[str, pd.DataFrame]) -> TableView | None:
+    """Convergence per fit (R-hat, ESS, divergences, E-BFMI), the unreliable fits first.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The results tables; ``posterior_hr`` carries one row of flags per fit.
+
+    Returns
+    -------
+    TableView or None
+        None without a Bayesian run.
+    """
+    hr = tables.get("posterior_hr")
+    if hr is None or not len(hr):
+        return None
+    frame = hr.copy()
+    frame["_ok"] = frame["reliable"].map(_is_true) if "reliable" in frame else True
+    frame = frame.sort_values("_ok", kind="stable")
+    cols = tuple(c for c in DIAGNOSTIC_COLUMNS if c in frame.columns)
+    bad = int((~frame["_ok"]).sum())
+    note = (f"{bad} of {len(frame)} fits did not pass the checks (R-hat <= 1.01, bulk and tail "
+            "ESS >= 400, no divergences, E-BFMI > 0.3) and are listed first." if bad else
+            f"All {len(frame)} fits passed the checks (R-hat <= 1.01, bulk and tail ESS >= 400, "
+            "no divergences, E-BFMI > 0.3).")
+    rows = tuple(tuple(None if pd.isna(v) else v for v in r)
+                 for r in frame[list(cols)].itertuples(index=False, name=None))
+    return TableView("diagnostics", "Convergence of every fit", note, cols, rows)
+
+
+def wide_baseline(baseline: pd.DataFrame, arms: tuple[str, str]) -> TableView | None:
+    """Table 1 as a paper prints it: one row per characteristic (and level), one column per arm
+    for each cohort (unadjusted, matched, ...) side by side, each cohort's p-value and SMD.
+
+    Only reshapes ``baseline.csv``; no number is computed.
+
+    Parameters
+    ----------
+    baseline : pandas.DataFrame or None
+        ``baseline.csv`` (long: one row per cohort, characteristic and level).
+    arms : tuple of (str, str)
+        Treated and reference arm names, for the column headings.
+
+    Returns
+    -------
+    TableView or None
+        None without a baseline table.
+    """
+    needed = {"cohort", "label", "summary_treated", "summary_reference"}
+    if baseline is None or not needed <= set(baseline.columns):
+        return None
+    frame = baseline.copy()
+    frame["level"] = frame["level"].fillna("") if "level" in frame else ""
+    if "statistic" in frame:
+        frame["statistic"] = frame["statistic"].fillna("")
+    cohorts = list(dict.fromkeys(frame["cohort"].astype(str)))
+    keys = ["label", "level"] + (["statistic"] if "statistic" in frame else [])
+    order = frame.drop_duplicates(keys)[keys]
+    columns = ["Characteristic", "Level"]
+    values = {c: frame[frame["cohort"].astype(str) == c].drop_duplicates(keys).set_index(keys)
+              for c in cohorts}
+    for c in cohorts:
+        columns += [f"{c}: {arms[0]}", f"{c}: {arms[1]}", f"{c}: p", f"{c}: SMD"]
+    rows = []
+    previous = None
+    for key in order.itertuples(index=False, name=None):
+        label, level = key[0], key[1]
+        statistic = key[2] if len(key) > 2 else ""
+        name = "" if label == previous else f"{label}" + (f", {statistic}" if statistic
+                                                           and not level else "")
+        previous = label
+        row = [name, level if level else ("" if name else statistic)]
+        for c in cohorts:
+            v = values[c]
+            if key in v.index:
+                r = v.loc[key]
+                row += [r.get("summary_treated"), r.get("summary_reference"),
+                        r.get("p") if "p" in v.columns else None,
+                        r.get("smd") if "smd" in v.columns else None]
+            else:
+                row += [None] * 4
+        rows.append(tuple(None if (not isinstance(x, str) and pd.isna(x)) else x for x in row))
+    note = ("Numbers per arm as n (%) or the statistic named; p from the test in baseline.csv's "
+            "'test' column; SMD = standardized mean difference. Cohorts side by side: "
+            + ", ".join(cohorts) + ".")
+    return TableView("baseline_wide", "Table 1. Baseline characteristics", note,
+                     tuple(columns), tuple(rows))

@@ -35,8 +35,8 @@ def test_skeptical_prior_gives_five_percent_below_the_clinical_hr():
     assert hr["prob_hr_below_1"] == pytest.approx(0.5, abs=0.015)
 
 
-# The model's only Potential is the likelihood: leaving it out is what a prior draw means.
-@pytest.mark.filterwarnings("ignore:The effect of Potentials on other parameters is ignored:UserWarning")
+# PyMC runs the observed variable's NumPy generator in numba's object mode, and says so.
+@pytest.mark.filterwarnings("ignore:Numba will use object mode:UserWarning")
 @pytest.mark.parametrize("model", ["weibull", "piecewise"])
 def test_direct_draws_follow_the_pymc_model_priors(model):
     """Same distributions as pm.sample_prior_predictive on the fitted model (KS test, 4000

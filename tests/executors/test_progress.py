@@ -30,11 +30,8 @@ def test_counts_fits_with_the_task_label_on_a_terminal():
     out = FakeTTY()
     run_tasks(simulate, GRID[:3], progress=Progress(stream=out))
     text = out.getvalue()
-    lines = text.rstrip("\n").split("\r")[1:]
-    assert [line.split(" (")[0] for line in lines] == ["0/3 fits", "1/3 fits", "2/3 fits",
-                                                       "3/3 fits"]
-    assert lines[-1].rstrip().endswith("os/weibull/skeptical/none")
-    assert text.endswith("\n")
+    assert "0/3 fits" in text and "3/3 fits" in text
+    assert "os/weibull/skeptical/none" in text
 
 
 def test_force_writes_to_a_plain_stream():
@@ -43,17 +40,15 @@ def test_force_writes_to_a_plain_stream():
         progress.begin(2)
         progress.step("sbc/1")
     assert "1/2 replicates" in out.getvalue() and "sbc/1" in out.getvalue()
-    assert out.getvalue().endswith("\n")
+    assert out.getvalue().removesuffix("\x1b[?25h").endswith("\n")  # the line is ended
 
 
-def test_a_shorter_line_blanks_the_rest_of_the_longer_one():
-    out = io.StringIO()
-    progress = Progress(stream=out, force=True)
-    progress.begin(2)
-    progress.step("a-very-long-task-label")
-    progress.step("b")
-    last, previous = out.getvalue().split("\r")[-1], out.getvalue().split("\r")[-2]
-    assert len(last) >= len(previous)
+def test_the_bar_is_drawn_by_rich():
+    # issue 15: the progress display is a library's (rich, installed with PyMC), not hand-written
+    progress = Progress(stream=io.StringIO(), force=True)
+    progress.begin(1)
+    assert type(progress._bar).__module__ == "rich.progress"
+    progress.end()
 
 
 def test_defaults_to_stderr(capsys):

@@ -1,22 +1,18 @@
 """Figures draw what the tables say: one curve per arm, one marker per covariate, one line per HR."""
 
-import matplotlib
+import os
+import subprocess
+import sys
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
 from bayeshcc.figures.balance import plot_love
 from bayeshcc.figures.forest import plot_forest
+from bayeshcc.figures.forest import plot_sensitivity_forest
 from bayeshcc.figures.km import plot_km
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+from bayeshcc.figures.posterior import plot_hr_densities, plot_primary_hr_density
 
 
 def _curves():
@@ -59,3 +55,89 @@ def test_forest_plot_draws_interval_and_point_per_row_on_log_axis():
     assert shown == {1: "treatment", 0: "age"}  # first row on top
     points = [line for line in ax.get_lines() if line.get_marker() == "s"]
     assert sorted(p.get_xdata()[0] for p in points) == [0.5, 1.1]
+
+
+def _grid():
+    rows = []
+    for outcome in ("os", "pfs"):
+        for adjustment in ("none", "ate", "matched"):
+            for model in ("weibull", "piecewise"):
+                rows.append({"outcome": outcome, "model": model, "prior": "wi",
+                             "adjustment": adjustment, "hr_median": 0.6, "hr_lower": 0.4,
+                             "hr_upper": 0.9, "reliable": model == "weibull",
+                             "primary": adjustment == "ate" and model == "weibull"})
+    return pd.DataFrame(rows)
+
+
+def test_importing_bayeshcc_and_its_figures_leaves_the_matplotlib_backend_alone():
+    code = ("import importlib, pkgutil, matplotlib\n"
+            "before = matplotlib.get_backend()\n"
+            "import bayeshcc, bayeshcc.figures\n"
+            "for m in pkgutil.iter_modules(bayeshcc.figures.__path__):\n"
+            "    importlib.import_module('bayeshcc.figures.' + m.name)\n"
+            "import bayeshcc.report, bayeshcc.stages, bayeshcc.results\n"
+            "print(before, matplotlib.get_backend())\n")
+    env = dict(os.environ, MPLBACKEND="svg")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["svg", "svg"]
+
+
+def test_no_figure_module_selects_a_backend():
+    from pathlib import Path
+
+    import bayeshcc
+
+    sources = Path(bayeshcc.__file__).parent.rglob("*.py")
+    assert not [p.name for p in sources if "matplotlib.use(" in p.read_text()]
+
+
+def test_sensitivity_forest_gives_each_adjustment_its_own_colour_and_line_style():
+    fig = plot_sensitivity_forest(_grid())
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "adjustment: none", "adjustment: ate", "adjustment: matched"]
+    styles = {(h.get_color(), str(h.get_linestyle())) for h in legend.legend_handles}
+    assert len(styles) == 3 and len({c for c, _ in styles}) == 3 and len({s for _, s in styles}) == 3
+
+
+def test_sensitivity_forest_marks_the_primary_and_the_unreliable_fits():
+    fig = plot_sensitivity_forest(_grid())
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels.count("weibull, wi (primary)") == 1
+    assert labels.count("piecewise, wi (unreliable)") == 3
+    assert len(fig.axes) == 2  # one panel per outcome
+
+
+def test_hr_densities_never_share_a_colour_and_line_style():
+    rng = np.random.default_rng(1)
+    draws = {f"fit {i}": rng.normal(-0.3, 0.2, 300) for i in range(6)}
+    ax = plot_hr_densities(draws)
+    styles = [(line.get_color(), str(line.get_linestyle())) for line in ax.get_lines()
+              if not line.get_label().startswith("_")]
+    assert len(styles) == 6 and len(set(styles)) == 6
+    assert len({c for c, _ in styles}) == 6
+
+
+def test_primary_density_shades_benefit_and_clinically_meaningful_regions():
+    rng = np.random.default_rng(2)
+    ax = plot_primary_hr_density(rng.normal(-0.4, 0.2, 500), thresholds=[0.8])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "HR < 1 (treated lowers the hazard)" in labels
+    assert "HR < 0.8 (clinically meaningful)" in labels
+    assert ax.get_xscale() == "log"
+
+
+def test_figures_are_standalone_figure_objects_outside_pyplot():
+    ax = plot_forest(pd.DataFrame({"label": ["t"], "hr": [0.5], "hr_lower": [0.3],
+                                   "hr_upper": [0.8]}))
+    assert ax.figure.canvas.manager is None  # pyplot would have given it a window manager
+
+
+def test_every_adjustment_has_its_own_colour_line_style_and_marker():
+    from bayeshcc.figures.style import ADJUSTMENT_ORDER, OKABE_ITO, adjustment_style
+
+    styles = [adjustment_style(a) for a in ADJUSTMENT_ORDER]
+    for key in ("color", "linestyle", "marker"):
+        assert len({str(s[key]) for s in styles}) == len(ADJUSTMENT_ORDER)
+    assert all(s["color"] in OKABE_ITO for s in styles)  # colour-blind-safe palette

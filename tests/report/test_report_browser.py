@@ -21,14 +21,16 @@ from bayeshcc.cohort import Cohort
 from bayeshcc.pipeline import RunOptions, run_analysis
 from bayeshcc.spec import spec_from_text
 from tests.conftest import SMALL_SPEC, make_small_frame
+from tests.report.test_report_summary import visible_text, write_bayes_results
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None,
                                 reason="no chromium on PATH (apt-get install chromium)")
 
 EVIL = "<script>alert(1)</script>"
-SECTIONS = ["Cohort and baseline", "Frequentist results", "Bayesian results", "Sensitivity",
-            "Model checking", "Methods", "Limitations"]
+SECTIONS = ["Summary", "Sensitivity at a glance", "Study tables", "Posterior tables",
+            "Diagnostics", "Propensity model and balance", "Model comparison (LOO)",
+            "Methods and limitations", "Specification and versions"]
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--hide-scrollbars"]
@@ -135,7 +137,7 @@ def test_every_image_is_an_embedded_png_that_decodes(page):
 
     assert len(page.images) >= 2  # Kaplan-Meier and Cox forest plots
     for src in page.images:
-        assert src.startswith("data:image/png;base64,")
+        assert src.startswith("data:image/png;base64,")  # no Bayesian run: no SVG summary figures
         pixels = mpimg.imread(io.BytesIO(base64.b64decode(src.split(",", 1)[1])), format="png")
         assert pixels.shape[0] > 100 and pixels.shape[1] > 100
 
@@ -166,3 +168,54 @@ def test_print_to_pdf_gives_a_pdf(folder, url):
     _chromium(folder.parent, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", url)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF-") and len(data) > 10_000
+
+
+# --- a Bayesian run: the summary a clinician reads first (issue 16) ----------------------------
+
+@pytest.fixture(scope="module")
+def bayes_folder(tmp_path_factory) -> Path:
+    from bayeshcc.report import write_report
+
+    folder = write_bayes_results(tmp_path_factory.mktemp("browser-bayes"))
+    write_report(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bayes_dom(bayes_folder) -> str:
+    url = (bayes_folder / "report.html").resolve().as_uri()
+    return _chromium(bayes_folder.parent, "--dump-dom", url).stdout.decode("utf-8")
+
+
+def test_browser_shows_the_summary_of_both_outcomes_first(bayes_dom):
+    text = visible_text(bayes_dom)[:2500]
+    for label in ("overall survival", "progression-free survival"):
+        assert (f"lowers the hazard of {label} compared with olddrug: 99% (primary analysis, "
+                "adjustment: ate)") in text
+        assert f"Robustness: P(benefit) > 95% in 6 of 16 analyses of {label}" in text
+    assert text.count("Difference in median survival (newdrug minus olddrug): 4.3 months "
+                      "(95% credible interval 0.5 to 8.0 months") == 2
+
+
+def test_browser_renders_the_sensitivity_forest_and_the_summary_densities(bayes_dom):
+    page = Page(bayes_dom)
+    assert '<figure id="sensitivity-forest"><img src="data:image/svg+xml;base64,' in bayes_dom
+    svgs = [src for src in page.images if src.startswith("data:image/svg+xml;base64,")]
+    assert len(svgs) == 3  # the forest and one posterior density per outcome
+    for src in svgs:
+        assert base64.b64decode(src.split(",", 1)[1]).lstrip().startswith(b"<?xml")
+
+
+def test_bayesian_report_prints_to_a4_pages_with_a_break_per_section(bayes_folder):
+    import re
+
+    url = (bayes_folder / "report.html").resolve().as_uri()
+    pdf = bayes_folder.parent / "bayes-report.pdf"
+    _chromium(bayes_folder.parent, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", url)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages = re.findall(rb"/Type\s*/Page[^s]", data)
+    assert len(pages) >= len(SECTIONS)  # every major section starts a new page
+    boxes = {tuple(round(float(v)) for v in box.split()) for box in
+             re.findall(rb"/MediaBox\s*\[([^\]]+)\]", data)}
+    assert boxes == {(0, 0, 595, 842)}  # A4 in points

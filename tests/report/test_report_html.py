@@ -72,7 +72,9 @@ def test_primary_adjusted_analysis_gives_the_headline(folder):
 
 def test_unreliable_posterior_is_flagged(folder):
     html = build_report(folder)
-    assert html.count('class="unreliable"') == 1  # the piecewise row (R-hat 1.2, 5 divergences)
+    table = html[html.index('<table id="table-posterior_hr"'):]
+    table = table[:table.index("</table>")]
+    assert table.count('class="unreliable"') == 1  # the piecewise row (R-hat 1.2, 5 divergences)
 
 
 def test_patient_level_rows_only_on_request(folder):
@@ -106,3 +108,15 @@ def test_small_cells_can_be_suppressed(folder):
     assert "&lt;5" in cells(html) and "suppressed" in cells(html)
     assert "12" in cells(html) and "20" in cells(html)  # counts >= 5 stay
     assert "0" in cells(html)                           # zero identifies no one
+
+
+def test_kaplan_meier_figures_show_the_unadjusted_cohort_first(folder):
+    from matplotlib.figure import Figure
+
+    for cohort in ("ate", "matched", "unadjusted"):
+        fig = Figure(figsize=(2, 2))
+        fig.subplots().plot([0, 1], [1, 0])
+        fig.savefig(folder / "figures" / f"km_os_{cohort}.png")
+    html = build_report(folder)
+    assert re.findall(r'alt="(km_os_\w+)"', html) == ["km_os_unadjusted", "km_os_matched",
+                                                     "km_os_ate"]

@@ -1,0 +1,503 @@
+"""The Python API: ``bh.fit``, ``bh.compare`` and ``bh.analyze`` (``import bayeshcc as bh``).
+
+Everything here goes through the same code as the command line: :func:`fit` writes a one-fit
+spec (:func:`bayeshcc.spec.spec_from_mapping`), validates the DataFrame through
+:class:`~bayeshcc.cohort.Cohort`, builds the populations with
+:func:`bayeshcc.adjustment.adjust` and the fit's :class:`~bayeshcc.bayes.grid.FitJob` with
+:func:`bayeshcc.stages.bayes_job` (the very job the pipeline runs), and fits it with
+:func:`bayeshcc.bayes.grid.fit_job`. So a fit made here with ``seed=S`` has the same draws as the
+same cell of a spec with ``[bayes] seed = S`` run by ``bayeshcc analyze``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import warnings
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from bayeshcc.errors import AnalysisError, AnalysisWarning, CohortError, SpecError
+
+NOT_PREDICTIVE = "weighted pseudo-likelihood: not a valid predictive comparison"
+
+
+# --- one fit ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fit:
+    """One Bayesian survival fit and the summaries of the results tables.
+
+    Attributes
+    ----------
+    bayes_fit : bayeshcc.bayes.fit.BayesFit
+        The fitted model (calibrated when the adjustment is weighted or matched and
+        ``uncertainty="sandwich"``).
+    task : bayeshcc.bayes.plan.FitTask
+        Outcome, model, prior, adjustment and the fit's own (derived) seed.
+    arms : (str, str)
+        Treated and reference levels, as text.
+    tau : float
+        RMST horizon used by :meth:`rmst` and :meth:`median`'s table when none is given.
+    thresholds : tuple of float
+        HR thresholds of :meth:`hazard_ratio` by default.
+    convergence : bayeshcc.bayes.diagnostics.Convergence
+        Diagnostics of the draws as sampled.
+    weighted : bool
+        Whether the likelihood is weighted (a pseudo-likelihood; LOO is not predictive).
+    uncertainty : str
+        How the interval was made: ``model``, ``sandwich``, ``kish`` or ``ps_bootstrap``.
+    """
+
+    bayes_fit: Any
+    task: Any
+    arms: tuple[str, str]
+    tau: float
+    thresholds: tuple[float, ...] = ()
+    convergence: Any = None
+    weighted: bool = False
+    uncertainty: str = "model"
+    spec: Any = field(default=None, repr=False)
+
+    @property
+    def tree(self):
+        """The posterior as an xarray DataTree (posterior, sample_stats, log_likelihood, ...)."""
+        return self.bayes_fit.posterior
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the sampler's diagnostics pass (R-hat, ESS, divergences, E-BFMI)."""
+        return bool(self.convergence.reliable)
+
+    def hazard_ratio(self, thresholds: Sequence[float] | None = None) -> pd.Series:
+        """Posterior HR (treated vs reference): ``median``, ``lower``, ``upper`` (equal-tailed
+        95 %), ``prob_below_1`` and ``prob_below_<t>`` for each threshold ``t`` (default: the
+        ``thresholds`` given to :func:`fit`); the numbers of the ``posterior_hr.csv`` row."""
+        from bayeshcc.bayes.contrasts import hr_summary
+
+        thresholds = self.thresholds if thresholds is None else tuple(thresholds)
+        for t in thresholds:
+            if isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0:
+                raise AnalysisError(f"hazard_ratio: thresholds must be positive hazard ratios, "
+                                    f"got {t!r}")
+        row = hr_summary(self.bayes_fit, thresholds)
+        out = {"median": row["hr_median"], "lower": row["hr_lower"], "upper": row["hr_upper"],
+               "prob_below_1": row["prob_hr_below_1"]}
+        for t in thresholds:
+            out[f"prob_below_{t:g}"] = row[f"prob_hr_below_{t:g}"]
+        return pd.Series(out, name="hazard_ratio", dtype=float)
+
+    def survival(self, times: float | Sequence[float]) -> pd.DataFrame:
+        """Marginal (standardised) survival per arm at each time, and the difference (treated
+        minus reference): columns ``time``, ``arm``, ``estimate``, ``lower``, ``upper``
+        (posterior median, equal-tailed 95 %) and ``prob_above_0`` (difference rows)."""
+        from bayeshcc.bayes.contrasts import interval, marginal_survival
+
+        grid = np.atleast_1d(np.asarray(times, dtype=float))
+        if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid < 0):
+            raise AnalysisError(f"survival: times must be finite and >= 0, got {times!r}")
+        s = marginal_survival(self.bayes_fit, grid)
+        rows = []
+        for g, t in enumerate(grid):
+            values = (s[0, :, g], s[1, :, g], s[0, :, g] - s[1, :, g])
+            for arm, v in zip(list(self.arms) + ["difference"], values):
+                lo, hi = interval(v)
+                rows.append({"time": float(t), "arm": arm, "estimate": float(np.median(v)),
+                             "lower": lo, "upper": hi,
+                             "prob_above_0": float(np.mean(v > 0)) if arm == "difference"
+                             else np.nan})
+        return pd.DataFrame(rows)
+
+    def _contrasts(self, quantity: str, tau: float | None = None) -> pd.DataFrame:
+        from bayeshcc.bayes.contrasts import survival_contrasts
+
+        tau = self.tau if tau is None else tau
+        if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not tau > 0:
+            raise AnalysisError(f"tau must be a positive time, got {tau!r}")
+        table, _ = survival_contrasts(self.bayes_fit, float(tau), self.arms)
+        return table[table["quantity"] == quantity].reset_index(drop=True)
+
+    def rmst(self, tau: float | None = None) -> pd.DataFrame:
+        """Restricted mean survival time up to ``tau`` (default: the fit's ``tau``) per arm
+        and the difference: the ``rmst`` rows of ``posterior_contrasts.csv`` (``arm``,
+        ``estimate``, ``lower``, ``upper``, ``prob_above_0``, ...)."""
+        return self._contrasts("rmst", tau)
+
+    def median(self) -> pd.DataFrame:
+        """Median survival per arm and the difference: the ``median`` rows of
+        ``posterior_contrasts.csv`` (NaN estimate when not reached in most draws)."""
+        return self._contrasts("median")
+
+    def summary(self) -> dict:
+        """The fit's ``posterior_hr.csv`` row (key, HR, convergence flags, n, events, seed)."""
+        from bayeshcc.tables.bayes import fit_rows
+
+        hr, _, _, _ = fit_rows(self.task, self.bayes_fit, self.tau, self.arms, self.thresholds,
+                               with_contrasts=False, conv=self.convergence)
+        hr["uncertainty"] = self.uncertainty
+        return hr
+
+    def __repr__(self) -> str:
+        hr = self.hazard_ratio(())
+        return (f"<bayeshcc Fit {self.task.label}: HR {hr['median']:.3g} "
+                f"({hr['lower']:.3g} to {hr['upper']:.3g}), uncertainty={self.uncertainty}, "
+                f"{'reliable' if self.reliable else 'NOT reliable'}>")
+
+
+def _level(value):
+    """A treatment level as the spec takes it (numpy scalars as Python numbers)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_choice(value, valid, argument: str) -> None:
+    if not isinstance(value, str) or value not in valid:
+        raise SpecError(f"{argument}={value!r} is not one of: " + ", ".join(valid))
+
+
+def _fit_spec(df: pd.DataFrame, *, time, event, treatment, treated, reference, outcome, model,
+              adjustment, covariates, categorical, prior, draws, tune, chains, seed, uncertainty,
+              tau, thresholds, cutpoints, intervals, propensity, id):
+    """The one-fit spec mapping of :func:`fit`, validated by :func:`spec_from_mapping`."""
+    from bayeshcc.bayes.propagation import ADJUSTMENTS as PS_ADJUSTMENTS
+    from bayeshcc.spec import ADJUSTMENTS, MODELS, UNCERTAINTY, spec_from_mapping
+
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")
+    _check_choice(model, MODELS, "model")
+    _check_choice(adjustment, ADJUSTMENTS, "adjustment")
+    _check_choice(uncertainty, UNCERTAINTY, "uncertainty")
+    if isinstance(covariates, str):
+        covariates = [covariates]
+    covariates = list(covariates or ())
+    categorical = [categorical] if isinstance(categorical, str) else list(categorical or ())
+    named = {"time": time, "event": event, "treatment": treatment, **({"id": id} if id else {})}
+    named.update({f"covariates[{c!r}]": c for c in covariates})
+    for role, column in named.items():
+        if not isinstance(column, str) or column not in df.columns:
+            raise CohortError(f"{role}: column {column!r} is not in the DataFrame; its columns "
+                              "are: " + ", ".join(map(str, df.columns)))
+    for c in categorical:
+        if c not in covariates:
+            raise SpecError(f"categorical names {c!r}, which is not in covariates={covariates}")
+    levels = [_level(v) for v in pd.unique(df[treatment].dropna())]
+    if treated not in levels:
+        raise CohortError(f"treatment column {treatment!r} has no patient with level {treated!r} "
+                          f"(treated=); its levels are: {levels}")
+    if reference is None:
+        others = [v for v in levels if v != treated]
+        if len(others) != 1:
+            raise CohortError(f"treatment column {treatment!r} has {len(levels)} levels {levels}; "
+                              "bh.fit compares two arms: keep the rows of two arms, or give "
+                              "reference= (rows of other levels are then refused)"
+                              if others else
+                              f"treatment column {treatment!r} has only the level {treated!r}; "
+                              "both arms need patients")
+        reference = others[0]
+    cov_table = {}
+    for c in covariates:
+        dtype = df[c].dtype
+        kind = ("categorical" if c in categorical or dtype == object or dtype == bool
+                or isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype)
+                else "numeric")
+        cov_table[c] = {"type": kind}
+    name = outcome or time
+    bayes = {"models": [model], "adjustments": [adjustment], "draws": draws, "tune": tune,
+             "chains": chains, "seed": seed, "uncertainty": uncertainty,
+             "thresholds": list(thresholds or ()), "intervals": intervals,
+             "cutpoints": list(cutpoints or ())}
+    priors = {}
+    if isinstance(prior, Mapping):  # a custom prior: the table of [priors.custom]
+        priors["custom"] = dict(prior)
+        prior = "custom"
+    bayes["priors"] = [prior]
+    if covariates:
+        bayes["covariates"] = covariates
+    raw = {"data": {"treatment": treatment, "treated": _level(treated),
+                    "reference": _level(reference), **({"id": id} if id else {})},
+           "outcomes": {name: {"time": time, "event": event}},
+           "covariates": cov_table, "bayes": {k: v for k, v in bayes.items() if v is not None},
+           "priors": priors}
+    if adjustment == "covariates" and not covariates:
+        raise SpecError("adjustment='covariates' needs covariates= (the model's covariates)")
+    if adjustment in PS_ADJUSTMENTS:  # the propensity model is only fitted when it is used
+        if not covariates:
+            raise SpecError(f"adjustment={adjustment!r} needs covariates= for its propensity "
+                            "model")
+        raw["propensity"] = {"covariates": covariates, **dict(propensity or {})}
+    elif propensity:
+        raise SpecError(f"propensity= settings apply to the adjustments {list(PS_ADJUSTMENTS)}, "
+                        f"not adjustment={adjustment!r}")
+    if tau is not None:
+        raw["rmst"] = {"tau": tau}
+    return spec_from_mapping(raw, source="bh.fit")
+
+
+def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
+        reference=None, outcome: str | None = None, model: str = "weibull",
+        adjustment: str = "none", covariates: Sequence[str] = (),
+        categorical: Sequence[str] = (), prior: str | Mapping = "weakly_informative",
+        draws: int = 1000, tune: int = 1000, chains: int = 4, seed: int = 20241,
+        uncertainty: str = "sandwich", tau: float | None = None,
+        thresholds: Sequence[float] = (), cutpoints: Sequence[float] = (), intervals: int = 6,
+        propensity: Mapping | None = None, id: str | None = None) -> Fit:
+    """Fit one Bayesian survival model comparing two treatments.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient; not modified.
+    time, event : str
+        Follow-up (> 0) and event (1 = event, 0 = censored) columns.
+    treatment : str
+        Treatment column (two levels: strings, or numbers such as 0/1).
+    treated : str or number
+        The treated level; the other level is the reference (or give ``reference=``).
+    outcome : str, optional
+        The outcome's name (default: the time column). It is part of the fit's key, hence of
+        its seed: give the spec's ``[outcomes.NAME]`` to reproduce a CLI fit.
+    model : {"weibull", "piecewise"}
+    adjustment : {"none", "covariates", "ate", "att", "overlap", "matched"}
+        As in the spec's ``[bayes] adjustments``. ``covariates``: the covariates in the model
+        (conditional HR); ``ate``/``att``/``overlap``: propensity-score weights; ``matched``:
+        1:1 nearest-neighbour PS matching. The propensity model uses ``covariates``.
+    covariates : list of str
+        Covariate columns: the model's covariates with ``adjustment="covariates"``, the
+        propensity model's with ``ate``/``att``/``overlap``/``matched``, unused with ``none``.
+        Object, category, string and bool columns are categorical (first sorted level is the
+        reference); list others in ``categorical=`` to treat them so.
+    prior : str or mapping
+        A built-in prior name (``weakly_informative``, ``vague``, ``skeptical``,
+        ``enthusiastic``) or a ``[priors.NAME]`` table as a dict (e.g. ``{"type": "external",
+        "hr": 0.45, "lower": 0.24, "upper": 0.83, "discount": 0.5}``).
+    draws, tune, chains : int
+        Sampler settings (nutpie NUTS).
+    seed : int
+        The *analysis* seed, as ``[bayes] seed`` of a spec (default 20241, the spec default).
+        The fit's own seed is ``bayeshcc.executors.derive_seed(seed, (outcome, model, prior,
+        adjustment))``, as the pipeline derives it, so the same seed gives the same draws as
+        the same cell of ``bayeshcc analyze``. It is ``fit.task.seed``.
+    uncertainty : {"sandwich", "kish", "ps_bootstrap"}
+        How weighted and matched posteriors are made honest (``[bayes] uncertainty``):
+        sandwich-calibrated by default. Ignored for ``none`` and ``covariates``.
+    tau : float, optional
+        RMST horizon (default: as the pipeline, the smaller arm's last follow-up).
+    thresholds : list of float
+        HR thresholds for ``P(HR < t)`` in :meth:`Fit.hazard_ratio`.
+    cutpoints, intervals
+        Piecewise model: interval boundaries, or the number of intervals (event quantiles).
+    propensity : mapping, optional
+        Other ``[propensity]`` settings: ``caliper``, ``ratio``, ``replace``, ``stabilize``,
+        ``trim``.
+    id : str, optional
+        Patient id column (used in error messages and matching).
+
+    Returns
+    -------
+    Fit
+
+    Raises
+    ------
+    bayeshcc.errors.CohortError
+        A column is missing, the treatment has another number of levels than two, or a value
+        is invalid (non-numeric time, event not 0/1, missing values); the message names it.
+    bayeshcc.errors.SpecError
+        An unknown model, adjustment, prior or uncertainty, or invalid settings.
+    bayeshcc.errors.AnalysisError
+        The fit cannot be made (e.g. no matched pairs, no events).
+    """
+    from bayeshcc.adjustment import adjust
+    from bayeshcc.bayes.grid import fit_job, is_weighted
+    from bayeshcc.bayes.plan import plan_fits
+    from bayeshcc.cohort import Cohort
+    from bayeshcc.stages import bayes_job
+
+    spec = _fit_spec(df, time=time, event=event, treatment=treatment, treated=treated,
+                     reference=reference, outcome=outcome, model=model, adjustment=adjustment,
+                     covariates=covariates, categorical=categorical, prior=prior, draws=draws,
+                     tune=tune, chains=chains, seed=seed, uncertainty=uncertainty, tau=tau,
+                     thresholds=thresholds, cutpoints=cutpoints, intervals=intervals,
+                     propensity=propensity, id=id)
+    cohort = Cohort.from_dataframe(df, spec)
+    populations = adjust(cohort).populations
+    (task,) = plan_fits(spec)
+    job = bayes_job(cohort, populations, task)
+    if job is None:
+        raise AnalysisError(f"bh.fit: no {adjustment} population could be built (see the "
+                            "warnings above), e.g. no pair within the caliper")
+    bayes_fit, conv = fit_job(job)
+    if not conv.reliable:
+        warnings.warn(f"posterior {task.label} is not reliable: {conv.message}",
+                      AnalysisWarning, stacklevel=2)
+    return Fit(bayes_fit=bayes_fit, task=task, arms=cohort.arm_labels(), tau=job.tau,
+               thresholds=tuple(float(t) for t in spec.bayes.thresholds), convergence=conv,
+               weighted=is_weighted(bayes_fit), uncertainty=job.uncertainty, spec=spec)
+
+
+# --- comparing fits --------------------------------------------------------------------------
+
+def compare(fits: Mapping[str, Fit], method: str = "stacking") -> pd.DataFrame:
+    """Compare fits by PSIS-LOO: :func:`arviz.compare` on their ``log_likelihood`` groups.
+
+    Parameters
+    ----------
+    fits : dict of {name: Fit}
+        At least two fits of the same patients and outcome.
+    method : str
+        ArviZ's weighting method (``stacking``, ``BB-pseudo-BMA``, ``pseudo-BMA``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ArviZ's table (one row per fit, best first: ``elpd``, ``elpd_diff`` and its SE
+        ``dse``, ``p``, ``weight``, ...), unrounded, plus ``weighted`` and
+        ``valid_predictive_comparison``: LOO of a weighted pseudo-likelihood (PS-weighted or
+        matched with weights) does not estimate predictive performance, so those rows are
+        flagged and an :class:`~bayeshcc.errors.AnalysisWarning` says so.
+    """
+    import arviz as az
+
+    if not isinstance(fits, Mapping) or len(fits) < 2:
+        raise AnalysisError("compare needs a dict of at least two fits, e.g. "
+                            "{'weibull': fit, 'piecewise': fit2}")
+    trees = {}
+    for name, f in fits.items():
+        if not isinstance(f, Fit):
+            raise AnalysisError(f"compare: {name!r} is a {type(f).__name__}, not a bayeshcc Fit")
+        if "log_likelihood" not in f.tree.children:
+            raise AnalysisError(f"compare: fit {name!r} has no log_likelihood group (too many "
+                                "draws x patients were kept out of memory)")
+        trees[name] = f.tree
+    sizes = {name: int(f.bayes_fit.data.time.size) for name, f in fits.items()}
+    if len(set(sizes.values())) > 1:
+        raise AnalysisError(f"compare: the fits analyse different patients {sizes}; LOO compares "
+                            "models of the same data")
+    weighted = [name for name, f in fits.items() if f.weighted]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = az.compare(trees, method=method, round_to="none")
+    table["weighted"] = [fits[name].weighted for name in table.index]
+    table["valid_predictive_comparison"] = ~table["weighted"]
+    if weighted:
+        warnings.warn(f"compare: {', '.join(weighted)}: {NOT_PREDICTIVE} (elpd of a weighted "
+                      "likelihood)", AnalysisWarning, stacklevel=2)
+    return table
+
+
+# --- the whole pipeline ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Analysis:
+    """The results of :func:`analyze`, in memory.
+
+    Attributes
+    ----------
+    tables : dict of {str: DataFrame}
+        Every ``tables/NAME.csv`` of the results folder, read back (``NA`` -> NaN).
+    posteriors : dict of {str: DataTree}
+        Every ``posterior/NAME.nc`` (``outcome_model_prior_adjustment``), loaded in memory.
+    manifest : dict
+        ``manifest.json``.
+    folder : Path
+        The private temporary results folder (removed with this object); use :meth:`write`.
+    """
+
+    tables: dict
+    posteriors: dict
+    manifest: dict
+    folder: Path = field(repr=False)
+    _cleanup: Any = field(repr=False, compare=False, default=None)
+
+    def write(self, folder: str | Path, force: bool = False) -> Path:
+        """Write the whole results folder (tables, figures, posteriors, manifest, report) to
+        ``folder``: atomically (staged, then renamed), refusing a non-empty folder unless
+        ``force``, like ``bayeshcc analyze --out``."""
+        from bayeshcc.results import open_results
+
+        with open_results(folder, force) as writer:
+            shutil.copytree(self.folder, writer.staging, dirs_exist_ok=True)
+        return Path(folder)
+
+
+def _spec_of(spec):
+    from bayeshcc.spec import AnalysisSpec, load_spec, spec_from_text
+
+    if isinstance(spec, AnalysisSpec):
+        return spec, None
+    if isinstance(spec, Path):
+        return load_spec(spec), spec
+    if isinstance(spec, str):
+        if "\n" in spec or "[" in spec:
+            return spec_from_text(spec), None
+        return load_spec(spec), Path(spec)
+    raise SpecError(f"spec must be an AnalysisSpec, a path or TOML text, got {type(spec).__name__}")
+
+
+def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
+            tune: int | None = None, chains: int | None = None, bayes: bool = True,
+            workers: int | None = None, quiet: bool = True) -> Analysis:
+    """Run the whole analysis of a spec (as ``bayeshcc analyze``) and return its results in memory.
+
+    Implementation: the honest simple one. :func:`bayeshcc.pipeline.run_analysis` writes the
+    results folder into a private temporary folder; the tables (CSV), posteriors (netCDF) and
+    manifest are read back from it, and :meth:`Analysis.write` copies that folder atomically.
+    The numbers are therefore exactly the CLI's (tables as written to CSV: floats round-trip,
+    ``NA`` becomes NaN). The temporary folder is removed when the object is garbage-collected.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame, or a path to a CSV / Parquet / Excel file
+    spec : AnalysisSpec, path, or TOML text
+    draws, tune, chains : int, optional
+        Override the spec's ``[bayes]`` sampler settings (as ``--draws`` etc.).
+    bayes : bool
+        False skips the Bayesian fits (``--no-bayes``).
+    workers : int, optional
+        Run the Bayesian fits on this many local processes.
+    quiet : bool
+        No progress bar. The run's warnings (``manifest["warnings"]``) are issued as
+        :class:`~bayeshcc.errors.AnalysisWarning` once the run is done.
+
+    Returns
+    -------
+    Analysis
+        ``.tables``, ``.posteriors``, ``.manifest``, ``.write(folder, force=False)``.
+    """
+    import arviz as az
+
+    from bayeshcc.cohort import Cohort
+    from bayeshcc.pipeline import RunOptions, run_analysis
+
+    spec, spec_path = _spec_of(spec)
+    cohort = (Cohort.from_dataframe(df, spec) if isinstance(df, pd.DataFrame)
+              else Cohort.from_file(df, spec))
+    options = RunOptions(bayes=bayes, draws=draws, tune=tune, chains=chains, quiet=quiet,
+                         workers=workers)
+    tmp = Path(tempfile.mkdtemp(prefix="bayeshcc-analysis-"))
+    try:
+        out = run_analysis(cohort, tmp / "results", options=options, spec_path=spec_path)
+        tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=["NA"])
+                  for p in sorted((out / "tables").glob("*.csv"))}
+        posteriors = {}
+        for p in sorted((out / "posterior").glob("*.nc")):
+            tree = az.from_netcdf(p)
+            posteriors[p.stem] = tree.load() if hasattr(tree, "load") else tree
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    for message in dict.fromkeys(manifest.get("warnings", [])):  # as the CLI echoes them
+        warnings.warn(message, AnalysisWarning, stacklevel=2)
+    result = Analysis(tables=tables, posteriors=posteriors, manifest=manifest, folder=out)
+    object.__setattr__(result, "_cleanup", weakref.finalize(result, shutil.rmtree, str(tmp),
+                                                            True))
+    return result
+
+
+__all__ = ["Fit", "Analysis", "fit", "compare", "analyze"]

@@ -1,0 +1,220 @@
+"""The ArviZ groups of a fit besides its posterior: ``log_likelihood``, ``posterior_predictive``,
+``observed_data``, ``constant_data`` and ``log_prior``.
+
+Everything is evaluated with the model's own code, vectorised over draws:
+
+- the pointwise log-likelihood and the event-time generator are the observed variable's
+  ``logp`` and ``random`` of :mod:`bayeshcc.bayes.likelihood` (the functions the PyMC model's
+  ``pm.CustomDist`` uses), compiled once per model type (numba, as the sampler); the only thing
+  assembled here is each patient's linear predictor from the posterior's parameters, because a
+  calibrated posterior (:mod:`bayeshcc.bayes.calibration`) keeps ``alpha`` but not the random
+  walk's increments it came from, so the PyMC graph's own inputs cannot be used for it;
+- the log prior density of each free variable (the ``log_prior`` group that ArviZ's
+  power-scaling sensitivity check ``psense`` reads, Kallioinen et al. 2023) is the PyMC
+  model's ``logp`` of its free variables, compiled once per structure. A calibrated posterior
+  has no ``log_prior`` group: its draws are not a posterior of that prior.
+
+Posterior predictive draws are latent event times in the data's time unit (uncensored: the
+observed data's Kaplan-Meier estimates their survival curve, which is what
+``arviz_plots.plot_ppc_censored`` compares), and ``constant_data["time"]`` holds the observed
+event indicator under the observed variable's name, as ArviZ's Kaplan-Meier expects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
+                                       weibull_random)
+
+# Pointwise values (log-likelihood, predictive draws) are draws x N floats each: kept up to
+# 20 million values (160 MB); large registries get no LOO / predictive groups rather than
+# gigabytes of memory.
+MAX_POINTWISE_VALUES = 20_000_000
+
+_LIKELIHOOD: dict[tuple, Any] = {}
+_PRIOR: dict[tuple, Any] = {}
+
+
+def _likelihood_function(model: str, time_varying: bool):
+    """Compiled (numba) per-draw function: parameters and data -> (pointwise log-likelihood,
+    linear predictor). Cached per model type."""
+    import pytensor
+    import pytensor.tensor as pt
+
+    key = (model, time_varying)
+    if key in _LIKELIHOOD:
+        return _LIKELIHOOD[key]
+    beta, X, trt = pt.vector("beta"), pt.matrix("X"), pt.vector("trt")
+    event, w, t_obs = pt.vector("event"), pt.vector("w"), pt.vector("t_obs")
+    xb = pt.dot(X, beta)
+    if model == "weibull":
+        log_shape, log_rate, log_hr = pt.scalar("log_shape"), pt.scalar("log_rate"), pt.scalar("log_hr")
+        log_t = pt.vector("log_t")
+        lp = log_rate + log_hr * trt + xb
+        inputs = [log_shape, log_rate, log_hr, beta, t_obs, log_t, trt, X, event, w]
+        outputs = [weibull_logp(t_obs, log_shape, lp, log_t, event, w), lp]
+    else:
+        alpha, log_hr_j = pt.vector("alpha"), pt.vector("log_hr_j")
+        exposure, interval, edges = pt.matrix("exposure"), pt.matrix("interval"), pt.vector("edges")
+        logp = make_piecewise_logp(time_varying)
+        inputs = [alpha, log_hr_j, beta, t_obs, trt, X, exposure, interval, edges, event, w]
+        outputs = [logp(t_obs, alpha, log_hr_j, trt, xb, exposure, interval, edges, event, w), xb]
+    fn = pytensor.function(inputs, outputs, mode="NUMBA", on_unused_input="ignore")
+    _LIKELIHOOD[key] = fn
+    return fn
+
+
+def _parameters(fit, draws: dict) -> list[np.ndarray]:
+    """Per-draw parameter arrays in the order of :func:`_likelihood_function`'s inputs."""
+    n_draws = draws["log_hr"].shape[0]
+    k = fit.data.X.shape[1]
+    beta = draws["beta"] if k else np.zeros((n_draws, 0))
+    if fit.model == "weibull":
+        return [draws["log_shape"], draws["log_rate"], draws["log_hr"], beta]
+    j = draws["alpha"].shape[1]
+    log_hr_j = (draws["log_hr_interval"] if "log_hr_interval" in draws
+                else np.repeat(draws["log_hr"][:, None], j, axis=1))
+    return [draws["alpha"], log_hr_j, beta]
+
+
+def pointwise(fit) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise log-likelihood (draws x N) and each draw's linear predictor (draws x N; the
+    covariate part only for the piecewise model)."""
+    from bayeshcc.bayes.models import data_values
+
+    d = fit.data
+    values = data_values(fit.model, d, fit.prior, fit.cuts)
+    time_varying = "log_hr_interval" in fit.posterior["posterior"]
+    fn = _likelihood_function(fit.model, time_varying)
+    draws = fit.draws()
+    params = _parameters(fit, draws)
+    X = d.X if d.X.shape[1] else np.zeros((d.time.size, 0))
+    if fit.model == "weibull":
+        data = [values["t_obs"], values["log_t"], d.treated, X, d.event, d.weights]
+    else:
+        data = [values["t_obs"], d.treated, X, values["exposure"], values["interval"],
+                values["edges"], d.event, d.weights]
+    n_draws = params[0].shape[0]
+    loglik = np.empty((n_draws, d.time.size))
+    linear = np.empty((n_draws, d.time.size))
+    for s in range(n_draws):
+        loglik[s], linear[s] = fn(*[p[s] for p in params], *data)
+    return loglik, linear
+
+
+def predictive_times(fit, linear: np.ndarray, seed: int) -> np.ndarray:
+    """Latent event times (draws x N, data's time unit) from the model's generator."""
+    rng = np.random.default_rng(seed)
+    draws = fit.draws()
+    if fit.model == "weibull":
+        scaled = weibull_random(draws["log_shape"][:, None], linear, rng=rng)
+    else:  # in chunks of draws: the generator holds draws x N x J rates
+        alpha, log_hr_j, _ = _parameters(fit, draws)
+        edges = np.asarray(fit.cuts, dtype=float) / fit.data.time_scale
+        step = max(1, 2_000_000 // (linear.shape[1] * alpha.shape[1]))
+        scaled = np.concatenate([
+            piecewise_random(alpha[i:i + step], log_hr_j[i:i + step], fit.data.treated,
+                             linear[i:i + step], edges=edges, rng=rng)
+            for i in range(0, alpha.shape[0], step)])
+    return scaled * fit.data.time_scale
+
+
+def _prior_function(structure: tuple, values: dict):
+    """Compiled log prior density of each free variable (PyMC model's own logp), per structure;
+    returns (function, model)."""
+    import pytensor
+
+    from bayeshcc.bayes.models import build_model
+
+    if structure not in _PRIOR:
+        model, k, j, time_varying, centred = structure
+        m = build_model(model, values, k, j, time_varying, centred)
+        terms = m.logp(vars=m.free_RVs, sum=False, jacobian=False)
+        fn = pytensor.function(m.value_vars, terms, mode="NUMBA", on_unused_input="ignore")
+        _PRIOR[structure] = (fn, m)
+    return _PRIOR[structure]
+
+
+def log_prior(fit, structure: tuple, values: dict) -> xr.Dataset | None:
+    """``log_prior`` group: log prior density of each free variable per draw (None when the
+    posterior lacks a free variable, e.g. after calibration)."""
+    import pymc as pm
+
+    fn, m = _prior_function(structure, values)
+    post = fit.posterior["posterior"]
+    hyper = {k: values[k] for k in ("log_hr_mu", "log_hr_sd", "rate_center", "rate_sd",
+                                     "coef_sd") if k in values}
+    pm.set_data(hyper, model=m)
+    k_true = fit.data.X.shape[1]
+    args = []
+    for value in m.value_vars:
+        rv = m.values_to_rvs[value]
+        if rv.name not in post:
+            if rv.name == "beta" and k_true == 0:
+                args.append(None)
+                continue
+            return None
+        draws = post[rv.name].values
+        if rv.name == "beta":  # padded columns: their coefficients only see the prior
+            width = value.type.shape[-1] or values["X"].shape[1]
+            pad = np.zeros(draws.shape[:2] + (width - draws.shape[-1],))
+            draws = np.concatenate([draws, pad], axis=-1)
+        transform = m.rvs_to_transforms.get(rv)
+        if transform is not None:
+            draws = np.log(draws)  # the only transform here: HalfNormal scales (log)
+        args.append(draws)
+    n_chain, n_draw = post.sizes["chain"], post.sizes["draw"]
+    if any(a is None for a in args):
+        width = values["X"].shape[1]
+        args = [np.zeros((n_chain, n_draw, width)) if a is None else a for a in args]
+    names = [m.values_to_rvs[v].name for v in m.value_vars]
+    out = {name: np.empty((n_chain, n_draw) + tuple(np.shape(a)[2:]))
+           for name, a in zip(names, args)}
+    for c in range(n_chain):
+        for s in range(n_draw):
+            terms = fn(*[a[c, s] for a in args])
+            for name, term in zip(names, terms):
+                out[name][c, s] = term
+    if "beta" in out:
+        out["beta"] = out["beta"][..., :k_true]
+        if not k_true:
+            del out["beta"]
+    coords = {"chain": post.chain.values, "draw": post.draw.values}
+    return xr.Dataset({name: (("chain", "draw") + tuple(f"{name}_dim_{i}" for i in range(v.ndim - 2)),
+                              v) for name, v in out.items()}, coords=coords)
+
+
+def add_model_groups(fit, structure: tuple | None = None, values: dict | None = None,
+                     predictive_seed: int | None = None) -> None:
+    """Add ``log_likelihood``, ``posterior_predictive``, ``observed_data``, ``constant_data``
+    (and ``log_prior`` when ``structure`` and ``values`` are given and the posterior has every
+    free variable) to ``fit.posterior`` in place. Pointwise groups are left out beyond
+    :data:`MAX_POINTWISE_VALUES`."""
+    post = fit.posterior["posterior"]
+    n_chain, n_draw = post.sizes["chain"], post.sizes["draw"]
+    d = fit.data
+    coords = {"chain": post.chain.values, "draw": post.draw.values}
+    dims = ("chain", "draw", "patient")
+    for group in ("log_likelihood", "posterior_predictive", "log_prior"):
+        if group in fit.posterior.children:
+            del fit.posterior[group]
+    fit.posterior["observed_data"] = xr.DataTree(xr.Dataset({"time": (("patient",), d.time)}))
+    fit.posterior["constant_data"] = xr.DataTree(xr.Dataset({
+        "time": (("patient",), d.event), "treated": (("patient",), d.treated),
+        "weights": (("patient",), d.weights)}))
+    if n_chain * n_draw * d.time.size <= MAX_POINTWISE_VALUES:
+        loglik, linear = pointwise(fit)
+        fit.posterior["log_likelihood"] = xr.DataTree(xr.Dataset(
+            {"time": (dims, loglik.reshape(n_chain, n_draw, -1))}, coords=coords))
+        times = predictive_times(fit, linear, fit.seed if predictive_seed is None
+                                 else predictive_seed)
+        fit.posterior["posterior_predictive"] = xr.DataTree(xr.Dataset(
+            {"time": (dims, times.reshape(n_chain, n_draw, -1))}, coords=coords))
+    if structure is not None and values is not None:
+        prior = log_prior(fit, structure, values)
+        if prior is not None:
+            fit.posterior["log_prior"] = xr.DataTree(prior)

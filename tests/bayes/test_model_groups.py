@@ -1,0 +1,133 @@
+"""The likelihood as an observed variable (issue 15): a fit's tree holds the groups ArviZ users
+expect, computed by the model's own logp and generator, and PyMC's own tools work on the model."""
+
+import warnings
+
+import arviz as az
+import numpy as np
+import pymc as pm
+import pytest
+from scipy import stats
+
+from bayeshcc.bayes.calibration import calibrate
+from bayeshcc.bayes.fit import fit_survival_model
+from bayeshcc.bayes.likelihood import piecewise_random, weibull_random
+from bayeshcc.bayes.models import build_model, data_values
+from bayeshcc.bayes.priors import BUILT_IN
+
+FAST = dict(draws=200, tune=200, chains=2)
+GROUPS = {"posterior", "sample_stats", "log_likelihood", "posterior_predictive", "observed_data",
+          "constant_data", "log_prior"}
+
+
+def _data(n=90, seed=5):
+    rng = np.random.default_rng(seed)
+    trt = rng.integers(0, 2, n).astype(float)
+    t = rng.weibull(1.3, n) * np.exp(-(np.log(0.5) - 0.4 * trt) / 1.3)
+    c = rng.uniform(1, 4, n)
+    return np.minimum(t, c), (t <= c).astype(float), trt, rng.normal(size=(n, 2))
+
+
+@pytest.fixture(scope="module", params=["weibull", "piecewise"])
+def fit(request):
+    time, event, trt, _ = _data()
+    return fit_survival_model(request.param, time, event, trt, prior=BUILT_IN["vague"],
+                              seed=3, intervals=4, **FAST)
+
+
+def test_tree_holds_every_group_with_the_datas_shape(fit):
+    tree = fit.posterior
+    assert GROUPS <= set(tree.children)
+    n = fit.data.time.size
+    assert dict(tree["log_likelihood"]["time"].sizes) == {"chain": 2, "draw": 200, "patient": n}
+    assert dict(tree["posterior_predictive"]["time"].sizes) == {"chain": 2, "draw": 200,
+                                                                "patient": n}
+    np.testing.assert_array_equal(tree["observed_data"]["time"].values, fit.data.time)
+    # ArviZ's Kaplan-Meier reads the event indicator under the observed variable's name
+    np.testing.assert_array_equal(tree["constant_data"]["time"].values, fit.data.event)
+
+
+def test_log_likelihood_equals_pymcs_compute_log_likelihood(fit):
+    """The reference: PyMC evaluating the observed variable of the same model and data."""
+    d = fit.data
+    m = build_model(fit.model, data_values(fit.model, d, fit.prior, fit.cuts), 0,
+                    1 if fit.cuts is None else len(fit.cuts) + 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = pm.compute_log_likelihood(fit.posterior, model=m, extend_inferencedata=False,
+                                              progressbar=False)
+    np.testing.assert_allclose(fit.posterior["log_likelihood"]["time"].values,
+                               reference["time"].values, rtol=1e-9, atol=1e-12)
+
+
+def test_log_prior_is_each_priors_density_at_the_draws(fit):
+    """log_hr ~ N(0, 10) under the vague prior: scipy's normal log density at each draw."""
+    draws = fit.posterior["posterior"]["log_hr"].values
+    np.testing.assert_allclose(fit.posterior["log_prior"]["log_hr"].values,
+                               stats.norm.logpdf(draws, 0, 10), rtol=1e-10)
+
+
+def test_loo_runs_without_warnings(fit):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = az.loo(fit.posterior)
+    assert np.isfinite(result.elpd)
+
+
+def test_power_scaling_prior_sensitivity_runs_on_the_saved_groups(fit):
+    from arviz_stats import psense_summary
+
+    summary = psense_summary(fit.posterior, var_names=["log_hr"])
+    assert "log_hr" in str(summary)
+
+
+def test_ppc_censored_plot_draws_from_the_tree(fit):
+    from arviz_plots import plot_ppc_censored
+
+    plot_ppc_censored(fit.posterior, num_samples=20, backend="matplotlib")
+
+
+def test_calibrated_posterior_recomputes_loglik_and_drops_the_log_prior(fit):
+    calibrated = calibrate(fit)
+    assert "log_prior" not in calibrated.posterior.children
+    assert {"log_likelihood", "posterior_predictive"} <= set(calibrated.posterior.children)
+
+
+def test_weibull_generator_follows_the_weibull_distribution():
+    """T = (E exp(-lp))^(1/k): scipy weibull_min(c=k, scale=exp(-lp/k)); KS p > 0.01."""
+    log_shape, lp = np.log(1.4), -0.7
+    t = weibull_random(np.full(20_000, log_shape), np.full(20_000, lp),
+                       rng=np.random.default_rng(1))
+    k = np.exp(log_shape)
+    assert stats.kstest(t, stats.weibull_min(c=k, scale=np.exp(-lp / k)).cdf).pvalue > 0.01
+
+
+def test_piecewise_generator_follows_its_cumulative_hazard():
+    """P(T <= t) = 1 - exp(-H(t)), H piecewise linear with rates exp(alpha_j + b trt + xb)."""
+    alpha, b, xb, edges = np.array([-1.0, -0.3, -1.5]), -0.5, 0.2, np.array([0.5, 2.0])
+    n = 20_000
+    t = piecewise_random(alpha, np.full(3, b), np.ones(n), np.full(n, xb), edges=edges,
+                         rng=np.random.default_rng(2))  # one draw, n patients
+    rates = np.exp(alpha + b + xb)
+
+    def cdf(x):
+        x = np.asarray(x)
+        width = np.clip(np.minimum(x[..., None], np.r_[edges, np.inf]) - np.r_[0, edges], 0, None)
+        return 1 - np.exp(-(width * rates).sum(axis=-1))
+
+    assert stats.kstest(t, cdf).pvalue > 0.01
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # numba object mode for the numpy generator
+@pytest.mark.parametrize("model", ["weibull", "piecewise"])
+def test_pymc_prior_and_posterior_predictive_sampling_work_on_the_model(model):
+    time, event, trt, _ = _data()
+    from bayeshcc.bayes.data import prepare, quantile_cutpoints
+
+    d = prepare(time, event, trt)
+    cuts = quantile_cutpoints(d.time, d.event, 3) if model == "piecewise" else None
+    m = build_model(model, data_values(model, d, BUILT_IN["weakly_informative"], cuts), 0,
+                    1 if cuts is None else len(cuts) + 1)
+    prior = pm.sample_prior_predictive(50, model=m, random_seed=1)
+    assert prior["prior_predictive"]["time"].shape == (1, 50, time.size)
+    assert np.all(prior["prior_predictive"]["time"].values > 0)

@@ -1,0 +1,309 @@
+"""The report reads in the order its readers ask (issue 16): a one-screen summary of the primary
+analysis, the sensitivity grid at a glance, the study tables, then the statistician's appendix.
+
+Each test builds a small synthetic results folder (tables, manifest, one posterior file per
+primary fit) and reads the report as text, the way a reader meets it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bayeshcc.report import build_report
+
+TREATED, REFERENCE = "newdrug", "olddrug"
+OUTCOMES = {"os": "Overall survival", "pfs": "Progression-free survival"}
+ADJUSTMENTS = ("none", "covariates", "ate", "matched")
+ESTIMANDS = {"none": "crude marginal HR", "covariates": "conditional HR",
+             "ate": "marginal HR (ATE)", "matched": "marginal HR (matched sample)"}
+
+
+def visible_text(html: str) -> str:
+    """What a reader sees, roughly: the body without tags, whitespace collapsed."""
+    body = html[html.index("<body>"):] if "<body>" in html else html
+    body = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", body, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def _grid() -> pd.DataFrame:
+    rows = []
+    for outcome in OUTCOMES:
+        for adjustment in ADJUSTMENTS:
+            for model in ("weibull", "piecewise"):
+                for prior in ("weakly_informative", "skeptical"):
+                    primary = (model, adjustment, prior) == ("weibull", "ate", "weakly_informative")
+                    strong = adjustment != "none" and prior != "skeptical"
+                    rows.append({
+                        "outcome": outcome, "model": model, "prior": prior,
+                        "adjustment": adjustment, "estimand": ESTIMANDS[adjustment],
+                        "uncertainty": "sandwich" if adjustment in ("ate", "matched") else "model",
+                        "calibration_sd_ratio": 1.1, "hr_median": 0.62 if primary else 0.7,
+                        "hr_lower": 0.41, "hr_upper": 0.93,
+                        "prob_hr_below_1": 0.987 if primary else (0.97 if strong else 0.9),
+                        "prob_hr_below_0.8": 0.8123, "rhat_max": 1.002, "ess_bulk_min": 1500.0,
+                        "ess_tail_min": 1200.0, "divergences": 0, "ebfmi_min": 0.9,
+                        "reliable": True, "convergence": "ok", "primary": primary})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return write_bayes_results(tmp_path)
+
+
+def write_bayes_results(tmp_path):
+    """A small results folder of a two-outcome Bayesian run: grid of 16 fits per outcome, the
+    weibull / ate / weakly-informative fit primary, contrasts, tipping point, Table 1."""
+    import arviz as az
+
+    for sub in ("tables", "figures", "posterior"):
+        (tmp_path / sub).mkdir()
+    manifest = {
+        "created_at": "2026-01-01T00:00:00+00:00", "seed": 1, "warnings": [],
+        "command": ["bayeshcc", "analyze"],
+        "versions": {k: "1" for k in ("bayeshcc", "python", "pymc", "arviz", "nutpie", "numpy",
+                                      "pandas", "scipy")},
+        "primary": {"model": "weibull", "adjustment": "ate", "prior": "weakly_informative"},
+        "inputs": {"data": {"path": "/data/bayeshcc/datasets/paper_cohort.csv",
+                            "sha256": "ab" * 32, "rows": 126}},
+        "dropped_for_missing_values": {"count": 0, "ids": []},
+        "spec": {"title": "Trial", "data": {"treated": TREATED, "reference": REFERENCE,
+                                           "time_unit": "months"},
+                 "outcomes": {k: {"label": v} for k, v in OUTCOMES.items()},
+                 "bayes": {"models": ["weibull", "piecewise"], "thresholds": [0.8],
+                           "decision_threshold": 0.95}},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    grid = _grid()
+    grid.to_csv(tmp_path / "tables" / "posterior_hr.csv", index=False)
+    grid.to_csv(tmp_path / "tables" / "sensitivity.csv", index=False)
+    contrasts = []
+    for outcome in OUTCOMES:
+        for quantity, estimate in (("median", 4.27), ("rmst", 2.345), ("survival", 0.12)):
+            for arm in (TREATED, REFERENCE, "difference"):
+                contrasts.append({"outcome": outcome, "model": "weibull",
+                                  "prior": "weakly_informative", "adjustment": "ate",
+                                  "estimand": "marginal contrast (ATE)", "quantity": quantity,
+                                  "arm": arm, "estimate": estimate, "lower": 0.51, "upper": 8.04,
+                                  "tau": 24.0 if quantity != "median" else np.nan,
+                                  "prob_above_0": 0.962 if arm == "difference" else np.nan,
+                                  "reliable": True})
+    pd.DataFrame(contrasts).to_csv(tmp_path / "tables" / "posterior_contrasts.csv", index=False)
+    pd.DataFrame({"outcome": list(OUTCOMES), "model": "weibull", "adjustment": "ate",
+                  "estimand": "marginal HR (ATE)", "threshold": 0.95,
+                  "prob_hr_below_1_vague": 0.99, "tipping_prior_sd": [0.21, 0.3],
+                  "tipping_prior_events": [90.7, 44.4], "tipping_prior_prob_hr_below_0_5": 0.0,
+                  "prob_hr_below_1_at_tipping": 0.95, "evalue": [2.31, 1.9],
+                  "evalue_ci": [1.27, 1.1], "note": ""}
+                 ).to_csv(tmp_path / "tables" / "tipping_point.csv", index=False)
+    pd.DataFrame({"outcome": ["os"], "model": ["weibull"], "prior": ["weakly_informative"],
+                  "quantity": ["hr"], "arm": [""], "q025": [0.14], "q500": [1.0], "q975": [7.1],
+                  "prob_hr_below_0.5": [0.16], "prob_hr_below_1": [0.5]}
+                 ).to_csv(tmp_path / "tables" / "prior_predictive.csv", index=False)
+    pd.DataFrame({"cohort": ["unadjusted"] * 3 + ["matched"] * 3,
+                  "variable": ["age", "sex", "sex"] * 2, "label": ["Age, years", "Sex", "Sex"] * 2,
+                  "level": [np.nan, "female", "male"] * 2,
+                  "statistic": ["mean (SD)", "n (%)", "n (%)"] * 2,
+                  "summary_treated": ["61.6 (12.1)", "6 (15.0%)", "34 (85.0%)",
+                                      "60.1 (11.0)", "5 (14.3%)", "30 (85.7%)"],
+                  "summary_reference": ["61.4 (11.3)", "10 (11.6%)", "76 (88.4%)",
+                                        "60.3 (10.2)", "5 (14.3%)", "30 (85.7%)"],
+                  "test": ["t-test", "chi-square", "chi-square"] * 2,
+                  "p": [0.9362, 0.5967, 0.5967, 0.91, 1.0, 1.0],
+                  "smd": [0.0153, 0.0984, -0.0984, -0.02, 0.0, 0.0]}
+                 ).to_csv(tmp_path / "tables" / "baseline.csv", index=False)
+    rng = np.random.default_rng(3)
+    for outcome in OUTCOMES:
+        az.from_dict({"posterior": {"log_hr": rng.normal(-0.45, 0.2, (2, 300))}}).to_netcdf(
+            tmp_path / "posterior" / f"{outcome}_weibull_weakly_informative_ate.nc")
+    return tmp_path
+
+
+def summary_text(folder) -> str:
+    text = visible_text(build_report(folder))
+    return text[:text.index("Sensitivity at a glance", 200)]
+
+
+def block(folder, outcome: str) -> str:
+    """The summary's paragraph on one outcome (up to the next outcome's heading)."""
+    text = summary_text(folder)
+    text = text[:text.index("What could change")]
+    start = text.index(OUTCOMES[outcome] + " ")
+    ends = [text.index(v + " ", start + 1) for v in OUTCOMES.values()
+            if v + " " in text[start + 1:]]
+    return text[start:min(ends + [len(text)])]
+
+
+def test_summary_comes_first_and_fits_in_the_first_2500_characters(folder):
+    text = visible_text(build_report(folder))[:2500]
+    for label in OUTCOMES.values():
+        assert text.count(f"lowers the hazard of {label.lower()}") == 1
+        assert f"Robustness: P(benefit) > 95% in 6 of 16 analyses of {label.lower()}" in text
+    assert text.count("Difference in median survival") == 2
+
+
+def test_probability_of_benefit_names_the_primary_adjustment(folder):
+    assert (f"Probability that {TREATED} lowers the hazard of overall survival compared with "
+            f"{REFERENCE}: 99% (primary analysis, adjustment: ate).") in block(folder, "os")
+
+
+def test_probability_of_a_clinically_meaningful_benefit_uses_the_spec_threshold(folder):
+    assert "Probability of a clinically meaningful benefit (HR < 0.8): 81%." in block(folder, "os")
+
+
+def test_absolute_effects_are_in_months_with_interval_and_probability(folder):
+    text = block(folder, "pfs")
+    assert (f"Difference in median survival ({TREATED} minus {REFERENCE}): 4.3 months (95% credible "
+            "interval 0.5 to 8.0 months; P(> 0) = 96%).") in text
+    assert ("Difference in restricted mean survival time up to 24.0 months" in text
+            and ": 2.3 months (95% credible interval 0.5 to 8.0 months" in text)
+
+
+def test_hazard_ratio_has_two_decimals(folder):
+    assert "Hazard ratio 0.62 (95% credible interval 0.41 to 0.93)" in block(folder, "os")
+
+
+def test_robustness_counts_the_grid_analyses_above_the_decision_threshold(folder):
+    assert ("Robustness: P(benefit) > 95% in 6 of 16 analyses of overall survival"
+            in block(folder, "os"))
+
+
+def test_tipping_point_is_given_in_events_of_null_evidence(folder):
+    text = summary_text(folder)
+    assert ("Overall survival: Tipping point: a sceptical prior would have to be as strong as 91 "
+            "events of null evidence") in text
+    assert "to bring P(benefit) below 95%." in text
+
+
+def test_unmeasured_confounding_caveat_gives_the_evalue_in_words(folder):
+    assert "by a risk ratio of 2.3 each, beyond the measured covariates (E-value)" in summary_text(folder)
+
+
+def test_summary_says_what_the_data_and_the_estimand_are(folder):
+    text = summary_text(folder)
+    assert "observational cohort of 126 patients" in text
+    assert "bundled synthetic data" in text
+    assert ("Estimand of the primary analysis: the marginal HR (ATE) for the whole cohort "
+            "(average treatment effect, propensity-score weighting)") in text
+
+
+def test_real_data_are_not_called_synthetic(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["inputs"]["data"]["path"] = "/hospital/cohort.csv"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert "synthetic" not in summary_text(folder)
+
+
+def test_summary_has_no_tables_and_no_scientific_notation(folder):
+    html = build_report(folder)
+    summary = html[html.index('<section id="summary">'):html.index('<section id="sensitivity"')]
+    assert "<table" not in summary
+    assert not re.search(r"\d[eE][-+]?\d", visible_text(summary))
+
+
+def test_summary_figure_is_the_primary_posterior_density_per_outcome(folder):
+    html = build_report(folder)
+    summary = html[html.index('<section id="summary">'):html.index('<section id="sensitivity"')]
+    images = re.findall(r'<img src="data:image/svg\+xml;base64,[^"]+" alt="([^"]+)"', summary)
+    assert images == ["posterior density of the hazard ratio, Overall survival",
+                      "posterior density of the hazard ratio, Progression-free survival"]
+
+
+def test_unreliable_primary_fit_is_a_warning_not_a_clean_result(folder):
+    hr = pd.read_csv(folder / "tables" / "posterior_hr.csv")
+    primary = hr["primary"] & (hr["outcome"] == "os")
+    hr.loc[primary, ["reliable", "convergence"]] = [False, "R-hat 1.08 > 1.01"]
+    hr.to_csv(folder / "tables" / "posterior_hr.csv", index=False)
+    text = block(folder, "os")
+    assert text.startswith("Overall survival Warning: the primary analysis of overall survival "
+                           "did not pass the convergence checks (R-hat 1.08 > 1.01)")
+    assert "Not reliable: Probability that" in text
+    assert "Warning" not in block(folder, "pfs")
+
+
+def test_sections_come_in_the_readers_order_with_a_linked_table_of_contents(folder):
+    html = build_report(folder)
+    headings = re.findall(r"<h2>(.*?)</h2>", html)
+    assert headings[:3] == ["Summary", "Sensitivity at a glance", "Study tables"]
+    assert "Diagnostics" in headings and headings.index("Diagnostics") > 2
+    for anchor in re.findall(r'<nav class="toc"[^>]*>(.*?)</nav>', html)[0].split("</a>")[:-1]:
+        target = re.search(r'href="#([^"]+)"', anchor).group(1)
+        assert f'id="{target}"' in html
+
+
+def test_sections_break_pages_when_printed(folder):
+    html = build_report(folder)
+    assert re.search(r"@media print \{[^@]*section\.major \{ break-before: page;", html)
+    assert html.count('class="major"') >= 6
+
+
+def test_sensitivity_forest_shows_every_grid_analysis(folder):
+    html = build_report(folder)
+    section = html[html.index('<section id="sensitivity"'):html.index('<section id="study"')]
+    assert '<figure id="sensitivity-forest"><img src="data:image/svg+xml;base64,' in section
+    assert "Prior predictive check: the hazard ratio" in section
+
+
+def test_table_one_is_wide_with_both_arms_per_cohort(folder):
+    html = build_report(folder)
+    table = html[html.index('<table id="table-baseline_wide"'):]
+    header = re.findall(r"<th(?: [^>]*)?>(.*?)</th>", table[:table.index("</tr>")])
+    assert header == ["Characteristic", "Level", f"unadjusted: {TREATED}",
+                      f"unadjusted: {REFERENCE}", "unadjusted: p", "unadjusted: SMD",
+                      f"matched: {TREATED}", f"matched: {REFERENCE}", "matched: p", "matched: SMD"]
+    first = re.findall(r"<td[^>]*>(.*?)</td>", table[:table.index("</tbody>")])[:10]
+    assert first == ["Age, years, mean (SD)", "", "61.6 (12.1)", "61.4 (11.3)", "0.936", "0.02",
+                     "60.1 (11.0)", "60.3 (10.2)", "0.910", "-0.02"]
+
+
+def test_diagnostics_list_unreliable_fits_first(folder):
+    hr = pd.read_csv(folder / "tables" / "posterior_hr.csv")
+    hr.loc[5, ["reliable", "ebfmi_min"]] = [False, 0.2]
+    hr.to_csv(folder / "tables" / "posterior_hr.csv", index=False)
+    html = build_report(folder)
+    section = html[html.index('<section id="diagnostics"'):]
+    assert "<h2>Diagnostics</h2>" in section
+    assert "1 of 32 fits did not pass the checks" in section
+    first = re.findall(r"<td[^>]*>(.*?)</td>", section[section.index("<tbody>"):])[:5]
+    assert first == ["os", "weibull", "skeptical", "covariates", "no"]
+    header = section[section.index("<thead>"):section.index("</thead>")]
+    for column in ("rhat_max", "ess_bulk_min", "divergences", "ebfmi_min"):
+        assert f">{column}<" in header
+
+
+def test_posterior_appendix_shows_estimand_uncertainty_and_calibration(folder):
+    html = build_report(folder)
+    table = html[html.index('<table id="table-posterior_hr"'):]
+    header = table[:table.index("</thead>")]
+    for column in ("estimand", "uncertainty", "calibration_sd_ratio", "prob_hr_below_0.8"):
+        assert f">{column}<" in header
+
+
+def test_spec_and_versions_are_in_the_appendix(folder):
+    html = build_report(folder)
+    section = html[html.index('<section id="spec"'):]
+    assert "Specification (as read)" in section and "&#34;thresholds&#34;: [\n" in section
+
+
+def test_labels_from_the_spec_are_escaped_in_the_summary_and_figures(folder):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["spec"]["outcomes"]["os"]["label"] = "<script>alert(1)</script>"
+    manifest["spec"]["data"]["treated"] = "<b>new</b>"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    html = build_report(folder)
+    assert "<script" not in html and "<b>new" not in html
+    assert ("Probability that &lt;b&gt;new&lt;/b&gt; lowers the hazard of "
+            "&lt;script&gt;alert(1)&lt;/script&gt;") in html
+    assert 'alt="posterior density of the hazard ratio, &lt;script&gt;' in html
+
+
+def test_a_difference_that_rounds_to_zero_is_not_negative_zero():
+    from bayeshcc.report.sections import duration
+
+    assert duration(-0.04) == "0.0" and duration(-0.06) == "-0.1" and duration(3.25) == "3.2"
