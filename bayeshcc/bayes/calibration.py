@@ -36,7 +36,7 @@ are valid for matching without replacement). The meat is
 .. math:: J = \\frac{G}{G - 1} \\sum_{c=1}^{G} (\\Phi_c - \\bar\\Phi)(\\Phi_c - \\bar\\Phi)^\\top,
           \\qquad \\Phi_c = \\sum_{i \\in c} \\varphi_i
 
-over G clusters (patients when there are none); the factor G / (G - 1) is the usual
+over G clusters (patients when there are none; with frequency weights, the copies); the factor G / (G - 1) is the usual
 small-sample correction and the centring removes the prior's pull on :math:`\\hat\\theta`. The
 calibrated covariance is
 
@@ -111,7 +111,7 @@ class CalibrationDesign:
     Attributes
     ----------
     method : ``"sandwich"``.
-    estimand : None (weights, if any, held fixed: frequency or sampling weights), ``"ate"``,
+    estimand : None (weights, if any, held fixed: sampling weights, or see ``frequency``), ``"ate"``,
         ``"att"``, ``"overlap"`` (PS weights, estimated PS accounted for) or ``"matched"``.
     ps_X : N x q PS design matrix, intercept column first (PS estimands only).
     ps_score : N propensity scores e_i of the fitted PS model (PS estimands only).
@@ -119,6 +119,12 @@ class CalibrationDesign:
         (stabilised or trimmed as used); for ``matched``, the matching weights or None.
     clusters : N cluster labels (matched-pair subclass, or patients' ids when a patient
         contributes several rows); influences are summed within each. None: every row alone.
+    frequency : bool
+        With ``estimand=None``: ``raw_weights`` are whole-number counts of identical patients,
+        each copy an independent patient (as duplicated rows), instead of sampling or analysis
+        weights where a row is one patient standing for w others. The meat is then
+        :math:`\\sum_i w_i (s_i - \\bar s)(s_i - \\bar s)^\\top` over the
+        :math:`G = \\sum_i w_i` copies.
     """
 
     method: str = "sandwich"
@@ -127,6 +133,7 @@ class CalibrationDesign:
     ps_score: np.ndarray | None = None
     raw_weights: np.ndarray | None = None
     clusters: np.ndarray | None = None
+    frequency: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -137,6 +144,12 @@ class CalibrationDesign:
                 self.ps_X is None or self.ps_score is None or self.raw_weights is None):
             raise AnalysisError(f"a {self.estimand} calibration needs ps_X, ps_score and "
                                 "raw_weights (see calibration_design)")
+        if self.frequency:
+            w = None if self.raw_weights is None else np.asarray(self.raw_weights, dtype=float)
+            if (self.estimand is not None or self.clusters is not None or w is None
+                    or np.any(w != np.round(w)) or np.any(w < 0)):
+                raise AnalysisError("frequency weights need estimand=None, no clusters and "
+                                    "whole-number raw_weights")
 
 
 def calibration_design(estimand: str | None, propensity=None, ps_covariates=None, weights=None,
@@ -418,10 +431,17 @@ def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
         phi = phi + g @ np.linalg.solve(info, D.T)
     elif design.clusters is not None and np.asarray(design.clusters).shape != (n,):
         raise AnalysisError(f"clusters must have one label per fitted row ({n})")
-    sums = _cluster_sums(phi, design.clusters)
-    groups = sums.shape[0]
-    centred = sums - sums.mean(axis=0)
-    meat = groups / max(groups - 1, 1) * centred.T @ centred
+    if design.frequency:
+        counts = np.asarray(design.raw_weights, dtype=float)
+        per_copy = scores * (w / np.where(counts > 0, counts, 1))[:, None]  # c * s_i
+        groups = counts.sum()
+        centred = per_copy - counts @ per_copy / groups
+        meat = groups / max(groups - 1, 1) * (centred * counts[:, None]).T @ centred
+    else:
+        sums = _cluster_sums(phi, design.clusters)
+        groups = sums.shape[0]
+        centred = sums - sums.mean(axis=0)
+        meat = groups / max(groups - 1, 1) * centred.T @ centred
     v = sigma + sigma @ (meat - neg_h) @ sigma
     v = (v + v.T) / 2
     values, vectors = np.linalg.eigh(v)
