@@ -9,6 +9,8 @@ weighted and matched fits) under the vague prior. Uncertainty methods per fit:
 - ``kish``: the posterior as sampled (weights normalised to the Kish ESS; pairs independent).
 - ``sandwich``: :func:`bayeshcc.bayes.calibration.calibrate` with the PS estimation stacked in
   (weights) or pair clustering (matched).
+- ``jackknife``: the same calibration with the meat from the leave-one-patient-out (weights;
+  the PS refitted each time) or leave-one-pair-out (matched) jackknife.
 - ``sandwich_naive``: the same calibration with the weights held fixed (no PS term) and, for
   matched, no pair clustering: shows what the PS term and the clustering each do.
 - ``ps_bootstrap``: :func:`bayeshcc.bayes.propagation.fit_with_ps_uncertainty` (two-step
@@ -27,6 +29,7 @@ the coverage figure to ``--figure``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -46,10 +49,10 @@ BASE_LOG_RATE = np.log(0.05)      # per month at x = 0
 LOG_HR = np.log(0.6)              # CONDITIONAL log HR
 CENSOR = (6.0, 30.0)              # uniform censoring, months
 N = 500
-SAMPLER = dict(draws=500, tune=500, chains=2)
+SAMPLER = {"draws": 500, "tune": 500, "chains": 2}
 REPLICATES = 10                   # PS draws of the two-step bootstrap
 ADJUSTMENTS = ("ate", "att", "overlap", "matched")
-METHODS = ("kish", "sandwich", "sandwich_naive", "ps_bootstrap")
+METHODS = ("kish", "sandwich", "jackknife", "sandwich_naive", "ps_bootstrap")
 RMST_GRID = np.linspace(0.0, TAU, 49)   # quarter-month steps
 RMST_DRAWS = 200
 
@@ -199,7 +202,11 @@ def run_cohort(scenario: str, cohort: int, seed: int, n: int = N, bootstrap: boo
     ``bootstrap=True`` runs only the two-step PS bootstrap (same cohort, same PS fit).
     """
     from bayeshcc.adjust import fit_propensity, match_nearest, propensity_weights
-    from bayeshcc.bayes.calibration import CalibrationDesign, calibrate, calibration_design
+    from bayeshcc.bayes.calibration import (
+        CalibrationDesign,
+        calibrate,
+        calibration_design,
+    )
     from bayeshcc.bayes.fit import fit_survival_model
     from bayeshcc.bayes.priors import BUILT_IN
     from bayeshcc.bayes.propagation import PropensityDesign, fit_with_ps_uncertainty
@@ -237,6 +244,7 @@ def run_cohort(scenario: str, cohort: int, seed: int, n: int = N, bootstrap: boo
                                          prior=prior, seed=derive_seed(base, ("fit", adjustment)),
                                          **SAMPLER)
                 fits = {"kish": fit, "sandwich": calibrate(fit, design),
+                        "jackknife": calibrate(fit, dataclasses.replace(design, method="jackknife")),
                         "sandwich_naive": calibrate(fit, CalibrationDesign(raw_weights=weights))}
             for method, f in fits.items():
                 rows.append({"scenario": scenario, "cohort": cohort, "adjustment": adjustment,
@@ -267,8 +275,8 @@ def summarise(rows: pd.DataFrame, truths: dict) -> pd.DataFrame:
 
 def markdown_table(summary: pd.DataFrame) -> str:
     """The summary as a Markdown table (coverage in %, MC SE in brackets)."""
-    lines = ["| scenario | adjustment | method | R | log HR coverage | mean SD / emp. SD | bias "
-             "| RMST diff coverage | mean SD / emp. SD | bias |",
+    lines = [("| scenario | adjustment | method | R | log HR coverage | mean SD / emp. SD | bias "
+              "| RMST diff coverage | mean SD / emp. SD | bias |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in summary.itertuples():
         lines.append(
@@ -289,7 +297,7 @@ def coverage_figure(summary: pd.DataFrame, path: str | Path) -> None:
     fig = Figure(figsize=(11, 3.2 * len(scenarios)), layout="constrained")
     axes = fig.subplots(len(scenarios), 2, squeeze=False, sharex=True)
     methods = [m for m in METHODS if m in set(summary["method"])]
-    colours = dict(zip(METHODS, ("tab:grey", "tab:blue", "tab:orange", "tab:green")))
+    colours = dict(zip(METHODS, ("tab:grey", "tab:blue", "tab:red", "tab:orange", "tab:green")))
     for i, scenario in enumerate(scenarios):
         for j, (q, label) in enumerate((("log_hr", "marginal log HR"),
                                         ("rmst_diff", "12-month RMST difference"))):
@@ -298,7 +306,7 @@ def coverage_figure(summary: pd.DataFrame, path: str | Path) -> None:
             ax.axhline(95, color="0.5", lw=0.8)
             for k, method in enumerate(methods):
                 g = summary[(summary["scenario"] == scenario) & (summary["method"] == method)]
-                x = np.array([ADJUSTMENTS.index(a) for a in g["adjustment"]]) + (k - 1.5) * 0.15
+                x = np.array([ADJUSTMENTS.index(a) for a in g["adjustment"]]) + (k - (len(methods) - 1) / 2) * 0.13
                 ax.errorbar(x, 100 * g[f"{q}_coverage"], yerr=200 * g[f"{q}_mcse"], fmt="o",
                             color=colours[method], label=method, ms=4, capsize=2)
             ax.set_xticks(range(len(ADJUSTMENTS)), ADJUSTMENTS)

@@ -97,7 +97,10 @@ from bayeshcc.bayes.data import kish_normalised
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.errors import AnalysisError
 
-METHODS = ("sandwich",)
+METHODS = ("sandwich", "jackknife", "auto")
+JACKKNIFE_STEPS = 6              # Newton steps of each leave-one-cluster-out refit
+JACKKNIFE_MAX = 25_000_000       # rows x clusters above which "auto" uses the sandwich
+_BLOCK = 2_000_000               # rows x clusters per vectorised block of leave-outs
 ESTIMANDS = (None, "ate", "att", "overlap", "matched")
 EIGEN_FLOOR = 1e-10
 ATTR_METHOD = "calibration"
@@ -144,6 +147,8 @@ class CalibrationDesign:
                 self.ps_X is None or self.ps_score is None or self.raw_weights is None):
             raise AnalysisError(f"a {self.estimand} calibration needs ps_X, ps_score and "
                                 "raw_weights (see calibration_design)")
+        if self.frequency and self.method != "sandwich":
+            raise AnalysisError("frequency weights are calibrated by method='sandwich' only")
         if self.frequency:
             w = None if self.raw_weights is None else np.asarray(self.raw_weights, dtype=float)
             if (self.estimand is not None or self.clusters is not None or w is None
@@ -336,6 +341,62 @@ def scores_and_hessian(model: str, theta, t, event, treated, X, cuts=None,
     return scores, neg_h
 
 
+def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
+    """Weighted score sums and negative Hessians at B parameter vectors at once.
+
+    Parameters
+    ----------
+    thetas : array (B, p)
+    W : array (B, N), the weights of each of the B estimating equations (0 = left out).
+    t, event, treated, X, cuts : as :func:`scores_and_hessian`.
+
+    Returns
+    -------
+    grad : array (B, p), :math:`\\sum_i W_{bi} s_i(\\theta_b)`.
+    neg_hessian : array (B, p, p), :math:`-\\sum_i W_{bi} \\nabla^2 \\ell_i(\\theta_b)`.
+    """
+    from bayeshcc.bayes.data import exposure_matrix
+
+    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+    t, d, trt = (np.asarray(a, dtype=float) for a in (t, event, treated))
+    X = np.asarray(X, dtype=float).reshape(t.size, -1)
+    n = t.size
+    if model == "weibull":
+        shape = np.exp(thetas[:, 1])[:, None]
+        log_t = np.log(t)[None, :]
+        lam = np.exp(thetas[:, :1] + thetas[:, 2:3] * trt[None, :] + thetas[:, 3:] @ X.T
+                     + shape * log_t)
+        u = shape * log_t
+        a = np.column_stack([np.ones(n), np.zeros(n), trt, X])     # d eta / d theta
+        grad = np.einsum("bn,np->bp", W * (d - lam), a)
+        grad[:, 1] = np.sum(W * (d * (1 + u) - lam * u), axis=1)
+        neg = np.einsum("bn,np,nq->bpq", W * lam, a, a)
+        cross = np.einsum("bn,np->bp", W * lam * u, a)               # column 1 of a is 0
+        neg[:, :, 1] += cross
+        neg[:, 1, :] += cross
+        neg[:, 1, 1] += np.sum(W * (lam * u * (1 + u) - d * u), axis=1)
+        return grad, neg
+    cuts = np.asarray(cuts, dtype=float)
+    j = cuts.size + 1
+    exposure, onehot = exposure_matrix(t, cuts)
+    z = np.column_stack([trt, X])
+    c = (np.exp(thetas[:, :j])[:, None, :] * exposure[None]
+         * np.exp(thetas[:, j:] @ z.T)[:, :, None])                  # B x N x J
+    cum = c.sum(axis=2)
+    wc = W[:, :, None] * c
+    grad = np.concatenate([np.einsum("bn,nj->bj", W, d[:, None] * onehot) - wc.sum(axis=1),
+                           np.einsum("bn,nm->bm", W * (d - cum), z)], axis=1)
+    p = j + z.shape[1]
+    neg = np.zeros((thetas.shape[0], p, p))
+    idx = np.arange(j)
+    neg[:, idx, idx] = wc.sum(axis=1)
+    block = np.einsum("bnj,nm->bjm", wc, z)
+    neg[:, :j, j:] = block
+    neg[:, j:, :j] = block.transpose(0, 2, 1)
+    neg[:, j:, j:] = np.einsum("bn,nm,nl->bml", W * cum, z, z)
+    return grad, neg
+
+
 def loglik_terms(model: str, theta, t, event, treated, X, cuts=None) -> np.ndarray:
     """Per-patient :math:`d_i \\log h - H` at one theta, from :mod:`bayeshcc.bayes.hazards`
     (the NumPy likelihood the analytic scores are tested against)."""
@@ -356,6 +417,14 @@ def loglik_terms(model: str, theta, t, event, treated, X, cuts=None) -> np.ndarr
 
 # ---------------------------------------------------------------------------------------------
 # Weights' dependence on the PS
+
+
+def _formula_weights(estimand: str, e, t) -> np.ndarray:
+    if estimand == "ate":
+        return t / e + (1 - t) / (1 - e)
+    if estimand == "att":
+        return t + (1 - t) * e / (1 - e)
+    return t * (1 - e) + (1 - t) * e
 
 
 def weight_gradient(estimand: str, score, treated, X, raw_weights) -> np.ndarray:
@@ -392,6 +461,68 @@ def _cluster_sums(phi: np.ndarray, clusters) -> np.ndarray:
     out = np.zeros((index.max() + 1, phi.shape[1]))
     np.add.at(out, index, phi)
     return out
+
+
+def _uses_jackknife(design: CalibrationDesign, n: int) -> bool:
+    groups = n if design.clusters is None else np.unique(np.asarray(design.clusters)).size
+    if design.method == "auto":
+        return n * groups <= JACKKNIFE_MAX
+    return design.method == "jackknife"
+
+
+def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
+                         theta_hat: np.ndarray, steps: int = JACKKNIFE_STEPS) -> np.ndarray:
+    """Leave-one-cluster-out jackknife covariance of the stacked (PS, outcome) estimator.
+
+    For each cluster c (patient, or matched pair) the PS is refitted without c (Newton from
+    gamma-hat), the weights recomputed from it (same estimand, same stabilising constants and
+    trimmed set), and the weighted outcome equation solved without c (Newton from theta-hat),
+    all ``steps`` Newton steps vectorised over blocks of clusters. Returns
+    :math:`\\frac{G-1}{G} \\sum_c (\\theta_{(-c)} - \\bar\\theta)(\\theta_{(-c)} -
+    \\bar\\theta)^\\top`.
+    """
+    from scipy.special import expit
+
+    d = fit.data
+    n = d.time.size
+    cuts = None if fit.cuts is None else fit.cuts / d.time_scale
+    labels = np.arange(n) if design.clusters is None else np.asarray(design.clusters)
+    _, index = np.unique(labels, return_inverse=True)
+    groups = int(index.max()) + 1
+    ps = design.estimand in ("ate", "att", "overlap")
+    if ps:
+        x_ps = np.asarray(design.ps_X, dtype=float)
+        e = np.asarray(design.ps_score, dtype=float)
+        gamma = np.linalg.lstsq(x_ps, np.log(e / (1 - e)), rcond=None)[0]
+        raw = np.asarray(design.raw_weights, dtype=float)
+        ratio = raw / _formula_weights(design.estimand, e, d.treated)
+    block = max(1, _BLOCK // n)
+    out = np.empty((groups, theta_hat.size))
+    for start in range(0, groups, block):
+        cs = np.arange(start, min(start + block, groups))
+        keep = (index[None, :] != cs[:, None]).astype(float)            # B x N
+        if ps:
+            gam = np.tile(gamma, (cs.size, 1))
+            for _ in range(steps):
+                eb = expit(gam @ x_ps.T)
+                score = np.einsum("bn,nq->bq", keep * (d.treated - eb), x_ps)
+                info = np.einsum("bn,nq,nr->bqr", keep * eb * (1 - eb), x_ps, x_ps)
+                gam = gam + np.linalg.solve(info, score[..., None])[..., 0]
+            eb = np.clip(expit(gam @ x_ps.T), 1e-12, 1 - 1e-12)
+            weights = keep * ratio * _formula_weights(design.estimand, eb, d.treated)
+        else:
+            weights = keep * d.weights
+        theta = np.tile(theta_hat, (cs.size, 1))
+        for _ in range(steps):
+            grad, neg = batched_sums(fit.model, theta, weights, d.scaled_time, d.event,
+                                     d.treated, d.X, cuts)
+            theta = theta + np.linalg.solve(neg, grad[..., None])[..., 0]
+        out[cs] = theta
+    if not np.all(np.isfinite(out)):
+        raise AnalysisError("a leave-one-out refit of the jackknife did not converge; use "
+                            "method='sandwich'")
+    centred = out - out.mean(axis=0)
+    return (groups - 1) / groups * centred.T @ centred
 
 
 def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
@@ -437,6 +568,9 @@ def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
         groups = counts.sum()
         centred = per_copy - counts @ per_copy / groups
         meat = groups / max(groups - 1, 1) * (centred * counts[:, None]).T @ centred
+    elif _uses_jackknife(design, n):
+        v_jack = jackknife_covariance(fit, design, theta_hat)
+        meat = neg_h @ v_jack @ neg_h
     else:
         sums = _cluster_sums(phi, design.clusters)
         groups = sums.shape[0]

@@ -11,9 +11,16 @@ import pandas as pd
 import pytest
 
 from bayeshcc.adjust import fit_propensity, match_nearest, propensity_weights
-from bayeshcc.bayes.calibration import (ATTR_METHOD, ATTR_SD_RATIO, CalibrationDesign,
-                                        calibrate, calibration_design, loglik_terms,
-                                        parameter_draws, scores_and_hessian)
+from bayeshcc.bayes.calibration import (
+    ATTR_METHOD,
+    ATTR_SD_RATIO,
+    CalibrationDesign,
+    calibrate,
+    calibration_design,
+    loglik_terms,
+    parameter_draws,
+    scores_and_hessian,
+)
 from bayeshcc.bayes.contrasts import hr_summary, survival_contrasts
 from bayeshcc.bayes.diagnostics import check_convergence
 from bayeshcc.bayes.fit import fit_survival_model

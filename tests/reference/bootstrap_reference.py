@@ -142,7 +142,7 @@ def reference(name: str, replicates: int = REPLICATES, seed: int = SEED) -> dict
             r = pairs[rng.integers(0, len(pairs), len(pairs))].ravel()
             boot_matched.append(weibull_log_hr(time[r], event[r], treated[r]))
     return {"n": n, "events": int(event.sum()), "treated": int(treated.sum()),
-            "pairs": int(len(pairs)),
+            "pairs": len(pairs),
             "ate": {"log_hr": ate, "bootstrap_se": float(np.std(boot_ate, ddof=1)),
                     "replicates": len(boot_ate), "failed": failed},
             "matched": {"log_hr": matched, "bootstrap_se": float(np.std(boot_matched, ddof=1)),
