@@ -152,7 +152,7 @@ class CalibrationDesign:
         :math:`G = \\sum_i w_i` copies.
     """
 
-    method: str = "sandwich"
+    method: str = "auto"
     estimand: str | None = None
     ps_X: np.ndarray | None = None
     ps_score: np.ndarray | None = None
@@ -180,7 +180,8 @@ class CalibrationDesign:
 
 
 def calibration_design(estimand: str | None, propensity=None, ps_covariates=None, weights=None,
-                       match=None, ids=None, clusters=None) -> CalibrationDesign:
+                       match=None, ids=None, clusters=None,
+                       method: str = "auto") -> CalibrationDesign:
     """A :class:`CalibrationDesign` from the outputs of :mod:`bayeshcc.adjust`.
 
     Parameters
@@ -199,6 +200,8 @@ def calibration_design(estimand: str | None, propensity=None, ps_covariates=None
         The ids given to ``match_nearest`` (default 0, ..., N - 1).
     clusters : array_like, optional
         Cluster labels of the fitted rows, instead of ``match``'s subclasses.
+    method : {"auto", "jackknife", "sandwich"}
+        See :class:`CalibrationDesign`.
 
     Returns
     -------
@@ -220,17 +223,65 @@ def calibration_design(estimand: str | None, propensity=None, ps_covariates=None
         if match is not None:
             w = np.asarray(match.weights, dtype=float)[np.asarray(match.matched, dtype=bool)]
             raw = None if np.allclose(w, 1.0) else w
-        return CalibrationDesign(estimand="matched", raw_weights=raw, clusters=clusters)
+        return CalibrationDesign(method, "matched", raw_weights=raw, clusters=clusters)
     if estimand is None:
-        return CalibrationDesign(raw_weights=raw, clusters=clusters)
+        return CalibrationDesign(method, raw_weights=raw, clusters=clusters)
     if propensity is None or ps_covariates is None or raw is None:
         raise AnalysisError(f"a {estimand} calibration needs the PS fit, its covariates and the "
                             "weights")
     x = np.asarray(ps_covariates, dtype=float)
     x = x.reshape(len(x), -1)
-    return CalibrationDesign(estimand=estimand, ps_X=np.column_stack([np.ones(len(x)), x]),
+    return CalibrationDesign(method, estimand, ps_X=np.column_stack([np.ones(len(x)), x]),
                              ps_score=np.asarray(propensity.score, dtype=float),
                              raw_weights=raw, clusters=clusters)
+
+
+def design_for_population(population, ps_covariates=None,
+                          method: str = "auto") -> CalibrationDesign:
+    """The design of a fit to a :class:`bayeshcc.populations.Population`, in one call.
+
+    ``ate`` / ``att`` / ``overlap``: the PS model ``treated ~ ps_covariates`` is refitted (as
+    :func:`bayeshcc.adjustment.adjust` fitted it; its warnings were raised there and are not
+    repeated) and ``population.weights`` are the weights it gave (stabilised or trimmed as the
+    spec asked: both are read from the weights). ``matched``: ``population.clusters`` (the
+    matched sets; None with replacement) and ``population.weights``. Any other population
+    (``unadjusted``): weights held fixed, each patient alone.
+
+    Parameters
+    ----------
+    population : Population
+        Needs ``name``, ``weights``, ``clusters`` and ``cohort.treated``.
+    ps_covariates : DataFrame, optional
+        The PS design matrix of the whole cohort (``bayeshcc.design.design_matrix(cohort,
+        spec.propensity.covariates)``); required for the weighted populations.
+    method : {"auto", "jackknife", "sandwich"}
+
+    Returns
+    -------
+    CalibrationDesign
+
+    Examples
+    --------
+    >>> X = design_matrix(cohort, cohort.spec.propensity.covariates)  # doctest: +SKIP
+    >>> calibrated = calibrate(fit, design_for_population(population, X))  # doctest: +SKIP
+    """
+    import warnings
+
+    from bayeshcc.adjust.propensity import fit_propensity
+
+    name = population.name
+    weights = None if population.weights is None else np.asarray(population.weights, float)
+    if name == "matched":
+        return CalibrationDesign(method, "matched", raw_weights=weights,
+                                 clusters=population.clusters)
+    if name not in ("ate", "att", "overlap"):
+        return CalibrationDesign(method, raw_weights=weights)
+    if ps_covariates is None:
+        raise AnalysisError(f"the {name} calibration needs the PS covariates (design matrix)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # raised once already where the weights were built
+        ps = fit_propensity(ps_covariates, np.asarray(population.cohort.treated, dtype=bool))
+    return calibration_design(name, ps, ps_covariates, weights, method=method)
 
 
 def matched_clusters(match, ids=None) -> np.ndarray | None:
@@ -623,8 +674,8 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     BayesFit
         Same model, data, prior and seed; posterior draws calibrated (see the module
         docstring), ``sample_stats`` kept, ``log_likelihood`` recomputed. The posterior's attrs
-        record ``calibration`` (the method) and ``calibration_sd_ratio_log_hr`` (calibrated /
-        raw posterior SD of the log HR).
+        record ``calibration`` (the meat used: ``"sandwich"`` or ``"jackknife"``) and
+        ``calibration_sd_ratio_log_hr`` (calibrated / raw posterior SD of the log HR).
 
     Raises
     ------
@@ -683,7 +734,9 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
         put("beta", adjusted[..., hr_index + 1:])
     raw_sd = float(np.std(flat[:, hr_index], ddof=1))
     new_sd = float(np.std(adjusted[..., hr_index], ddof=1))
-    new.attrs = {**post.attrs, ATTR_METHOD: design.method,
+    used = ("jackknife" if not design.frequency and _uses_jackknife(design, fit.data.time.size)
+            else "sandwich")
+    new.attrs = {**post.attrs, ATTR_METHOD: used,
                  ATTR_SD_RATIO: new_sd / raw_sd if raw_sd > 0 else float("nan")}
     groups = {"posterior": new}
     for group in fit.posterior.children:
@@ -691,7 +744,7 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
             groups[group] = fit.posterior[group].to_dataset()
     tree = xr.DataTree.from_dict(groups)
     out = dataclasses.replace(fit, posterior=tree,
-                              timings={**fit.timings, ATTR_METHOD: design.method})
+                              timings={**fit.timings, ATTR_METHOD: used})
     if "log_likelihood" in fit.posterior.children:
         _add_log_likelihood(out)
     return out

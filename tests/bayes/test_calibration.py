@@ -255,7 +255,7 @@ def test_calibrated_fit_keeps_sampler_stats_records_the_method_and_feeds_the_con
                              prior=VAGUE, seed=7, draws=300, tune=300, chains=2)
     calibrated = calibrate(fit, calibration_design("overlap", ps, X, w))
     attrs = calibrated.posterior["posterior"].attrs
-    assert attrs[ATTR_METHOD] == "sandwich"
+    assert attrs[ATTR_METHOD] == "jackknife"  # method "auto" at N = 300
     assert attrs[ATTR_SD_RATIO] == pytest.approx(_sd(calibrated) / _sd(fit))
     assert "sample_stats" in calibrated.posterior.children
     assert check_convergence(calibrated.posterior).divergences == 0
@@ -318,3 +318,36 @@ def test_delta_method_sandwich_misses_the_bootstrap_with_extreme_ate_weights():
     assert _sd(calibrate(fit, dataclasses.replace(design, method="sandwich"))) < 0.85 * reference
     assert _sd(calibrate(fit, dataclasses.replace(design, method="jackknife"))) == \
         pytest.approx(reference, rel=0.15)
+
+
+# --- the pipeline's one-line call -------------------------------------------------------------
+
+@pytest.mark.parametrize("adjustment", ["ate", "matched"])
+def test_design_for_population_calibrates_the_pipelines_weighted_and_matched_fits(adjustment):
+    """From adjust()'s populations and the spec's PS design matrix to a calibrated fit in one
+    call: the ATE design carries the refitted PS of every patient; the matched design the
+    matched sets (two patients each)."""
+    from bayeshcc.adjustment import adjust
+    from bayeshcc.bayes.calibration import design_for_population
+    from bayeshcc.bayes.plan import fit_inputs, plan_fits, population_for
+    from bayeshcc.cohort import Cohort
+    from bayeshcc.design import design_matrix
+    from bayeshcc.spec import spec_from_text
+    from tests.conftest import SMALL_SPEC, make_small_frame
+
+    cohort = Cohort.from_dataframe(make_small_frame(80), spec_from_text(
+        SMALL_SPEC + "\n[bayes]\nmodels = ['weibull']\nadjustments = ['ate', 'matched']\n"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # small cohort: propensity warnings
+        population = population_for(adjustment, adjust(cohort).populations)
+    task = next(t for t in plan_fits(cohort.spec) if t.adjustment == adjustment)
+    fit = fit_survival_model("weibull", **fit_inputs(task, population, ()), prior=VAGUE,
+                             seed=9, draws=300, tune=300, chains=2)
+    X = design_matrix(cohort, cohort.spec.propensity.covariates)
+    design = design_for_population(population, X)
+    if adjustment == "ate":
+        assert design.estimand == "ate" and design.ps_X.shape == (80, X.shape[1] + 1)
+    else:
+        assert np.all(np.unique(design.clusters, return_counts=True)[1] == 2)
+    calibrated = calibrate(fit, design)
+    assert calibrated.posterior["posterior"].attrs[ATTR_METHOD] == "jackknife"
