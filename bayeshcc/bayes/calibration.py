@@ -7,7 +7,16 @@ sampling variability of its estimator: the Kish rule is a heuristic, the propens
 is estimated, and pair members share their covariates. This module rescales the posterior
 draws so that their covariance is a robust (sandwich) covariance of the estimator, keeping
 the posterior's mean, its non-Gaussian shape and the prior's information (Williams &
-Savitsky 2021).
+Savitsky 2021). The meat of the sandwich is the delta-method one below (``method="sandwich"``)
+or a leave-one-cluster-out jackknife (``method="jackknife"``); the default ``"auto"`` takes the
+jackknife up to 5 000 patients, where small samples and extreme weights make the delta method
+too narrow (see "Small samples" below and ``docs/validation.md``).
+
+Use (:func:`design_for_population` builds the design from a pipeline population)::
+
+    fit = fit_survival_model("weibull", time, event, treated, weights=w.weights)
+    calibrated = calibrate(fit, calibration_design("ate", ps, X, w))       # weighted
+    calibrated = calibrate(fit_m, calibration_design("matched", match=m))  # matched
 
 Maths
 -----
