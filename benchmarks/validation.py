@@ -286,7 +286,10 @@ def summarise(rows: pd.DataFrame, truths: dict) -> pd.DataFrame:
                         f"{q}_empirical_sd": float(g[f"{column}_est"].std(ddof=1)),
                         f"{q}_bias": float(g[f"{column}_est"].mean() - truth)})
         out.append(row)
-    return pd.DataFrame(out)
+    out = pd.DataFrame(out)
+    order = {"scenario": list(SCENARIOS), "adjustment": list(ADJUSTMENTS), "method": list(METHODS)}
+    keys = [out[c].map({v: i for i, v in enumerate(vals)}) for c, vals in order.items()]
+    return out.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)
 
 
 def markdown_table(summary: pd.DataFrame) -> str:
@@ -359,11 +362,16 @@ def main(argv=None) -> int:
     parser.add_argument("--figure", default="docs/validation_coverage.png")
     parser.add_argument("--summarise", action="store_true",
                         help="only rebuild the summary and figure from <out>.jsonl")
+    parser.add_argument("--truths-from", default=None,
+                        help="take the truths from this summary JSON instead of simulating them")
     args = parser.parse_args(argv)
     raw_path, summary_path = Path(f"{args.out}.jsonl"), Path(f"{args.out}.json")
     start = time.perf_counter()
-    truths = {name: true_values(SCENARIOS[name], args.truth_size, seed=1)
-              for name in args.scenarios}
+    if args.truths_from:
+        truths = json.loads(Path(args.truths_from).read_text())["truths"]
+    else:
+        truths = {name: true_values(SCENARIOS[name], args.truth_size, seed=1)
+                  for name in args.scenarios}
     print(f"truths ({time.perf_counter() - start:.0f} s): {json.dumps(truths)}", flush=True)
     if not args.summarise:
         raw_path.parent.mkdir(parents=True, exist_ok=True)
