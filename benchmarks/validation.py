@@ -395,11 +395,14 @@ def main(argv=None) -> int:
                           flush=True)
     rows = pd.read_json(raw_path, lines=True)
     summary = summarise(rows, truths)
+    seconds = time.perf_counter() - start
+    if args.summarise and summary_path.exists():   # keep the timing of the run that simulated
+        seconds = json.loads(summary_path.read_text())["settings"].get("seconds", seconds)
     settings = {"cohorts": args.cohorts, "bootstrap_cohorts": args.bootstrap_cohorts,
                 "replicates": args.replicates, "n": args.n, "seed": args.seed,
                 "truth_size": args.truth_size, "sampler": SAMPLER, "prior": "vague",
                 "scenarios": {k: asdict(SCENARIOS[k]) for k in args.scenarios},
-                "seconds": time.perf_counter() - start, "cpus": os.cpu_count()}
+                "seconds": seconds, "cpus": os.cpu_count()}
     summary_path.write_text(json.dumps({"settings": settings, "truths": truths,
                                         "summary": summary.to_dict(orient="records")},
                                        indent=1) + "\n")
