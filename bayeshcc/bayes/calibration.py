@@ -154,7 +154,7 @@ class CalibrationDesign:
     clusters : N cluster labels (matched-pair subclass, or patients' ids when a patient
         contributes several rows); influences are summed within each. None: every row alone.
     frequency : bool
-        With ``estimand=None``: ``raw_weights`` are whole-number counts of identical patients,
+        With ``estimand=None`` (delta-method meat; ``"auto"`` means ``"sandwich"`` here): ``raw_weights`` are whole-number counts of identical patients,
         each copy an independent patient (as duplicated rows), instead of sampling or analysis
         weights where a row is one patient standing for w others. The meat is then
         :math:`\\sum_i w_i (s_i - \\bar s)(s_i - \\bar s)^\\top` over the
@@ -178,8 +178,9 @@ class CalibrationDesign:
                 self.ps_X is None or self.ps_score is None or self.raw_weights is None):
             raise AnalysisError(f"a {self.estimand} calibration needs ps_X, ps_score and "
                                 "raw_weights (see calibration_design)")
-        if self.frequency and self.method != "sandwich":
-            raise AnalysisError("frequency weights are calibrated by method='sandwich' only")
+        if self.frequency and self.method == "jackknife":
+            raise AnalysisError("frequency weights are calibrated by the sandwich only (method "
+                                "'sandwich' or 'auto')")
         if self.frequency:
             w = None if self.raw_weights is None else np.asarray(self.raw_weights, dtype=float)
             if (self.estimand is not None or self.clusters is not None or w is None
@@ -546,6 +547,8 @@ def _cluster_sums(phi: np.ndarray, clusters) -> np.ndarray:
 
 
 def _uses_jackknife(design: CalibrationDesign, n: int) -> bool:
+    if design.frequency:
+        return False
     groups = n if design.clusters is None else np.unique(np.asarray(design.clusters)).size
     if design.method == "auto":
         return n * groups <= JACKKNIFE_MAX
@@ -743,8 +746,7 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
         put("beta", adjusted[..., hr_index + 1:])
     raw_sd = float(np.std(flat[:, hr_index], ddof=1))
     new_sd = float(np.std(adjusted[..., hr_index], ddof=1))
-    used = ("jackknife" if not design.frequency and _uses_jackknife(design, fit.data.time.size)
-            else "sandwich")
+    used = "jackknife" if _uses_jackknife(design, fit.data.time.size) else "sandwich"
     new.attrs = {**post.attrs, ATTR_METHOD: used,
                  ATTR_SD_RATIO: new_sd / raw_sd if raw_sd > 0 else float("nan")}
     groups = {"posterior": new}

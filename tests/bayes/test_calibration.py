@@ -172,7 +172,8 @@ def test_frequency_weights_calibrate_to_the_duplicated_rows_posterior():
     calibrated = calibrate(weighted, CalibrationDesign(raw_weights=counts, frequency=True))
     assert _sd(weighted) > 1.05 * _sd(duplicated)
     for name in ("log_hr", "log_rate", "log_shape"):
-        assert _sd(calibrated, name) == pytest.approx(_sd(calibrate(duplicated), name), rel=0.05)
+        same_meat = calibrate(duplicated, CalibrationDesign(method="sandwich"))
+        assert _sd(calibrated, name) == pytest.approx(_sd(same_meat, name), rel=0.05)
         assert _sd(calibrated, name) == pytest.approx(_sd(duplicated, name), rel=0.08)
 
 

@@ -57,7 +57,8 @@ def _coverage(rows):
 def test_calibrated_att_interval_covers_at_95_percent_and_its_sd_matches_the_estimates(att_fits):
     """Coverage in [0.85, 0.985], i.e. 51 to 59 of 60 (for a true 0.95, P(X <= 50) = 0.011 and
     P(X = 60) = 0.046: a method that covers every time is too wide), and the mean calibrated SD
-    within 20 % of the SD of the posterior medians over cohorts (two-sided)."""
+    within 20 % of the SD of the posterior medians over cohorts (two-sided). Measured: 57 of 60
+    (0.950), mean SD 0.098 vs 0.110 (about 60 s on 2 busy cores)."""
     rows = att_fits["calibrated"]
     print(f"\ncalibrated ATT: coverage {_coverage(rows):.3f}, mean SD {rows[:, 1].mean():.3f}, "
           f"SD of medians {rows[:, 0].std(ddof=1):.3f}")
@@ -67,7 +68,8 @@ def test_calibrated_att_interval_covers_at_95_percent_and_its_sd_matches_the_est
 
 def test_plug_in_kish_posterior_fails_the_same_sd_check(att_fits):
     """The test above has power: the Kish-normalised posterior's mean SD is more than 20 % above
-    the spread of its estimates in this scenario (measured in the full study: 0.139 vs 0.092)."""
+    the spread of its estimates in this scenario (measured here: 0.138 vs 0.110, coverage 59 of
+    60; in the full study of 500 cohorts: 0.137 vs 0.096, coverage 98.6 %)."""
     rows = att_fits["kish"]
     print(f"\nKish ATT: coverage {_coverage(rows):.3f}, mean SD {rows[:, 1].mean():.3f}, "
           f"SD of medians {rows[:, 0].std(ddof=1):.3f}")
