@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from bayeshcc.bayes.calibration import ATTR_SD_RATIO, CalibrationDesign, calibrate
+from bayeshcc.bayes.calibration import ATTR_METHOD, ATTR_SD_RATIO, CalibrationDesign, calibrate
 from bayeshcc.bayes.diagnostics import check_convergence
 from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.plan import FitTask
@@ -135,8 +135,12 @@ def _uncertainty_columns(job: FitJob, fit) -> dict:
     ``sandwich``, ``kish`` or ``ps_bootstrap``), ``ps_replicates`` (PS draws pooled) and
     ``calibration_sd_ratio`` (calibrated / sampled posterior SD of the log HR; 1 when the
     posterior is used as sampled)."""
-    ratio = fit.posterior["posterior"].attrs.get(ATTR_SD_RATIO, 1.0)
+    attrs = fit.posterior["posterior"].attrs
+    ratio = attrs.get(ATTR_SD_RATIO, 1.0)
     return {"uncertainty": job.uncertainty,
+            # the meat the calibration used: "jackknife" (default up to N x clusters = 25e6)
+            # or "sandwich" (delta method); empty when the posterior is used as sampled
+            "calibration_meat": str(attrs.get(ATTR_METHOD, "")),
             "ps_replicates": job.ps_replicates if job.propensity is not None else 0,
             "calibration_sd_ratio": float(ratio)}
 

@@ -55,7 +55,7 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "posterior_hr": ("Posterior hazard ratios", "Posterior median and 95% credible interval; "
                      "'reliable' is false when R-hat > 1.01, ESS < 400, divergences or low E-BFMI.",
                      ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
-                      "calibration_sd_ratio", "primary", "hr_median",
+                      "calibration_meat", "calibration_sd_ratio", "primary", "hr_median",
                       "hr_lower", "hr_upper", "prob_hr_below_1", "prob_hr_below_*", "rhat_max",
                       "ess_bulk_min", "divergences", "reliable")),
     "posterior_contrasts": ("Posterior survival contrasts", "Marginal (standardised) medians and "
@@ -92,8 +92,10 @@ UNCERTAINTY_NOTES = {
                  "posterior draws rescaled to a robust sandwich covariance (Williams & Savitsky "
                  "2021, Bayesian Analysis 16:1) that accounts for the estimated propensity score "
                  "(weights) or for the matched pairs (clustered), keeping the prior's "
-                 "information; calibration_sd_ratio is the calibrated / sampled posterior SD of "
-                 "the log HR. Its coverage is checked by simulation in docs/validation.md."),
+                 "information; calibration_meat says how the robust covariance's middle term was "
+                 "estimated (jackknife: leave one patient or pair out, the propensity model "
+                 "refitted each time; sandwich: the delta method) and calibration_sd_ratio is "
+                 "the calibrated / sampled posterior SD of the log HR. Its coverage is checked by simulation in docs/validation.md."),
     "kish": ("Rows with uncertainty = kish use the weighted pseudo-posterior as sampled "
              "(weights normalised to the Kish effective sample size, pair members independent, "
              "the propensity score treated as known): their intervals are not guaranteed to be "
