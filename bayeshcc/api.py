@@ -3,7 +3,7 @@
 Everything here goes through the same code as the command line: :func:`fit` writes a one-fit
 spec (:func:`bayeshcc.spec.spec_from_mapping`), validates the DataFrame through
 :class:`~bayeshcc.cohort.Cohort`, builds the populations with
-:func:`bayeshcc.adjustment.adjust` and the fit's :class:`~bayeshcc.bayes.grid.FitJob` with
+:func:`bayeshcc.adjust.cohort.adjust` and the fit's :class:`~bayeshcc.bayes.grid.FitJob` with
 :func:`bayeshcc.stages.bayes_job` (the very job the pipeline runs), and fits it with
 :func:`bayeshcc.bayes.grid.fit_job`. So a fit made here with ``seed=S`` has the same draws as the
 same cell of a spec with ``[bayes] seed = S`` run by ``bayeshcc analyze``.
@@ -312,7 +312,7 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
     bayeshcc.errors.AnalysisError
         The fit cannot be made (e.g. no matched pairs, no events).
     """
-    from bayeshcc.adjustment import adjust
+    from bayeshcc.adjust.cohort import adjust
     from bayeshcc.bayes.grid import fit_job, is_weighted
     from bayeshcc.bayes.plan import plan_fits
     from bayeshcc.cohort import Cohort

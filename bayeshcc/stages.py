@@ -13,7 +13,7 @@ Stage = Callable[[Cohort, dict, ResultsWriter, object], None]
 
 def adjustment_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
     """Populations to analyse: the whole cohort, then matched and weighted ones."""
-    from bayeshcc.adjustment import adjust
+    from bayeshcc.adjust.cohort import adjust
     from bayeshcc.figures.balance import plot_love
 
     result = adjust(cohort)

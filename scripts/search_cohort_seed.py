@@ -24,7 +24,7 @@ import math
 import sys
 import warnings
 
-from bayeshcc.adjustment import adjust
+from bayeshcc.adjust.cohort import adjust
 from bayeshcc.cohort import Cohort
 from bayeshcc.datasets.generator import generate_paper_cohort
 from bayeshcc.spec import load_spec

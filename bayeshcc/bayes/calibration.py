@@ -251,7 +251,7 @@ def design_for_population(population, ps_covariates=None,
     """The design of a fit to a :class:`bayeshcc.populations.Population`, in one call.
 
     ``ate`` / ``att`` / ``overlap``: the PS model ``treated ~ ps_covariates`` is refitted (as
-    :func:`bayeshcc.adjustment.adjust` fitted it; its warnings were raised there and are not
+    :func:`bayeshcc.adjust.cohort.adjust` fitted it; its warnings were raised there and are not
     repeated) and ``population.weights`` are the weights it gave (stabilised or trimmed as the
     spec asked: both are read from the weights). ``matched``: ``population.clusters`` (the
     matched sets; None with replacement) and ``population.weights``. Any other population

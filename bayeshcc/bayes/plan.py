@@ -96,7 +96,7 @@ def propensity_design(task: FitTask, cohort) -> PropensityDesign | None:
     None unless the spec asks for the bootstrap, the adjustment uses a PS (ate, att, overlap,
     matched) and the spec has propensity covariates. The design repeats the spec's propensity
     settings (caliper, ratio, replacement, stabilisation, trimming) as
-    :func:`bayeshcc.adjustment.adjust` applies them.
+    :func:`bayeshcc.adjust.cohort.adjust` applies them.
     """
     spec = cohort.spec
     ps = spec.propensity

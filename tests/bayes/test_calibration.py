@@ -328,7 +328,7 @@ def test_design_for_population_calibrates_the_pipelines_weighted_and_matched_fit
     """From adjust()'s populations and the spec's PS design matrix to a calibrated fit in one
     call: the ATE design carries the refitted PS of every patient; the matched design the
     matched sets (two patients each)."""
-    from bayeshcc.adjustment import adjust
+    from bayeshcc.adjust.cohort import adjust
     from bayeshcc.bayes.calibration import design_for_population
     from bayeshcc.bayes.plan import fit_inputs, plan_fits, population_for
     from bayeshcc.cohort import Cohort

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bayeshcc.adjustment import adjust
+from bayeshcc.adjust.cohort import adjust
 from bayeshcc.bayes.grid import FitJob, run_job
 from bayeshcc.bayes.plan import (fit_inputs, plan_fits, population_for, propensity_design,
                                  uncertainty_label)

@@ -4,7 +4,7 @@ independent-arms SE, and the se_method column says which."""
 import numpy as np
 import pytest
 
-from bayeshcc.adjustment import adjust
+from bayeshcc.adjust.cohort import adjust
 from bayeshcc.cohort import Cohort
 from bayeshcc.frequentist.rmst import rmst_difference
 from bayeshcc.spec import spec_from_text

@@ -1,6 +1,8 @@
 """From a cohort to its adjusted populations: propensity model, matched cohort, weighted cohorts.
 
-This module only wires :mod:`bayeshcc.adjust` (the statistics) to the cohort and the spec.
+This module only wires the statistics of :mod:`bayeshcc.adjust` (``propensity``, ``matching``,
+``weights``, ``balance``) to the cohort and the spec; it is the package's one entry point from a
+cohort (``adjust(cohort)``).
 """
 
 from __future__ import annotations
