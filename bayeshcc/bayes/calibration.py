@@ -129,7 +129,7 @@ from bayeshcc.errors import AnalysisError
 METHODS = ("sandwich", "jackknife", "auto")
 JACKKNIFE_STEPS = 6              # Newton steps of each leave-one-cluster-out refit
 JACKKNIFE_MAX = 25_000_000       # rows x clusters above which "auto" uses the sandwich
-_BLOCK = 2_000_000               # rows x clusters per vectorised block of leave-outs
+_BLOCK = 2_000_000               # rows x clusters (x intervals) per block of leave-outs
 ESTIMANDS = (None, "ate", "att", "overlap", "matched")
 EIGEN_FLOOR = 1e-10
 ATTR_METHOD = "calibration"
@@ -581,7 +581,8 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
         gamma = np.linalg.lstsq(x_ps, np.log(e / (1 - e)), rcond=None)[0]
         raw = np.asarray(design.raw_weights, dtype=float)
         ratio = raw / _formula_weights(design.estimand, e, d.treated)
-    block = max(1, _BLOCK // n)
+    width = 1 if cuts is None else len(cuts) + 1          # piecewise: B x N x J arrays
+    block = max(1, _BLOCK // (n * width))
     out = np.empty((groups, theta_hat.size))
     for start in range(0, groups, block):
         cs = np.arange(start, min(start + block, groups))
