@@ -80,10 +80,13 @@ def tipping_point_table(cohort: Cohort, state: dict, hr_table: pd.DataFrame) -> 
                "tipping_prior_prob_hr_below_0_5": np.nan,
                "prob_hr_below_1_at_tipping": np.nan, "evalue": np.nan, "evalue_ci": np.nan,
                "note": ""}
-        if math.isnan(tau):
+        if math.isnan(tau) and row["prob_hr_below_1_vague"] < b.decision_threshold:
             row["note"] = ("no tipping point: P(HR < 1) is below the threshold even with a vague "
-                           "prior" if row["prob_hr_below_1_vague"] < b.decision_threshold else
-                           "no tipping point")
+                           "prior")
+        elif math.isnan(tau):  # at the threshold: the normal approximation is just below it
+            row.update(tipping_prior_sd=math.inf, tipping_prior_events=0.0,
+                       note=("P(HR < 1) is at the threshold with a vague prior: any sceptical "
+                             "prior, however weak, brings it below"))
         else:
             check = fit(Prior("tipping", 0.0, tau, 1.0))
             row["tipping_prior_prob_hr_below_0_5"] = float(norm.cdf(math.log(0.5) / tau))

@@ -325,6 +325,9 @@ def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> st
             return (f"Tipping point: none; even with a vague prior P(benefit) is below {level}.")
         return "Tipping point: none could be computed."
     events = float(t["tipping_prior_events"])
+    if events < 1:
+        return (f"Tipping point: P(benefit) is at {level} with a vague prior already; any "
+                f"sceptical prior, however weak, brings it below {level}.")
     return (f"Tipping point: a sceptical prior would have to be as strong as "
             f"{events:.0f} events of null evidence (a normal prior on the log HR centred on no "
             f"effect with SD {float(t['tipping_prior_sd']):.2f}) to bring P(benefit) below "

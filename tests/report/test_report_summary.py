@@ -307,3 +307,14 @@ def test_a_difference_that_rounds_to_zero_is_not_negative_zero():
     from bayeshcc.report.sections import duration
 
     assert duration(-0.04) == "0.0" and duration(-0.06) == "-0.1" and duration(3.25) == "3.2"
+
+
+def test_tipping_point_at_the_threshold_says_any_sceptical_prior_tips_it(folder):
+    # vague P(HR < 1) = 95.1 % but the normal approximation is just below 95 %: tau* = inf
+    path = folder / "tables" / "tipping_point.csv"
+    tipping = pd.read_csv(path)
+    tipping.loc[tipping["outcome"] == "os", ["tipping_prior_sd", "tipping_prior_events"]] = [
+        float("inf"), 0.0]
+    tipping.to_csv(path, index=False)
+    assert ("Overall survival: Tipping point: P(benefit) is at 95% with a vague prior already; "
+            "any sceptical prior, however weak, brings it below 95%.") in summary_text(folder)
