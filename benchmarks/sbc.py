@@ -18,7 +18,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from bayeshcc.bayes.sbc import STRUCTURES, SbcTask, ecdf_band, normalised_ranks, rank_check, sbc_ranks

@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from bayeshcc.figures.balance import plot_love
 from bayeshcc.figures.forest import plot_forest
