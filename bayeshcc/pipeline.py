@@ -113,7 +113,8 @@ def run_analysis(cohort: Cohort, out: str | Path, force: bool = False,
     Path
         The results folder.
     """
-    from bayeshcc.stages import STAGES
+    from bayeshcc.stages import (adjustment_stage, bayesian_stage, frequentist_stage,
+                                 paper_comparison_stage)
 
     check_destination(out, force)
     spec = options.apply(cohort.spec)
@@ -122,15 +123,25 @@ def run_analysis(cohort: Cohort, out: str | Path, force: bool = False,
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", AnalysisWarning)
         with open_results(out, force) as writer:
-            state: dict = {}
-            for name, stage in STAGES:
+            def timed(name, stage, *args):
                 start = time.perf_counter()
-                stage(cohort, state, writer, options)
+                result = stage(*args)
                 timings[name] = round(time.perf_counter() - start, 3)
+                return result
+
+            # Each stage takes the typed results of those before it (bayeshcc.stages).
+            adjusted = timed("adjustment", adjustment_stage, cohort, writer)
+            frequentist = timed("frequentist", frequentist_stage, cohort, adjusted, writer)
+            bayesian = timed("bayesian", bayesian_stage, cohort, adjusted, frequentist, writer,
+                             options)
+            timed("paper_comparison", paper_comparison_stage, cohort, adjusted, frequentist,
+                  writer, options)
             messages = [str(w.message) for w in caught if issubclass(w.category, AnalysisWarning)]
             files = writer.files + ["manifest.json", "report.html"]
-            manifest = build_manifest(cohort, spec_path, timings, messages,
-                                      state.get("manifest", {}), files)
+            extra = {"adjustment": adjusted.summary or {}}
+            if bayesian.manifest:
+                extra["bayes"] = dict(bayesian.manifest)
+            manifest = build_manifest(cohort, spec_path, timings, messages, extra, files)
             writer.json("manifest.json", manifest)
             start = time.perf_counter()
             write_report(writer.staging, include_patient_data=options.include_patient_data)

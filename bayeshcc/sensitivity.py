@@ -46,18 +46,21 @@ def tipping_sd(mean: float, sd: float, threshold: float) -> float:
     return float(z * sd ** 2 / math.sqrt(mean ** 2 - (z * sd) ** 2))
 
 
-def tipping_point_table(cohort: Cohort, state: dict, hr_table: pd.DataFrame) -> pd.DataFrame:
-    """One row per outcome for the primary analysis (see module docstring); empty without one."""
+def tipping_point_table(cohort: Cohort, populations, cox: pd.DataFrame | None,
+                        hr_table: pd.DataFrame) -> pd.DataFrame:
+    """One row per outcome for the primary analysis (see module docstring); empty without one.
+
+    ``populations``: the adjusted populations (:func:`bayeshcc.adjust.cohort.adjust`); ``cox``:
+    ``cox.csv`` (for the E-value)."""
     spec, b = cohort.spec, cohort.spec.bayes
     if b.primary is None:
         return pd.DataFrame(columns=COLUMNS)
     model, adjustment = b.primary.model, b.primary.adjustment
-    cox = state.get("tables", {}).get("cox")
     rows = []
     for out in spec.outcomes:
         task = plan_fits(spec, outcomes=[out.name], models=[model], priors=["weakly_informative"],
                          adjustments=[adjustment])[0]
-        pop = population_for(adjustment, state["populations"])
+        pop = population_for(adjustment, populations)
         if pop is None:
             continue
         inputs = fit_inputs(task, pop, adjustment_covariates(spec))

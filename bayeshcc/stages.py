@@ -1,25 +1,47 @@
-"""The pipeline's stages, in order. Each reads the cohort and the state earlier stages left,
-writes its tables and figures, and leaves what later stages need in ``state``."""
+"""The pipeline's stages, in order: adjustment, frequentist, Bayesian, paper comparison.
+
+Each stage is a function of the cohort and the typed results of the stages before it (small
+frozen dataclasses: :class:`~bayeshcc.adjust.cohort.Adjustment`, :class:`FrequentistResults`,
+:class:`BayesianResults`); it writes its tables and figures and returns its own result. Nothing
+is shared or mutated between stages.
+"""
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
 
 from bayeshcc.cohort import Cohort
 from bayeshcc.results import ResultsWriter
 
-Stage = Callable[[Cohort, dict, ResultsWriter, object], None]
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from bayeshcc.adjust.cohort import Adjustment
 
 
-def adjustment_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
+@dataclass(frozen=True)
+class FrequentistResults:
+    """Tables 1-5, Kaplan-Meier, Cox and RMST tables, by their results-folder names."""
+
+    tables: Mapping[str, "pd.DataFrame"]
+
+
+@dataclass(frozen=True)
+class BayesianResults:
+    """The Bayesian tables (``posterior_hr``, ``posterior_contrasts``, ``tipping_point``, ...)
+    and the manifest's ``bayes`` entry."""
+
+    tables: Mapping[str, "pd.DataFrame"] = field(default_factory=dict)
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+
+
+def adjustment_stage(cohort: Cohort, writer: ResultsWriter) -> "Adjustment":
     """Populations to analyse: the whole cohort, then matched and weighted ones."""
     from bayeshcc.adjust.cohort import adjust
     from bayeshcc.figures.balance import plot_love
 
     result = adjust(cohort)
-    state["populations"] = list(result.populations)
-    state["adjustment"] = result
-    state.setdefault("manifest", {})["adjustment"] = result.summary
     if result.propensity is not None:
         writer.table("propensity_model", result.propensity)
     if result.matches is not None:
@@ -27,9 +49,11 @@ def adjustment_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options
     if result.balance is not None:
         writer.table("balance", result.balance)
         writer.figure("love_plot", plot_love(result.balance).figure)
+    return result
 
 
-def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
+def frequentist_stage(cohort: Cohort, adjusted: "Adjustment",
+                      writer: ResultsWriter) -> FrequentistResults:
     """Tables 1-5, Kaplan-Meier and their figures."""
     from bayeshcc.figures.km import plot_km
     from bayeshcc.figures.forest import plot_forest
@@ -41,7 +65,7 @@ def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, option
     from bayeshcc.tables.survival import survival_tables
 
     spec = cohort.spec
-    populations = state["populations"]
+    populations = list(adjusted.populations)
     variables = spec.baseline or tuple(c.name for c in spec.covariates)
     tables = {}
     if variables:
@@ -55,7 +79,6 @@ def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, option
     tables["rmst"] = rmst_table(populations)
     for name, table in tables.items():
         writer.table(name, table)
-    state.setdefault("tables", {}).update(tables)
     for out in spec.outcomes:
         rows = tables["cox"][(tables["cox"]["outcome"] == out.name)
                              & ((tables["cox"]["model"] == "multivariable")
@@ -73,16 +96,20 @@ def frequentist_stage(cohort: Cohort, state: dict, writer: ResultsWriter, option
                             title=f"{out.label} ({pop.name})",
                             time_label=f"Time ({spec.data.time_unit})" if spec.data.time_unit else "Time")
             writer.figure(f"km_{out.name}_{pop.name}", ax.figure)
+    return FrequentistResults(tables)
 
 
-def paper_comparison_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
+def paper_comparison_stage(cohort: Cohort, adjusted: "Adjustment",
+                           frequentist: FrequentistResults, writer: ResultsWriter,
+                           options) -> None:
     """``paper_comparison.csv``: the published figures beside ours (``reproduce`` only)."""
     if not getattr(options, "compare_to_paper", False):
         return
     from bayeshcc.paper_comparison import load_paper_targets, paper_comparison
 
-    pairs = state.get("manifest", {}).get("adjustment", {}).get("pairs")
-    writer.table("paper_comparison", paper_comparison(state["tables"], load_paper_targets(), pairs))
+    pairs = (adjusted.summary or {}).get("pairs")
+    writer.table("paper_comparison", paper_comparison(dict(frequentist.tables),
+                                                      load_paper_targets(), pairs))
 
 
 def bayes_job(cohort: Cohort, populations, task):
@@ -117,11 +144,12 @@ def bayes_job(cohort: Cohort, populations, task):
                                if design is None else None))
 
 
-def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) -> None:
+def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: FrequentistResults,
+                   writer: ResultsWriter, options) -> BayesianResults:
     """Posterior HRs, contrasts, curves, LOO and posteriors for every fit the spec asks for."""
     spec = cohort.spec
     if not spec.bayes.enabled:
-        return
+        return BayesianResults()
     import warnings
 
     import pandas as pd
@@ -137,7 +165,7 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
     primary = b.primary
     jobs = []
     for task in plan_fits(spec):
-        job = bayes_job(cohort, state["populations"], task)
+        job = bayes_job(cohort, adjusted.populations, task)
         if job is None:
             warnings.warn(f"Bayesian fit {task.label} skipped: no {task.adjustment} "
                           "population (see the warnings above)", AnalysisWarning, stacklevel=2)
@@ -163,7 +191,7 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
             trees[task.key] = (result.posterior, result.weighted)
         writer.posterior(task.name, result.posterior)
     if not hr_rows:
-        return
+        return BayesianResults()
     hr_table = pd.DataFrame(hr_rows)
     hr_table["primary"] = [is_primary(primary, row) for row in hr_rows]
     hr_table = hr_table[HR_COLUMNS + [c for c in hr_table.columns if c not in HR_COLUMNS]]
@@ -173,23 +201,24 @@ def bayesian_stage(cohort: Cohort, state: dict, writer: ResultsWriter, options) 
               "loo": loo_rows(trees), "prior_predictive": prior_predictive_table(cohort)}
     for name, table in tables.items():
         writer.table(name, table)
-    state.setdefault("tables", {}).update(tables)
-    state.setdefault("manifest", {})["bayes"] = {
+    manifest = {
         "fits": len(hr_rows), "unreliable": int((~hr_table["reliable"]).sum()),
         "sampler": "nutpie NUTS", "draws": b.draws, "tune": b.tune, "chains": b.chains,
         "uncertainty": b.uncertainty,
         "ps_replicates": b.ps_replicates if b.uncertainty == "ps_bootstrap" else 0,
         "clinical_hr": b.clinical_hr,
         "priors": {p: resolve_prior(p, spec.priors, b.clinical_hr).description for p in b.priors}}
-    _bayes_figures(cohort, tables, state, writer)
+    _bayes_figures(cohort, tables, frequentist.tables.get("km_curves"), writer)
     from bayeshcc.sensitivity import tipping_point_table
 
-    tipping = tipping_point_table(cohort, state, hr_table)
+    tipping = tipping_point_table(cohort, adjusted.populations, frequentist.tables.get("cox"),
+                                  hr_table)
     writer.table("tipping_point", tipping)
-    state["tables"]["tipping_point"] = tipping
+    return BayesianResults({**tables, "tipping_point": tipping}, manifest)
 
 
-def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWriter) -> None:
+def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
+                   writer: ResultsWriter) -> None:
     from bayeshcc.figures.forest import plot_sensitivity_forest
     from bayeshcc.figures.posterior import plot_marginal_survival
 
@@ -198,7 +227,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
     writer.figure("sensitivity_forest", plot_sensitivity_forest(
         hr, threshold=min(spec.bayes.thresholds, default=None),
         title="Posterior hazard ratios across the sensitivity grid"))
-    curves, km = tables["marginal_survival"], state["tables"].get("km_curves")
+    curves = tables["marginal_survival"]
     unit = f"Time ({spec.data.time_unit})" if spec.data.time_unit else "Time"
     for (outcome, model, prior, adjustment), c in curves.groupby(
             ["outcome", "model", "prior", "adjustment"], sort=False):
@@ -250,11 +279,3 @@ def _bayes_figures(cohort: Cohort, tables: dict, state: dict, writer: ResultsWri
         ax = plot_marginal_survival(c, arms, title=f"{outcome}: marginal survival ({model}, "
                                     f"{adjustment})", time_label=unit)
         writer.figure(f"marginal_survival_{outcome}_{adjustment}", ax.figure)
-
-
-STAGES: tuple[tuple[str, Stage], ...] = (
-    ("adjustment", adjustment_stage),
-    ("frequentist", frequentist_stage),
-    ("bayesian", bayesian_stage),
-    ("paper_comparison", paper_comparison_stage),
-)
