@@ -4,7 +4,8 @@
 #
 # Looked for, in order: $PYTHON if set; python3, python3.14, python3.13 and python3.12 on PATH
 # (a pyenv shim that fails without PYENV_VERSION does not count); then the interpreters pyenv
-# has installed ($(pyenv root)/versions/3.*), newest first; then uv's managed ones.
+# has installed ($(pyenv root), $PYENV_ROOT or ~/.pyenv, /versions/3.*), newest first; then
+# uv's managed ones.
 # No environment variable is needed on a machine whose only new Python lives under pyenv.
 
 ok() {  # $1 is a Python >= 3.12 that runs
@@ -28,13 +29,14 @@ for name in python3 python3.14 python3.13 python3.12; do
     path=$(command -v "$name" 2>/dev/null) && ok "$path" && found "$path"
 done
 
-# pyenv: installed versions, newest first (sort -V orders 3.9 before 3.12).
-if command -v pyenv >/dev/null 2>&1; then
-    root=$(pyenv root 2>/dev/null)
-    for dir in $(ls -d "$root"/versions/3.* 2>/dev/null | sort -r -V); do
-        ok "$dir/bin/python3" && found "$dir/bin/python3"
-    done
-fi
+# pyenv: installed versions, newest first (sort -V orders 3.9 before 3.12). Its folder is
+# asked of pyenv when pyenv is on PATH, else $PYENV_ROOT, else pyenv's default ~/.pyenv: a
+# shell without pyenv's set-up (CI, cron, a fresh terminal) still finds what it installed.
+root=$(pyenv root 2>/dev/null) || root=""
+[ -n "$root" ] || root=${PYENV_ROOT:-$HOME/.pyenv}
+for dir in $(ls -d "$root"/versions/3.* 2>/dev/null | sort -r -V); do
+    ok "$dir/bin/python3" && found "$dir/bin/python3"
+done
 
 # uv-managed interpreters, when uv is installed.
 if command -v uv >/dev/null 2>&1; then

@@ -6,7 +6,6 @@ interpreter with no variable set, say which one in one line, and name what to in
 is none. Fake interpreters (shell scripts answering the version check) stand in for real ones.
 """
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -101,7 +100,24 @@ def test_none_found_says_what_to_install(tmp_path):
     assert "pyenv install 3.12" in lines[0] and "PYTHON=" in lines[0]
 
 
-@pytest.mark.skipif(os.name != "posix", reason="POSIX shell script")
+def test_finds_pyenvs_pythons_when_pyenv_itself_is_not_on_path(tmp_path):
+    """A shell without pyenv's set-up (CI, cron): ~/.pyenv/versions is pyenv's default folder."""
+    _fake_python(tmp_path / "bin" / "python3", (3, 11, 7))
+    home = tmp_path / "home"
+    _fake_python(home / ".pyenv" / "versions" / "3.12.1" / "bin" / "python3", (3, 12, 1))
+    result = _run([tmp_path / "bin"], {"HOME": str(home)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(home / ".pyenv/versions/3.12.1/bin/python3")
+
+
+def test_pyenv_root_names_pyenvs_folder_when_pyenv_is_not_on_path(tmp_path):
+    _fake_python(tmp_path / "bin" / "python3", (3, 11, 7))
+    root = tmp_path / "elsewhere"
+    _fake_python(root / "versions" / "3.13.0" / "bin" / "python3", (3, 13, 0))
+    result = _run([tmp_path / "bin"], {"PYENV_ROOT": str(root)})
+    assert result.stdout.strip() == str(root / "versions/3.13.0/bin/python3")
+
+
 def test_makefile_builds_the_venv_with_the_script():
     makefile = (SCRIPT.parents[1] / "Makefile").read_text()
     assert "scripts/find_python.sh" in makefile
