@@ -239,21 +239,28 @@ def calibration_design(estimand: str | None, propensity=None, ps_covariates=None
     if propensity is None or ps_covariates is None or raw is None:
         raise AnalysisError(f"a {estimand} calibration needs the PS fit, its covariates and the "
                             "weights")
+    return _weighted_design(estimand, ps_covariates, propensity.score, raw, clusters, method)
+
+
+def _weighted_design(estimand: str, ps_covariates, score, weights, clusters,
+                     method: str) -> CalibrationDesign:
+    """The design of a PS-weighted fit: intercept added to the PS covariates."""
     x = np.asarray(ps_covariates, dtype=float)
     x = x.reshape(len(x), -1)
     return CalibrationDesign(method, estimand, ps_X=np.column_stack([np.ones(len(x)), x]),
-                             ps_score=np.asarray(propensity.score, dtype=float),
-                             raw_weights=raw, clusters=clusters)
+                             ps_score=np.asarray(score, dtype=float),
+                             raw_weights=np.asarray(weights, dtype=float), clusters=clusters)
 
 
 def design_for_population(population, ps_covariates=None,
                           method: str = "auto") -> CalibrationDesign:
     """The design of a fit to a :class:`bayeshcc.populations.Population`, in one call.
 
-    ``ate`` / ``att`` / ``overlap``: the PS model ``treated ~ ps_covariates`` is refitted (as
-    :func:`bayeshcc.adjust.cohort.adjust` fitted it; its warnings were raised there and are not
-    repeated) and ``population.weights`` are the weights it gave (stabilised or trimmed as the
-    spec asked: both are read from the weights). ``matched``: ``population.clusters`` (the
+    ``ate`` / ``att`` / ``overlap``: the propensity score and PS covariates the population
+    carries (:func:`bayeshcc.adjust.cohort.adjust` stores them), or, when ``ps_covariates`` is
+    given, the PS model ``treated ~ ps_covariates`` refitted (its warnings were raised where the
+    weights were built and are not repeated); ``population.weights`` are the weights it gave
+    (stabilised or trimmed as the spec asked: both are read from the weights). ``matched``: ``population.clusters`` (the
     matched sets; None with replacement) and ``population.weights``. Any other population
     (``unadjusted``): weights held fixed, each patient alone.
 
@@ -263,7 +270,8 @@ def design_for_population(population, ps_covariates=None,
         Needs ``name``, ``weights``, ``clusters`` and ``cohort.treated``.
     ps_covariates : DataFrame, optional
         The PS design matrix of the whole cohort (``bayeshcc.design.design_matrix(cohort,
-        spec.propensity.covariates)``); required for the weighted populations.
+        spec.propensity.covariates)``); required for weighted populations that do not carry
+        their propensity score.
     method : {"auto", "jackknife", "sandwich"}
 
     Returns
@@ -286,6 +294,9 @@ def design_for_population(population, ps_covariates=None,
                                  clusters=population.clusters)
     if name not in ("ate", "att", "overlap"):
         return CalibrationDesign(method, raw_weights=weights)
+    if ps_covariates is None and population.ps_score is not None:
+        return _weighted_design(name, population.ps_covariates, population.ps_score, weights,
+                                None, method)
     if ps_covariates is None:
         raise AnalysisError(f"the {name} calibration needs the PS covariates (design matrix)")
     with warnings.catch_warnings():

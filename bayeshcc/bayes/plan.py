@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.design import covariate_columns, design_matrix
-from bayeshcc.bayes.calibration import CalibrationDesign
+from bayeshcc.bayes.calibration import CalibrationDesign, design_for_population
 from bayeshcc.bayes.priors import prior_applies
 from bayeshcc.bayes.propagation import ADJUSTMENTS as PS_ADJUSTMENTS
 from bayeshcc.bayes.propagation import PropensityDesign
@@ -120,18 +120,11 @@ def uncertainty_label(adjustment: str, uncertainty: str) -> str:
 
 def calibration_for(task: FitTask, pop: Population, uncertainty: str) -> CalibrationDesign | None:
     """The sandwich calibration of a weighted or matched fit (``[bayes] uncertainty =
-    "sandwich"``, :mod:`bayeshcc.bayes.calibration`), or None when its posterior is used as
-    sampled. Weighted fits account for the estimated PS (stacked estimating equations); matched
-    fits are clustered on matched sets (none with replacement: a control in several sets)."""
+    "sandwich"``, :func:`bayeshcc.bayes.calibration.design_for_population`), or None when its
+    posterior is used as sampled. Weighted fits account for the estimated PS (stacked estimating
+    equations); matched fits are clustered on matched sets (none with replacement)."""
     if uncertainty != "sandwich" or task.adjustment not in PS_ADJUSTMENTS:
         return None
-    if task.adjustment == "matched":
-        return CalibrationDesign(estimand="matched", raw_weights=pop.weights,
-                                 clusters=pop.clusters)
-    if pop.ps_score is None or pop.weights is None:
+    if task.adjustment != "matched" and (pop.ps_score is None or pop.weights is None):
         return None
-    x = np.asarray(pop.ps_covariates, dtype=float).reshape(len(pop.ps_score), -1)
-    return CalibrationDesign(estimand=task.adjustment,
-                             ps_X=np.column_stack([np.ones(len(x)), x]),
-                             ps_score=np.asarray(pop.ps_score, dtype=float),
-                             raw_weights=np.asarray(pop.weights, dtype=float))
+    return design_for_population(pop)
