@@ -81,13 +81,15 @@ def _parameters(fit, draws: dict) -> list[np.ndarray]:
     return [draws["alpha"], log_hr_j, beta]
 
 
-def pointwise(fit) -> tuple[np.ndarray, np.ndarray]:
+def pointwise(fit, values: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise log-likelihood (draws x N) and each draw's linear predictor (draws x N; the
-    covariate part only for the piecewise model)."""
+    covariate part only for the piecewise model). ``values``: the fit's model data
+    (:func:`bayeshcc.bayes.models.data_values`), rebuilt from the fit when not given."""
     from bayeshcc.bayes.models import data_values
 
     d = fit.data
-    values = data_values(fit.model, d, fit.prior, fit.cuts)
+    if values is None:
+        values = data_values(fit.model, d, fit.prior, fit.cuts)
     time_varying = "log_hr_interval" in fit.posterior["posterior"]
     fn = _likelihood_function(fit.model, time_varying)
     draws = fit.draws()
@@ -207,7 +209,7 @@ def add_model_groups(fit, structure: tuple | None = None, values: dict | None = 
         "time": (("patient",), d.event), "treated": (("patient",), d.treated),
         "weights": (("patient",), d.weights)}))
     if n_chain * n_draw * d.time.size <= MAX_POINTWISE_VALUES:
-        loglik, linear = pointwise(fit)
+        loglik, linear = pointwise(fit, values)
         fit.posterior["log_likelihood"] = xr.DataTree(xr.Dataset(
             {"time": (dims, loglik.reshape(n_chain, n_draw, -1))}, coords=coords))
         times = predictive_times(fit, linear, fit.seed if predictive_seed is None
