@@ -56,18 +56,24 @@ def _confounded(n=500, seed=3):
 
 # --- (c) the analytic scores and Hessians ---------------------------------------------------
 
+def _small_cohort(seed: int, n: int = 40):
+    """Times, events, arms and two covariates of n patients, and the generator that drew them
+    (the tests go on drawing from it)."""
+    rng = np.random.default_rng(seed)
+    t = rng.exponential(size=n) + 0.01
+    d = (rng.random(n) < 0.7).astype(float)
+    trt = (rng.random(n) < 0.5).astype(float)
+    return rng, t, d, trt, rng.normal(size=(n, 2))
+
+
 @pytest.mark.parametrize("model, theta, cuts", [
     ("weibull", [-0.3, 0.2, -0.4, 0.3, -0.2], None),
     ("piecewise", [-0.5, -0.2, 0.1, -0.4, 0.3, -0.2], [0.5, 1.2]),
 ])
 def test_scores_and_hessian_equal_numerical_derivatives_of_the_numpy_loglik(model, theta, cuts):
     """Central differences (step 1e-6) of hazards.py's d log h - H agree to 1e-6."""
-    rng = np.random.default_rng(1)
-    n = 40
-    t = rng.exponential(size=n) + 0.01
-    d = (rng.random(n) < 0.7).astype(float)
-    trt = (rng.random(n) < 0.5).astype(float)
-    X = rng.normal(size=(n, 2))
+    rng, t, d, trt, X = _small_cohort(1)
+    n = t.size
     w = rng.uniform(0.5, 2.0, n)
     theta = np.array(theta)
     cuts = None if cuts is None else np.array(cuts)
@@ -95,12 +101,8 @@ def test_batched_sums_of_the_jackknife_equal_the_per_patient_scores_and_hessian(
                                                                                 cuts):
     """The jackknife's vectorised sums over B leave-out weightings agree with
     scores_and_hessian (tested above against numerical derivatives) to rounding."""
-    rng = np.random.default_rng(2)
-    n = 40
-    t = rng.exponential(size=n) + 0.01
-    d = (rng.random(n) < 0.7).astype(float)
-    trt = (rng.random(n) < 0.5).astype(float)
-    X = rng.normal(size=(n, 2))
+    rng, t, d, trt, X = _small_cohort(2)
+    n = t.size
     cuts = None if cuts is None else np.array(cuts)
     thetas = np.array(theta) + rng.normal(0, 0.1, (3, len(theta)))
     W = rng.uniform(0, 2, (3, n))
