@@ -26,7 +26,6 @@ import pandas as pd
 
 from bayeshcc.errors import AnalysisError, AnalysisWarning, CohortError, SpecError
 
-NOT_PREDICTIVE = "weighted pseudo-likelihood: not a valid predictive comparison"
 
 
 # --- one fit ---------------------------------------------------------------------------------
@@ -362,6 +361,8 @@ def compare(fits: Mapping[str, Fit], method: str = "stacking") -> pd.DataFrame:
         flagged and an :class:`~bayeshcc.errors.AnalysisWarning` says so.
     """
     import arviz as az
+
+    from bayeshcc.tables.bayes import NOT_PREDICTIVE
 
     if not isinstance(fits, Mapping) or len(fits) < 2:
         raise AnalysisError("compare needs a dict of at least two fits, e.g. "

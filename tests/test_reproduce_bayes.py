@@ -57,6 +57,14 @@ def test_loo_marks_weighted_fits_as_not_predictive(run):
     assert loo.loc[loo["adjustment"] == "none", "valid_predictive_comparison"].all()
 
 
+def test_loo_differences_carry_their_standard_error(run):
+    # issue 15: elpd differences from az.compare, with the SE of each difference
+    loo = pd.read_csv(run / "tables" / "loo.csv")
+    best = loo["elpd_diff_from_best"] == 0
+    assert (loo.loc[best, "elpd_diff_se"] == 0).all()
+    assert (loo.loc[~best, "elpd_diff_se"] > 0).all()
+
+
 def test_tipping_point_and_evalue_per_outcome(run):
     tipping = pd.read_csv(run / "tables" / "tipping_point.csv").set_index("outcome")
     assert list(tipping.index) == ["os", "pfs"]

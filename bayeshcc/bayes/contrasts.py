@@ -25,19 +25,16 @@ GRID_POINTS = 200
 
 
 def interval(values: np.ndarray, hdi: bool = False, prob: float = 0.95) -> tuple[float, float]:
-    """Equal-tailed (default) or highest-density interval of 1-D draws."""
+    """Equal-tailed (default, ``arviz.eti``) or highest-density (``arviz.hdi``) interval of 1-D
+    draws; non-finite draws (e.g. a median not reached) are left out."""
+    import arviz as az
+
     values = np.asarray(values, dtype=float)
     values = values[np.isfinite(values)]
     if values.size == 0:
         return float("nan"), float("nan")
-    if not hdi:
-        lo, hi = np.quantile(values, [(1 - prob) / 2, 1 - (1 - prob) / 2])
-        return float(lo), float(hi)
-    s = np.sort(values)
-    k = int(np.floor(prob * s.size))
-    widths = s[k:] - s[: s.size - k]
-    i = int(np.argmin(widths))
-    return float(s[i]), float(s[i + k])
+    lo, hi = (az.hdi if hdi else az.eti)(values, prob=prob)
+    return float(lo), float(hi)
 
 
 def hr_summary(fit: BayesFit, thresholds: Sequence[float] = (), hdi: bool = False) -> dict:

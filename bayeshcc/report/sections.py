@@ -110,7 +110,7 @@ UNCERTAINTY_NOTES = {
 }
 
 
-def propensity_note(frame: pd.DataFrame) -> str:
+def uncertainty_note(frame: pd.DataFrame) -> str:
     """How the intervals of a posterior table's weighted and matched rows were made."""
     if "uncertainty" not in frame.columns:
         return ""
@@ -142,7 +142,7 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
                 wanted.append(c)
         cols = tuple(c for c in wanted if c in frame.columns)
         if key in ("posterior_hr", "posterior_contrasts", "sensitivity"):
-            note = " ".join(filter(None, [note, propensity_note(frame)]))
+            note = " ".join(filter(None, [note, uncertainty_note(frame)]))
         rows = tuple(tuple(None if pd.isna(v) else v for v in row)
                      for row in frame[list(cols)].itertuples(index=False, name=None))
         views[key] = TableView(key, title, note, cols, rows)

@@ -18,6 +18,7 @@ from bayeshcc.bayes.plan import FitTask
 from bayeshcc.estimands import contrast_estimand, hr_estimand
 
 KEY = ["outcome", "model", "prior", "adjustment"]
+NOT_PREDICTIVE = "weighted pseudo-likelihood: not a valid predictive comparison"
 HR_COLUMNS = KEY + ["estimand", "hr_median", "hr_lower", "hr_upper", "prob_hr_below_1", "rhat_max",
                     "ess_bulk_min", "divergences", "reliable"]
 
@@ -55,29 +56,46 @@ def is_primary(primary, row: dict) -> bool:
 
 
 def loo_rows(trees: dict[tuple, tuple]) -> pd.DataFrame:
-    """PSIS-LOO per fit; models compared within outcome, prior and adjustment.
+    """PSIS-LOO per fit; models compared within outcome, prior and adjustment by
+    :func:`arviz.compare` (``elpd_diff_from_best`` and its standard error ``elpd_diff_se``).
 
     LOO of a weighted pseudo-likelihood is not a valid predictive comparison: those rows say so.
     """
-    rows = []
+    rows, results = [], {}
     for key, (tree, weighted) in trees.items():
         if "log_likelihood" not in tree.children:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = az.loo(tree)
+            result = az.loo(tree, pointwise=True)
+        results[key] = result
         k = np.asarray(result.pareto_k).ravel()
         rows.append({**dict(zip(KEY, key)), "elpd_loo": float(result.elpd),
                      "se": float(result.se), "p_loo": float(result.p),
                      "pareto_k_max": float(np.nanmax(k)), "n_pareto_k_above_0_7": int((k > 0.7).sum()),
                      "valid_predictive_comparison": not weighted,
-                     "note": ("weighted pseudo-likelihood: not a valid predictive comparison"
-                              if weighted else "")})
+                     "note": NOT_PREDICTIVE if weighted else ""})
     table = pd.DataFrame(rows)
     if len(table):
         best = table.groupby(["outcome", "prior", "adjustment"])["elpd_loo"].transform("max")
         table["elpd_diff_from_best"] = table["elpd_loo"] - best
+        table["elpd_diff_se"] = [_difference_se(results, key) for key in
+                                 table[KEY].itertuples(index=False, name=None)]
     return table
+
+
+def _difference_se(results: dict, key: tuple) -> float:
+    """SE of a fit's elpd difference from the best model of its (outcome, prior, adjustment),
+    from :func:`arviz.compare` on the already computed LOO results (NaN for a lone model)."""
+    outcome, model, prior, adjustment = key
+    group = {k[1]: r for k, r in results.items()
+             if (k[0], k[2], k[3]) == (outcome, prior, adjustment)}
+    if len(group) < 2:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = az.compare(group, round_to="none")
+    return float(table.loc[model, "dse"])
 
 
 def prior_predictive_table(cohort) -> pd.DataFrame:
