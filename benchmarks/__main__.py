@@ -26,7 +26,10 @@ def main(argv=None) -> int:
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write JSON")
     args = parser.parse_args(argv)
     names = args.only or list(BENCHMARKS)
-    results = {"machine": machine(), "benchmarks": {}}
+    # benchmarks not run now keep their earlier rows
+    path = Path(args.json)
+    results = json.loads(path.read_text()) if path.exists() else {"benchmarks": {}}
+    results["machine"] = machine()
     for name in names:
         print(f"== {name}", flush=True)
         rows = BENCHMARKS[name]()

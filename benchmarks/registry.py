@@ -1,5 +1,6 @@
 """The benchmarks by name, in the order ``python -m benchmarks`` runs them."""
 
+from benchmarks.analysis_vs_brms import bench_analysis_vs_brms
 from benchmarks.compile_cache import bench_compile_cache
 from benchmarks.fits import bench_fits, bench_gradient_floor, bench_scaling
 from benchmarks.grid import bench_grid
@@ -14,4 +15,5 @@ BENCHMARKS = {
     "gradient_floor": bench_gradient_floor,
     "stan": bench_stan,
     "compile_cache": bench_compile_cache,
+    "analysis_vs_brms": bench_analysis_vs_brms,
 }
