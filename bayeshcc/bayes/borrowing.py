@@ -74,6 +74,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from bayeshcc.bayes.priors import Prior
+from bayeshcc.errors import AnalysisError
 
 UNIT_VARIANCE = 4.0        # variance of a log HR from one event, 1:1 allocation (i_F = 1/4)
 DISCOUNTS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -334,7 +335,10 @@ def borrowing_columns(fit, design=None) -> dict:
            "prior_ess_events": prior_ess_events(prior), "prior_data_conflict_p": float("nan"),
            "cohort_log_hr": float("nan"), "cohort_log_hr_se": float("nan")}
     if prior.borrows:
-        estimate, se = cohort_log_hr(fit, design)
+        try:
+            estimate, se = cohort_log_hr(fit, design)
+        except (np.linalg.LinAlgError, AnalysisError):  # e.g. a jackknife refit that failed
+            estimate, se = float("nan"), float("nan")
         out.update(prior_data_conflict_p=conflict_p(prior, estimate, se), cohort_log_hr=estimate,
                    cohort_log_hr_se=se)
     return out
@@ -386,7 +390,6 @@ def borrowing_sweep_table(cohort, populations) -> pd.DataFrame:
     from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs,
                                      plan_fits, population_for)
     from bayeshcc.bayes.priors import resolve_prior
-    from bayeshcc.errors import AnalysisError
 
     spec, b = cohort.spec, cohort.spec.bayes
     primary = b.primary
