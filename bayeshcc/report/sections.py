@@ -371,10 +371,10 @@ def _conflict(hr: pd.DataFrame, row: pd.Series, outcome: str, label: str) -> lis
         p = float(r.prior_data_conflict_p)
         if p >= CONFLICT_LEVEL:
             continue
-        shown = "< 0.001" if p < 0.001 else f"{p:.3f}"
+        shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
         text = (f"Prior-data conflict: the external evidence of the {r.prior} prior disagrees "
                 f"with this cohort's own estimate of the hazard ratio for {label} (Box's "
-                f"prior-predictive p = {shown}, {r.model} model, adjustment {r.adjustment}): a "
+                f"prior-predictive p {shown}, {r.model} model, adjustment {r.adjustment}): a "
                 "difference this large would be rare if the external study and this cohort "
                 "measured the same effect, so borrowing from it pulls the result towards an "
                 "effect these data do not support.")
