@@ -134,6 +134,23 @@ def uncertainty_note(frame: pd.DataFrame) -> str:
     return " ".join(notes)
 
 
+BORROWING_NOTE = (
+    "prior_ess_events: the prior's worth in events (expected local-information ratio, "
+    "Neuenschwander et al. 2020, with a log HR from d events having variance 4 / d). For priors "
+    "that borrow external evidence, prior_data_conflict_p is Box's prior-predictive p-value of "
+    "the cohort's own log-HR estimate (maximum likelihood of that model, adjustment and "
+    "weights, with the interval's robust SE) under the external evidence; small values mean "
+    "the two disagree. For robust mixture priors (Schmidli et al. 2014), prior_weight_posterior "
+    "is the posterior weight of the external component: it falls when the data disagree.")
+
+
+def borrowing_note(frame: pd.DataFrame) -> str:
+    """What the borrowing columns of a posterior table mean, when any row has them."""
+    if "prior_ess_events" not in frame.columns:
+        return ""
+    return BORROWING_NOTE
+
+
 def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> dict[str, TableView]:
     """The report's view of each results table that exists."""
     views = {}
@@ -150,6 +167,8 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
         cols = tuple(c for c in wanted if c in frame.columns)
         if key in ("posterior_hr", "posterior_contrasts", "sensitivity"):
             note = " ".join(filter(None, [note, uncertainty_note(frame)]))
+        if key == "posterior_hr":
+            note = " ".join(filter(None, [note, borrowing_note(frame)]))
         rows = tuple(tuple(None if pd.isna(v) else v for v in row)
                      for row in frame[list(cols)].itertuples(index=False, name=None))
         views[key] = TableView(key, title, note, cols, rows)
