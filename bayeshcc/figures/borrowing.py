@@ -8,7 +8,7 @@ import pandas as pd
 from bayeshcc.figures.style import HR_TICKS, new_axes, series_style
 
 
-def plot_borrowing_sweep(sweep: pd.DataFrame, title: str = ""):
+def plot_borrowing_sweep(sweep: pd.DataFrame, title: str = "", axes=None):
     """P(HR < 1) and the posterior HR (median, 95 % interval) against the discount a0.
 
     One series per outcome and prior, in the table's order; a hollow marker is a fit that did
@@ -21,6 +21,8 @@ def plot_borrowing_sweep(sweep: pd.DataFrame, title: str = ""):
         prob_hr_below_1, reliable).
     title : str
         Figure title.
+    axes : pair of matplotlib Axes, optional
+        Where to draw (P(HR < 1), HR); a new figure when absent.
 
     Returns
     -------
@@ -29,7 +31,7 @@ def plot_borrowing_sweep(sweep: pd.DataFrame, title: str = ""):
     """
     from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-    left, right = new_axes(10, 4, ncols=2)
+    left, right = new_axes(10, 4, ncols=2) if axes is None else axes
     groups = list(sweep.groupby(["outcome", "prior"], sort=False))
     for i, ((outcome, prior), rows) in enumerate(groups):
         rows = rows.sort_values("a0")
@@ -62,5 +64,6 @@ def plot_borrowing_sweep(sweep: pd.DataFrame, title: str = ""):
     fig = left.figure
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    if axes is None:
+        fig.tight_layout()
     return fig
