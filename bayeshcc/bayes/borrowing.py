@@ -10,10 +10,11 @@ Three summaries per fit (columns of ``posterior_hr.csv``, :func:`borrowing_colum
     :math:`P(z = 1 \\mid y) = E[P(z = 1 \\mid \\theta) \\mid y]` with
     :math:`P(z = 1 \\mid \\theta) = w \\phi_1(\\theta) / p(\\theta)`: the estimate is the mean of
     that probability over the posterior draws (:func:`posterior_component_weight`), valid for
-    any likelihood (Weibull, piecewise, weighted). For a normal likelihood it equals the
-    conjugate update :math:`w m_1 / (w m_1 + (1 - w) m_2)`, :math:`m_k = N(\\hat\\theta; \\mu_k,
-    \\sigma_k^2 + s^2)` (:func:`mixture_posterior_normal`; the tests check the two agree, and
-    both against numerical integration).
+    any likelihood (Weibull, piecewise, weighted; a sandwich-calibrated fit's calibrated draws
+    are used, so there it is the weight under the calibrated posterior). For a normal likelihood
+    it equals the conjugate update :math:`w m_1 / (w m_1 + (1 - w) m_2)`,
+    :math:`m_k = N(\\hat\\theta; \\mu_k, \\sigma_k^2 + s^2)` (:func:`mixture_posterior_normal`;
+    the tests check the two agree, and both against numerical integration).
 
 ``prior_ess_events`` (every prior)
     Prior effective sample size in events by the expected local-information ratio (ELIR,
