@@ -243,8 +243,8 @@ def robust_prior(hr: float, lower: float, upper: float, weight: float = 0.8,
     Examples
     --------
     >>> p = robust_prior(0.45, 0.24, 0.83, weight=0.8)   # Persano et al., OS
-    >>> p.components()[1]
-    (0.19999999999999996, 0.0, 2.0)
+    >>> [(round(w, 3), round(m, 3), round(sd, 3)) for w, m, sd in p.components()]
+    [(0.8, -0.799, 0.317), (0.2, 0.0, 2.0)]
     """
     se = _interval_se("robust", name, hr, lower, upper)
     _check_discount("robust", name, discount)
@@ -294,12 +294,17 @@ def prior_from_mapping(name: str, table: Mapping[str, Any],
     if misplaced and kind != "robust":
         raise SpecError(f"[priors.{name}]: key {misplaced[0]!r} is only for type = \"robust\" "
                         f"(this prior is type = {kind!r})")
+    def number(key: str, default: float | None = None) -> float:
+        value = table[key] if default is None else table.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SpecError(f"[priors.{name}] {key} must be a number, got {value!r}")
+        return float(value)
+
     try:
         if kind == "robust":
-            return robust_prior(float(table["hr"]), float(table["lower"]), float(table["upper"]),
-                                float(table.get("weight", 0.8)), float(table.get("vague_sd", 2.0)),
-                                float(table.get("discount", 1.0)), name=name,
-                                clinical_hr=clinical_hr)
+            return robust_prior(number("hr"), number("lower"), number("upper"),
+                                number("weight", 0.8), number("vague_sd", 2.0),
+                                number("discount", 1.0), name=name, clinical_hr=clinical_hr)
         if kind == "external":
             return external_prior(float(table["hr"]), float(table["lower"]), float(table["upper"]),
                                   float(table.get("discount", 1.0)), name=name,

@@ -197,6 +197,7 @@ def test_normal_prior_draws_are_unchanged():
     ({**PERSANO, "discount": 1.5}, r"discount must be in \(0, 1\]"),
     ({**PERSANO, "wieght": 0.8}, r"unknown key 'wieght' in \[priors.mine\]"),
     ({"lower": 0.24, "upper": 0.83}, r"\[priors.mine\] needs 'hr'"),
+    ({**PERSANO, "weight": "high"}, r"\[priors.mine\] weight must be a number, got 'high'"),
 ])
 def test_bad_robust_prior_definitions_are_named(table, message):
     with pytest.raises(SpecError, match=message):
