@@ -1,5 +1,6 @@
-"""End to end: the bundled cohort with a robust and a power prior in the spec (short chains)
-gives the borrowing columns, the discount sweep table and figure, and the report shows them."""
+"""End to end: the bundled cohort with models/paper.toml's robust and power priors
+(``persano_robust``, ``persano_half``) on a small grid (short chains) gives the borrowing
+columns, the discount sweep table and figure, and the report shows them."""
 
 import re
 
@@ -22,22 +23,15 @@ chains = 2
 seed = 20241
 
 """
-ROBUST = """
-[priors.persano_robust]
-type = "robust"
-hr = 0.45
-lower = 0.24
-upper = 0.83
-weight = 0.8
-outcomes = ["os"]
-"""
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     text = paper_spec_path().read_text()
-    text = re.sub(r"(?ms)^\[bayes\].*?(?=^\[priors)", GRID, text) + ROBUST
-    cohort = Cohort.from_dataframe(load_paper_cohort(), spec_from_text(text))
+    text = re.sub(r"(?ms)^\[bayes\].*?(?=^# Persano|^\[priors)", GRID, text)
+    spec = spec_from_text(text)
+    assert spec.priors["persano_robust"]["type"] == "robust"  # the paper's robust prior
+    cohort = Cohort.from_dataframe(load_paper_cohort(), spec)
     out = tmp_path_factory.mktemp("borrowing") / "results"
     run_analysis(cohort, out, options=RunOptions(quiet=True))
     return out
