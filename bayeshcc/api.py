@@ -53,6 +53,8 @@ class Fit:
         Whether the likelihood is weighted (a pseudo-likelihood; LOO is not predictive).
     uncertainty : str
         How the interval was made: ``model``, ``sandwich``, ``kish`` or ``ps_bootstrap``.
+    calibration : CalibrationDesign or None
+        The sandwich calibration of a weighted or matched fit (None: used as sampled).
     """
 
     bayes_fit: Any
@@ -64,6 +66,7 @@ class Fit:
     weighted: bool = False
     uncertainty: str = "model"
     spec: Any = field(default=None, repr=False)
+    calibration: Any = field(default=None, repr=False)
 
     @property
     def tree(self):
@@ -135,12 +138,16 @@ class Fit:
         return self._contrasts("median")
 
     def summary(self) -> dict:
-        """The fit's ``posterior_hr.csv`` row (key, HR, convergence flags, n, events, seed)."""
+        """The fit's ``posterior_hr.csv`` row (key, HR, convergence flags, n, events, seed, the
+        borrowing columns of :mod:`bayeshcc.bayes.borrowing`)."""
         from bayeshcc.tables.bayes import fit_rows
+
+        from bayeshcc.bayes.borrowing import borrowing_columns
 
         hr, _, _, _ = fit_rows(self.task, self.bayes_fit, self.tau, self.arms, self.thresholds,
                                with_contrasts=False, conv=self.convergence)
         hr["uncertainty"] = self.uncertainty
+        hr.update(borrowing_columns(self.bayes_fit, self.calibration))
         return hr
 
     def __repr__(self) -> str:
@@ -274,7 +281,8 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
     prior : str or mapping
         A built-in prior name (``weakly_informative``, ``vague``, ``skeptical``,
         ``enthusiastic``) or a ``[priors.NAME]`` table as a dict (e.g. ``{"type": "external",
-        "hr": 0.45, "lower": 0.24, "upper": 0.83, "discount": 0.5}``).
+        "hr": 0.45, "lower": 0.24, "upper": 0.83, "discount": 0.5}``, or ``{"type": "robust",
+        "hr": 0.45, "lower": 0.24, "upper": 0.83, "weight": 0.8}``).
     draws, tune, chains : int
         Sampler settings (nutpie NUTS).
     seed : int
@@ -336,7 +344,8 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
                       AnalysisWarning, stacklevel=2)
     return Fit(bayes_fit=bayes_fit, task=task, arms=cohort.arm_labels(), tau=job.tau,
                thresholds=tuple(float(t) for t in spec.bayes.thresholds), convergence=conv,
-               weighted=is_weighted(bayes_fit), uncertainty=job.uncertainty, spec=spec)
+               weighted=is_weighted(bayes_fit), uncertainty=job.uncertainty, spec=spec,
+               calibration=job.calibration)
 
 
 # --- comparing fits --------------------------------------------------------------------------

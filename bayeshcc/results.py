@@ -6,6 +6,11 @@ non-empty folder is only replaced when the caller asks for it (``--force``).
 Layout (DESIGN.md, "results folder contract")::
 
     DIR/manifest.json   DIR/tables/*.csv   DIR/figures/*.png   DIR/posterior/*.nc   DIR/report.html
+
+Borrowing external evidence (:mod:`bayeshcc.bayes.borrowing`) adds ``posterior_hr.csv`` columns
+``prior_weight_posterior``, ``prior_ess_events``, ``prior_data_conflict_p``, ``cohort_log_hr``,
+``cohort_log_hr_se``, and ``tables/borrowing_sweep.csv`` (always written; rows only for
+``external`` priors) with ``figures/borrowing_sweep.png`` (when it has rows).
 """
 
 from __future__ import annotations

@@ -214,7 +214,17 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     tipping = tipping_point_table(cohort, adjusted.populations, frequentist.tables.get("cox"),
                                   hr_table)
     writer.table("tipping_point", tipping)
-    return BayesianResults({**tables, "tipping_point": tipping}, manifest)
+    from bayeshcc.bayes.borrowing import borrowing_sweep_table
+
+    sweep = borrowing_sweep_table(cohort, adjusted.populations)
+    writer.table("borrowing_sweep", sweep)
+    if len(sweep):
+        from bayeshcc.figures.borrowing import plot_borrowing_sweep
+
+        writer.figure("borrowing_sweep", plot_borrowing_sweep(
+            sweep, title="Borrowing from external evidence: the power prior's discount a0"))
+    return BayesianResults({**tables, "tipping_point": tipping, "borrowing_sweep": sweep},
+                           manifest)
 
 
 def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",

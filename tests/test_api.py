@@ -128,6 +128,22 @@ def test_fit_weighted_fit_is_sandwich_calibrated_by_default(fit_ate):
     assert fit_ate.summary()["estimand"] == "marginal HR (ATE)"
 
 
+def test_fit_summary_of_a_robust_prior_carries_the_borrowing_columns(frame):
+    """A robust prior given as a dict: the summary has the posterior weight of the external
+    component, the prior's ESS (ELIR) and Box's conflict p of the cohort's own weighted
+    estimate with its sandwich SE, as posterior_hr.csv does."""
+    from scipy.stats import norm
+
+    robust = {"type": "robust", "hr": 0.45, "lower": 0.24, "upper": 0.83, "weight": 0.8}
+    row = quiet_fit(frame, treated="new", id="pid", adjustment="ate", covariates=COVARIATES,
+                    prior=robust).summary()
+    assert 0 < row["prior_weight_posterior"] < 1
+    assert row["prior_ess_events"] == pytest.approx(26.64, abs=0.01)
+    sd = (np.log(0.83) - np.log(0.24)) / (2 * 1.959964)
+    z = abs(row["cohort_log_hr"] - np.log(0.45)) / np.hypot(sd, row["cohort_log_hr_se"])
+    assert row["prior_data_conflict_p"] == pytest.approx(2 * norm.sf(z), rel=1e-5)
+
+
 def test_fit_tree_holds_posterior_sample_stats_and_log_likelihood(fit_none):
     groups = set(fit_none.tree.children)
     assert {"posterior", "sample_stats", "log_likelihood"} <= groups

@@ -21,15 +21,15 @@ def run(tmp_path_factory):
 
 def test_every_outcome_model_and_adjustment_is_fitted(run):
     hr = pd.read_csv(run / "tables" / "posterior_hr.csv")
-    # models/paper.toml: 2 outcomes x 2 models x 4 adjustments x 3 priors, plus the
-    # Persano (OS-only) external prior for OS: 48 + 8 fits
-    assert len(hr) == 56
+    # models/paper.toml: 2 outcomes x 2 models x 4 adjustments x 3 priors, plus the two
+    # Persano (OS-only) priors, power and robust, for OS: 48 + 16 fits
+    assert len(hr) == 64
     assert set(hr["adjustment"]) == {"none", "covariates", "ate", "matched"}
     assert set(hr.loc[hr["outcome"] == "pfs", "prior"]) == {"weakly_informative", "vague", "skeptical"}
     assert (hr["hr_median"] < 1).all()  # lenvatinib lowers the hazard in every analysis
-    assert len(list((run / "posterior").glob("*.nc"))) == 56
+    assert len(list((run / "posterior").glob("*.nc"))) == 64
     sensitivity = pd.read_csv(run / "tables" / "sensitivity.csv")
-    assert len(sensitivity) == 56 and "prob_hr_below_1" in sensitivity
+    assert len(sensitivity) == 64 and "prob_hr_below_1" in sensitivity
 
 
 def test_short_chains_are_flagged_in_table_report_and_manifest(run):
@@ -40,7 +40,7 @@ def test_short_chains_are_flagged_in_table_report_and_manifest(run):
     html = (run / "report.html").read_text()
     assert "did not pass the convergence checks" in html
     manifest = json.loads((run / "manifest.json").read_text())
-    assert manifest["bayes"]["unreliable"] == 56
+    assert manifest["bayes"]["unreliable"] == 64
     assert any("is not reliable" in w for w in manifest["warnings"])
 
 
@@ -164,9 +164,25 @@ def test_report_flags_the_unreliable_primary_fits_in_the_summary(run):
 def test_report_has_a_diagnostics_section(run):
     html = (run / "report.html").read_text()
     assert '<section id="diagnostics" class="major">\n<h2>Diagnostics</h2>' in html
-    assert "56 of 56 fits did not pass the checks" in html
+    assert "64 of 64 fits did not pass the checks" in html
 
 
 @pytest.mark.slow
 def test_report_is_at_most_2_mb(run):
     assert (run / "report.html").stat().st_size <= 2_000_000
+
+
+def test_borrowed_priors_report_their_weight_ess_conflict_and_sweep(run):
+    """models/paper.toml borrows Persano et al.'s OS HR as a power prior (a0 = 0.5) and as a
+    robust mixture (weight 0.8): both rows carry the borrowing columns, and the power prior is
+    swept over a0 for the primary analysis."""
+    hr = pd.read_csv(run / "tables" / "posterior_hr.csv")
+    robust = hr[(hr["outcome"] == "os") & (hr["prior"] == "persano_robust")]
+    assert len(robust) == 8  # 2 models x 4 adjustments
+    assert robust["prior_weight_posterior"].between(0, 1).all()
+    assert robust["prior_data_conflict_p"].between(0, 1).all()
+    assert hr.loc[hr["prior"] == "persano_half", "prior_weight_posterior"].isna().all()
+    assert hr.loc[hr["prior"] == "skeptical", "prior_data_conflict_p"].isna().all()
+    sweep = pd.read_csv(run / "tables" / "borrowing_sweep.csv")
+    assert sweep["a0"].tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert (run / "figures" / "borrowing_sweep.png").exists()

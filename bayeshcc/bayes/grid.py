@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from bayeshcc.bayes.borrowing import borrowing_columns
 from bayeshcc.bayes.calibration import ATTR_METHOD, ATTR_SD_RATIO, CalibrationDesign, calibrate
 from bayeshcc.bayes.diagnostics import check_convergence
 from bayeshcc.bayes.fit import fit_survival_model
@@ -113,6 +114,9 @@ def run_job(job: FitJob) -> JobResult:
                                         job.full, conv=conv)
     ps = _uncertainty_columns(job, fit)
     hr.update(ps)
+    # prior ESS, posterior weight of a robust prior's external component, prior-data conflict
+    # (bayeshcc.bayes.borrowing); the cohort's own SE uses the fit's calibration
+    hr.update(borrowing_columns(fit, job.calibration))
     if contrasts is not None:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
     tree = fit.posterior

@@ -148,8 +148,8 @@ def log_prior(fit, structure: tuple, values: dict) -> xr.Dataset | None:
 
     fn, m = _prior_function(structure, values)
     post = fit.posterior["posterior"]
-    hyper = {k: values[k] for k in ("log_hr_mu", "log_hr_sd", "rate_center", "rate_sd",
-                                     "coef_sd") if k in values}
+    hyper = {k: values[k] for k in ("log_hr_weights", "log_hr_means", "log_hr_sds",
+                                     "rate_center", "rate_sd", "coef_sd") if k in values}
     pm.set_data(hyper, model=m)
     k_true = fit.data.X.shape[1]
     args = []

@@ -12,6 +12,8 @@ Mappings: R ``survreg(dist = "weibull")`` is the AFT form with ``scale = 1/k``; 
 scale=lambda_)``.
 
 Priors on the baseline: ``log k ~ N(0, 0.5)``; ``log_rate ~ N(log(events / exposure), 2)``.
+The log HR's prior is a two-component normal mixture (:mod:`bayeshcc.bayes.priors`): the
+robust prior's informative and vague components, or a normal prior's two identical halves.
 
 Piecewise exponential: log baseline hazard ``alpha_j`` per interval, a Gaussian random walk
 ``alpha_j = alpha_{j-1} + sigma * z_j`` (centred, ``alpha_j - alpha_{j-1} ~ N(0, sigma)``, for large
@@ -55,8 +57,7 @@ def data_values(model: str, data: SurvivalData, prior: Prior, cuts: np.ndarray |
     center, spread = baseline if baseline is not None else (rate_center(data), BASELINE_SD)
     values = {"t_obs": data.scaled_time, "event": data.event, "trt": data.treated,
               "w": data.weights,
-              "rate_center": center, "rate_sd": spread, "log_hr_mu": prior.log_hr_mean,
-              "log_hr_sd": prior.log_hr_sd}
+              "rate_center": center, "rate_sd": spread, **prior.mixture_values()}
     if data.X.shape[1]:  # a model without covariates has no X in its graph
         values.update(X=data.X, coef_sd=prior.coef_sd)
     if model == "weibull":
@@ -79,7 +80,10 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
     """
     with pm.Model() as m:
         d = {k: pm.Data(k, v) for k, v in values.items()}
-        log_hr = pm.Normal("log_hr", d["log_hr_mu"], d["log_hr_sd"])
+        # two-component normal mixture (a normal prior: two identical components), so robust
+        # and normal priors share one compiled model (bayeshcc.bayes.priors.Prior.mixture_values)
+        log_hr = pm.NormalMixture("log_hr", d["log_hr_weights"], d["log_hr_means"],
+                                  d["log_hr_sds"])
         xb = 0.0
         if n_covariates:
             beta = pm.Normal("beta", 0.0, d["coef_sd"], shape=n_covariates)

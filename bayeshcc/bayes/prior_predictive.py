@@ -46,7 +46,7 @@ def sample_prior(model: str, prior: Prior, rate_centre: float, n_intervals: int 
     ``alpha`` (draws x intervals).
     """
     rng = np.random.default_rng(seed)
-    out = {"log_hr": rng.normal(prior.log_hr_mean, prior.log_hr_sd, draws)}
+    out = {"log_hr": prior.sample(rng, draws)}  # a robust prior: its mixture
     if model == "weibull":
         out["shape"] = np.exp(rng.normal(0.0, LOG_SHAPE_SD, draws))
         out["log_rate"] = rng.normal(rate_centre, BASELINE_SD, draws)

@@ -56,8 +56,9 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                      "'reliable' is false when R-hat > 1.01, ESS < 400, divergences or low E-BFMI.",
                      ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
                       "calibration_meat", "calibration_sd_ratio", "primary", "hr_median",
-                      "hr_lower", "hr_upper", "prob_hr_below_1", "prob_hr_below_*", "rhat_max",
-                      "ess_bulk_min", "divergences", "reliable")),
+                      "hr_lower", "hr_upper", "prob_hr_below_1", "prob_hr_below_*",
+                      "prior_ess_events", "prior_weight_posterior", "prior_data_conflict_p",
+                      "rhat_max", "ess_bulk_min", "divergences", "reliable")),
     "posterior_contrasts": ("Posterior survival contrasts", "Marginal (standardised) medians and "
                             "RMST per arm and their differences.",
                             ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
@@ -66,6 +67,12 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "sensitivity": ("Sensitivity of the posterior hazard ratio", "One row per fit.",
                     ("outcome", "model", "prior", "adjustment", "estimand", "hr_median", "hr_lower",
                      "hr_upper", "prob_hr_below_1", "reliable")),
+    "borrowing_sweep": ("Borrowing from external evidence", "The primary model and adjustment "
+                        "refitted with each power prior at discount a0 (0: no external data, the "
+                        "vague N(0, 10) on the log HR; 1: the external estimate in full); "
+                        "prior_ess_events: the external evidence's worth in events.",
+                        ("outcome", "prior", "a0", "prior_ess_events", "hr_median", "hr_lower",
+                         "hr_upper", "prob_hr_below_1", "reliable")),
     "tipping_point": ("Tipping point", "How sceptical a prior it takes before the probability of "
                       "benefit falls below the decision threshold.", ()),
     "prior_predictive": ("Prior predictive check", "What each prior says before the outcomes are "
@@ -127,6 +134,23 @@ def uncertainty_note(frame: pd.DataFrame) -> str:
     return " ".join(notes)
 
 
+BORROWING_NOTE = (
+    "prior_ess_events: the prior's worth in events (expected local-information ratio, "
+    "Neuenschwander et al. 2020, with a log HR from d events having variance 4 / d). For priors "
+    "that borrow external evidence, prior_data_conflict_p is Box's prior-predictive p-value of "
+    "the cohort's own log-HR estimate (maximum likelihood of that model, adjustment and "
+    "weights, with the interval's robust SE) under the external evidence; small values mean "
+    "the two disagree. For robust mixture priors (Schmidli et al. 2014), prior_weight_posterior "
+    "is the posterior weight of the external component: it falls when the data disagree.")
+
+
+def borrowing_note(frame: pd.DataFrame) -> str:
+    """What the borrowing columns of a posterior table mean, when any row has them."""
+    if "prior_ess_events" not in frame.columns:
+        return ""
+    return BORROWING_NOTE
+
+
 def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> dict[str, TableView]:
     """The report's view of each results table that exists."""
     views = {}
@@ -143,6 +167,8 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
         cols = tuple(c for c in wanted if c in frame.columns)
         if key in ("posterior_hr", "posterior_contrasts", "sensitivity"):
             note = " ".join(filter(None, [note, uncertainty_note(frame)]))
+        if key == "posterior_hr":
+            note = " ".join(filter(None, [note, borrowing_note(frame)]))
         rows = tuple(tuple(None if pd.isna(v) else v for v in row)
                      for row in frame[list(cols)].itertuples(index=False, name=None))
         views[key] = TableView(key, title, note, cols, rows)
@@ -349,13 +375,48 @@ def _evalue(tipping: pd.DataFrame | None, outcome: str) -> str:
     return text + "."
 
 
+CONFLICT_LEVEL = 0.05
+
+
+def _conflict(hr: pd.DataFrame, row: pd.Series, outcome: str, label: str) -> list[str]:
+    """Sentences for the priors that borrow external evidence and conflict with the cohort
+    (``prior_data_conflict_p`` < 0.05) in the analysis of ``row``'s model and adjustment."""
+    if "prior_data_conflict_p" not in hr.columns:
+        return []
+    rows = hr[(hr["outcome"].astype(str) == str(outcome)) & (hr["model"] == row["model"])
+              & (hr["adjustment"] == row["adjustment"]) & hr["prior_data_conflict_p"].notna()]
+    sentences = []
+    for r in rows.itertuples(index=False):
+        p = float(r.prior_data_conflict_p)
+        if p >= CONFLICT_LEVEL:
+            continue
+        shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+        text = (f"Prior-data conflict: the external evidence of the {r.prior} prior disagrees "
+                f"with this cohort's own estimate of the hazard ratio for {label} (Box's "
+                f"prior-predictive p {shown}, {r.model} model, adjustment {r.adjustment}): a "
+                "difference this large would be rare if the external study and this cohort "
+                "measured the same effect, so borrowing from it pulls the result towards an "
+                "effect these data do not support.")
+        weight = getattr(r, "prior_weight_posterior", float("nan"))
+        if weight is not None and not pd.isna(weight):
+            text += (f" Its robust mixture kept {percent(weight)} of its weight on the external "
+                     "evidence after seeing the data, discounting the rest automatically.")
+        else:
+            text += (" A power prior borrows it regardless; see the analyses without it and the "
+                     "borrowing sweep.")
+        sentences.append(text)
+    return sentences
+
+
 def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> list[dict]:
     """The summary a clinician reads first: one block per outcome, from the primary analysis.
 
     Each block holds the probability statements (benefit and clinically meaningful benefit,
     worded as an effect only for an adjusted primary analysis; see :func:`bayes_statements`),
     the absolute effects (median and RMST differences with their 95 % credible intervals and
-    P(> 0)), the robustness across the sensitivity grid, the tipping point and the E-value. A
+    P(> 0)), the robustness across the sensitivity grid, the tipping point, the E-value and any
+    prior-data conflict (p < 0.05) of a prior borrowing external evidence in the primary
+    analysis's model and adjustment. A
     primary fit that failed its convergence checks gives a warning, and its numbers are marked
     as not to be relied on.
 
@@ -371,7 +432,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
     list of dict
         Per outcome: ``outcome``, ``label``, ``reliable``, ``warning``, ``statements`` (the
         probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
-        ``tipping``, ``evalue``, ``row`` (the posterior row used, as a dict).
+        ``tipping``, ``evalue``, ``conflict`` (sentences), ``row`` (the posterior row used, as
+        a dict).
     """
     if "posterior_hr" not in tables:
         return []
@@ -417,6 +479,7 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             "tipping": _tipping(tables.get("tipping_point"), outcome, level),
             "evalue": _evalue(tables.get("tipping_point"), outcome).replace("{label}",
                                                                             label.lower()),
+            "conflict": _conflict(hr, row, outcome, label.lower()),
             "row": {k: (None if pd.isna(v) else v) for k, v in row.items()},
             "treated": treated, "reference": reference,
         })
