@@ -51,7 +51,8 @@ Sampling: the deviation :math:`\\delta = \\theta - \\theta_0 \\sim N(0, \\eta)` 
 non-centred (Papaspiliopoulos, Roberts & Skold 2007, Statistical Science 22:59):
 :math:`\\delta = \\eta^{1-c} u`, :math:`u \\sim N(0, \\eta^{c})` (``commensurate_u``) with
 :math:`c = \\eta^2 / (\\eta^2 + s^2)` and :math:`s` = 1 / sqrt(the cohort's weighted
-reference-arm events), the order of the cohort's standard error of its log baseline. For every
+reference-arm events; in each interval for the piecewise model), the order of the cohort's
+standard error of the parameter. For every
 :math:`\\eta` the map from :math:`u` to :math:`\\delta` is linear and :math:`u` has the implied
 prior, so the model is exactly the one above. Small :math:`\\eta` (agreement) gives the
 non-centred form and large :math:`\\eta` (conflict) the centred one. In simulations (Weibull,
@@ -79,13 +80,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
 
+# PyMC and the models are imported where a model is built: reading a spec with a curve prior
+# (bayeshcc.spec) loads this module and should not load PyMC.
 from bayeshcc.bayes.data import SurvivalData, exposure_matrix, model_cutpoints, prepare
-from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
-                                       weibull_random)
-from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, SIGMA_SCALE, data_values
 from bayeshcc.bayes.priors import CLINICAL_HR, Prior, built_in_priors, describe
 from bayeshcc.errors import AnalysisError, SpecError
 
@@ -269,22 +267,25 @@ def curve_prior(name: str, table: Mapping[str, Any], clinical_hr: float = CLINIC
 
 def external_values(model: str, prior: CurvePrior, data: SurvivalData,
                     cuts: np.ndarray | None) -> dict:
-    """The ``pm.Data`` values of the external arm, in the cohort's scaled time, and the scale
-    of the partial non-centring: 1 / sqrt(the cohort's weighted reference-arm events), the order
-    of the cohort's standard error of its log baseline."""
+    """The ``pm.Data`` values of the external arm, in the cohort's scaled time, and the scales
+    ``s`` of the partial non-centring, one per baseline parameter: 1 / sqrt(the cohort's
+    weighted reference-arm events; per interval for the piecewise model), the order of the
+    cohort's standard error of that parameter."""
     t = prior.external_time / data.time_scale
     d = prior.external_event
     reference = data.treated == 0
-    events = float(data.weights[reference] @ data.event[reference])
+    w_events = data.weights[reference] * data.event[reference]
     values = {"t_ext": t, "event_ext": d, "w_ext": np.full(t.size, prior.discount),
-              "rate_center_ext": float(np.log(d.sum() / t.sum())),
-              "deviation_scale": 1.0 / math.sqrt(max(events, 1.0))}
+              "rate_center_ext": float(np.log(d.sum() / t.sum()))}
     if model == "weibull":
         values["log_t_ext"] = np.log(t)
+        events = np.full(2, w_events.sum())
     else:
         edges = np.asarray(cuts, dtype=float) / data.time_scale
         exposure, onehot = exposure_matrix(t, edges)
         values.update(exposure_ext=exposure, interval_ext=onehot)
+        events = w_events @ exposure_matrix(data.scaled_time[reference], edges)[1]
+    values["deviation_scale"] = 1.0 / np.sqrt(np.maximum(events, 1.0))
     return values
 
 
@@ -292,13 +293,15 @@ def _deviation(eta, scale, size: int):
     """The cohort's baseline minus the external one, ~ N(0, eta) per parameter, partially
     non-centred (module docstring): ``eta^(1 - c) u`` with ``u ~ N(0, eta^c)``,
     ``c = eta^2 / (eta^2 + scale^2)``."""
+    import pymc as pm
+
     c = eta ** 2 / (eta ** 2 + scale ** 2)
     u = pm.Normal("commensurate_u", 0.0, eta ** c, shape=size)
     return eta ** (1 - c) * u
 
 
 def build_curve_model(model: str, values: dict, n_covariates: int,
-                      n_intervals: int = 1) -> pm.Model:
+                      n_intervals: int = 1):
     """The PyMC model of a fit with a curve prior (module docstring), ``values`` as initial data.
 
     Parameters
@@ -315,6 +318,13 @@ def build_curve_model(model: str, values: dict, n_covariates: int,
     -------
     pymc.Model
     """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
+                                           weibull_random)
+    from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, SIGMA_SCALE
+
     with pm.Model() as m:
         d = {k: pm.Data(k, v) for k, v in values.items()}
         log_hr = pm.Normal("log_hr", d["log_hr_mu"], d["log_hr_sd"])
@@ -425,6 +435,7 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
     from bayeshcc.bayes.fit import (MODELS, TARGET_ACCEPT, BayesFit, _drop_padding,
                                     _pad_covariates, compiled_columns)
     from bayeshcc.bayes.groups import add_model_groups
+    from bayeshcc.bayes.models import data_values
 
     if model not in MODELS:
         raise AnalysisError(f"model must be one of {MODELS}, got {model!r}")
