@@ -68,7 +68,14 @@ baseline is that of a patient at the covariates' means, the external one is marg
 estimating :math:`\\eta` is for. The fit returns an ordinary
 :class:`~bayeshcc.bayes.fit.BayesFit`: ``log_hr``, ``log_rate``/``log_shape``/``shape`` or
 ``alpha`` are the cohort's, so tables, contrasts and LOO (cohort patients only) work unchanged;
-the posterior adds ``commensurate_sd``, ``commensurate_u`` and the external parameters.
+the posterior adds ``commensurate_sd``, ``commensurate_u`` and the external parameters, and the
+``log_prior`` group holds every free variable's prior density, external ones included.
+
+In a spec: ``[priors.NAME] type = "curve"`` (:func:`curve_prior`); the grid fits it like any
+prior (:func:`bayeshcc.bayes.fit.fit_survival_model` hands a :class:`CurvePrior` to
+:func:`fit_with_curve`), and ``posterior_hr.csv`` gains ``commensurate_sd``
+(:func:`borrowing_columns`). ``prior_predictive.csv`` shows the prior's log HR with the default
+baseline prior, not the borrowed one.
 """
 
 from __future__ import annotations
@@ -430,6 +437,7 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
         fitted (as :func:`bayeshcc.bayes.fit.fit_survival_model`).
     """
     import nutpie
+    import xarray as xr
     from threadpoolctl import threadpool_limits
 
     from bayeshcc.bayes.fit import (MODELS, TARGET_ACCEPT, BayesFit, _drop_padding,
@@ -467,7 +475,68 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
                     "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s,
                     "compile_cache": source})
     add_model_groups(fit, values=cohort)
+    prior_group = log_prior(fit, key, values)
+    if prior_group is not None:
+        fit.posterior["log_prior"] = xr.DataTree(prior_group)
     return fit
+
+
+_PRIOR: dict[tuple, Any] = {}
+HYPER = ("log_hr_mu", "log_hr_sd", "coef_sd", "rate_center_ext", "deviation_scale")
+
+
+def log_prior(fit, key: tuple, values: dict):
+    """The ``log_prior`` group of a curve fit: the log prior density of each free variable per
+    draw, by the PyMC model's own ``logp`` (compiled once per structure), as
+    :func:`bayeshcc.bayes.groups.log_prior` gives it for the other fits; None when the posterior
+    lacks a free variable (e.g. after calibration).
+
+    Returns
+    -------
+    xarray.Dataset or None
+    """
+    import pymc as pm
+    import pytensor
+    import xarray as xr
+
+    _, model, columns, j = key
+    if key not in _PRIOR:
+        m = build_curve_model(model, values, columns, j)
+        terms = m.logp(vars=m.free_RVs, sum=False, jacobian=False)
+        _PRIOR[key] = (pytensor.function(m.value_vars, terms, mode="NUMBA",
+                                         on_unused_input="ignore"), m)
+    fn, m = _PRIOR[key]
+    pm.set_data({name: values[name] for name in HYPER if name in values}, model=m)
+    post = fit.posterior["posterior"]
+    n_chain, n_draw = post.sizes["chain"], post.sizes["draw"]
+    k = fit.data.X.shape[1]
+    names, args = [], []
+    for value in m.value_vars:
+        rv = m.values_to_rvs[value]
+        if rv.name == "beta":  # padded columns: their coefficients only see the prior
+            draws = post["beta"].values if k else np.zeros((n_chain, n_draw, 0))
+            draws = np.concatenate([draws, np.zeros((n_chain, n_draw, columns - k))], axis=-1)
+        elif rv.name in post:
+            draws = post[rv.name].values
+        else:
+            return None
+        if m.rvs_to_transforms.get(rv) is not None:
+            draws = np.log(draws)  # the only transform here: the HalfNormal scale (log)
+        names.append(rv.name)
+        args.append(draws)
+    out = {name: np.empty((n_chain, n_draw) + np.shape(a)[2:]) for name, a in zip(names, args)}
+    for c in range(n_chain):
+        for s in range(n_draw):
+            for name, term in zip(names, fn(*[a[c, s] for a in args])):
+                out[name][c, s] = term
+    if "beta" in out:
+        out["beta"] = out["beta"][..., :k]
+        if not k:
+            del out["beta"]
+    coords = {"chain": post.chain.values, "draw": post.draw.values}
+    return xr.Dataset({name: (("chain", "draw") + tuple(f"{name}_dim_{i}"
+                                                      for i in range(v.ndim - 2)), v)
+                       for name, v in out.items()}, coords=coords)
 
 
 def borrowing_columns(fit) -> dict:

@@ -103,3 +103,17 @@ def test_curve_fit_is_an_ordinary_fit(cohort):
     assert tree["posterior_predictive"]["time"].sizes["patient"] == cohort[0].size
     assert fit.timings["reuse"] or fit.timings["compile_cache"] in ("compiled", "disk",
                                                                      "uncached")
+
+
+def test_log_prior_group_is_the_commensurate_prior_density(cohort):
+    from scipy.stats import norm
+
+    fit = fitted(cohort, "weibull", LOG_RATE)
+    post, log_prior = fit.posterior["posterior"], fit.posterior["log_prior"]
+    eta, u = post["commensurate_sd"].values, post["commensurate_u"].values
+    events = fit.data.event[fit.data.treated == 0].sum()  # unweighted: weights are ones
+    c = eta ** 2 / (eta ** 2 + 1.0 / events)
+    np.testing.assert_allclose(log_prior["commensurate_u"].values,
+                               norm.logpdf(u, 0.0, (eta ** c)[..., None]), rtol=1e-6)
+    np.testing.assert_allclose(log_prior["log_hr"].values,
+                               norm.logpdf(post["log_hr"].values, 0.0, 1.0), rtol=1e-6)
