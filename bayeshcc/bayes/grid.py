@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.bayes.calibration import ATTR_METHOD, ATTR_SD_RATIO, CalibrationDesign, calibrate
-from bayeshcc.bayes.commensurate import CurvePrior, borrowing_columns
 from bayeshcc.bayes.diagnostics import check_convergence
 from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.plan import FitTask
@@ -114,8 +113,6 @@ def run_job(job: FitJob) -> JobResult:
                                         job.full, conv=conv)
     ps = _uncertainty_columns(job, fit)
     hr.update(ps)
-    if isinstance(job.prior, CurvePrior):  # how much the baseline borrowed from the curve
-        hr.update(borrowing_columns(fit))
     if contrasts is not None:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
     tree = fit.posterior
