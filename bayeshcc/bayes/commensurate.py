@@ -101,6 +101,10 @@ ETA_LOG_SD = (math.log(ETA_UPPER) - math.log(ETA_LOWER)) / (2 * 1.95996398454005
 DEFAULT_DISCOUNT = 0.5
 DEFAULT_LOG_HR = "weakly_informative"
 
+# pm.Data with one row per patient (cohort or external): cut to two rows to compile a model
+PER_PATIENT = frozenset({"t_obs", "event", "trt", "w", "X", "log_t", "exposure", "interval",
+                         "t_ext", "event_ext", "w_ext", "log_t_ext", "exposure_ext",
+                         "interval_ext"})
 CURVE_KEYS = frozenset({"type", "ipd", "arm", "outcomes", "discount", "log_hr", "log_hr_mean",
                         "log_hr_sd", "coef_sd", "description"})
 
@@ -393,9 +397,7 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int):
         return _with_data(_COMPILED[key], values), "memory"
     # As bayeshcc.bayes.fit: compiled from two patients of each data set, then given the data,
     # with start values that do not depend on the data it was compiled with.
-    lengths = {len(values["event"]), len(values["event_ext"])}
-    small = {name: (value[:2] if np.ndim(value) and len(value) in lengths else value)
-             for name, value in values.items()}
+    small = {name: (value[:2] if name in PER_PATIENT else value) for name, value in values.items()}
     pm_model = build_curve_model(model, small, k, j)
     start = {"log_hr": 0.0,
              "log_rate_ext" if model == "weibull" else "alpha_ext_first": 0.0}
