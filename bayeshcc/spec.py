@@ -262,14 +262,17 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
     rmst = _table(raw, "rmst", source)
     _check_keys(rmst, ("tau",), "[rmst]", source)
     tau = _positive(rmst["tau"], "rmst.tau", source) if "tau" in rmst else None
-    priors = _table(raw, "priors", source)
+    priors = dict(_table(raw, "priors", source))
+    from bayeshcc.bayes.commensurate import absolute_ipd
     from bayeshcc.bayes.priors import prior_from_mapping
 
     for name, value in priors.items():
         if not isinstance(value, Mapping):
             raise SpecError(f"{source}: priors.{name} must be a table, e.g. [priors.{name}]")
+        # a curve prior's ipd file is relative to the spec file's folder
+        priors[name] = value = absolute_ipd(value, _folder(source))
         try:
-            prior_from_mapping(name, value)
+            prior_from_mapping(name, value, reference=data.reference)
         except SpecError as exc:
             raise SpecError(f"{source}: {exc}") from None
     outcomes = _outcomes(raw["outcomes"], source)
@@ -284,6 +287,13 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
         safety=_safety(_table(raw, "safety", source), source), bayes=bayes,
         priors={k: dict(v) for k, v in priors.items()}, title=title, source=source, raw=raw,
     )
+
+
+def _folder(source: str) -> Path:
+    """The folder relative paths in a spec are read from: the spec file's, else the working
+    folder (a spec given as text or a mapping)."""
+    path = Path(source)
+    return path.parent if path.is_file() else Path.cwd()
 
 
 # --- sections ------------------------------------------------------------------------------

@@ -278,7 +278,8 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
         figures = writer.staging / "figures"
         diagnostic_plots(writer.staging / "posterior" / f"{name}.nc", figures / f"rank_{name}.png",
                          figures / f"trace_{name}.png",
-                         var_names=("log_hr", "shape", "log_rate", "sigma", "alpha_first"))
+                         var_names=("log_hr", "shape", "log_rate", "sigma", "alpha_first",
+                                    "commensurate_sd"))
         compact_png(figures / f"rank_{name}.png")
         compact_png(figures / f"trace_{name}.png")
         writer.files += [f"figures/rank_{name}.png", f"figures/trace_{name}.png"]

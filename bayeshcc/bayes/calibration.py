@@ -749,7 +749,8 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     else:
         j = hr_index
         put("alpha", adjusted[..., :j])
-        put("alpha_first", adjusted[..., 0])
+        if "alpha_first" in post:  # a curve prior's fit has no random walk of its own
+            put("alpha_first", adjusted[..., 0])
         new = new.drop_vars([v for v in ("alpha_steps", "sigma") if v in new])
         new = new.drop_dims([dim for dim in new.dims if dim not in
                              {dd for var in new.data_vars.values() for dd in var.dims}])

@@ -165,13 +165,23 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     Returns
     -------
     BayesFit
+        A curve prior (:class:`~bayeshcc.bayes.commensurate.CurvePrior`) is fitted by
+        :func:`~bayeshcc.bayes.commensurate.fit_with_curve`: its baseline borrows from the
+        external reference arm (its commensurate prior replaces ``baseline_prior``).
     """
     import nutpie
 
+    from bayeshcc.bayes.commensurate import CurvePrior, fit_with_curve
     from bayeshcc.bayes.priors import BUILT_IN
 
     if model not in MODELS:
         raise AnalysisError(f"model must be one of {MODELS}, got {model!r}")
+    if isinstance(prior, CurvePrior):  # its commensurate prior replaces ``baseline_prior``
+        if time_varying:
+            raise AnalysisError(f"prior {prior.name!r} borrows the baseline from a curve: "
+                                "the log HR is constant (no time-varying effect)")
+        return fit_with_curve(model, time, event, treated, X, covariate_names, weights, prior,
+                              draws, tune, chains, seed, cutpoints, intervals, time_scale)
     prior = prior or BUILT_IN["weakly_informative"]
     data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
     cuts = model_cutpoints(model, cutpoints, data, intervals)

@@ -277,14 +277,20 @@ def prior_applies(name: str, outcome: str, custom: Mapping[str, Mapping[str, Any
 
 
 def prior_from_mapping(name: str, table: Mapping[str, Any],
-                       clinical_hr: float = CLINICAL_HR) -> Prior:
+                       clinical_hr: float = CLINICAL_HR, reference: Any = None) -> Prior:
     """A prior defined in the spec's ``[priors.NAME]`` table.
 
     ``type = "external"`` takes ``hr``, ``lower``, ``upper``, ``discount``; ``type = "robust"``
     the same plus ``weight`` (default 0.8) and ``vague_sd`` (default 2); ``type = "normal"``
-    takes ``log_hr_mean``, ``log_hr_sd`` and optionally ``coef_sd``. Every type takes
-    ``outcomes`` (see :func:`prior_applies`).
+    takes ``log_hr_mean``, ``log_hr_sd`` and optionally ``coef_sd``; ``type = "curve"``
+    borrows the reference arm's baseline hazard from a reconstructed Kaplan-Meier curve
+    (:func:`bayeshcc.bayes.commensurate.curve_prior`; ``reference``: the spec's reference arm,
+    which its ``arm`` must name). Every type takes ``outcomes`` (see :func:`prior_applies`).
     """
+    if table.get("type") == "curve":
+        from bayeshcc.bayes.commensurate import curve_prior
+
+        return curve_prior(name, table, clinical_hr, reference)
     unknown = sorted(set(table) - _KEYS)
     if unknown:
         raise SpecError(f"unknown key {unknown[0]!r} in [priors.{name}]; valid keys are: "
@@ -317,7 +323,8 @@ def prior_from_mapping(name: str, table: Mapping[str, Any],
                          f"{text}: {computed}" if text else computed)
     except KeyError as exc:
         raise SpecError(f"[priors.{name}] needs {exc.args[0]!r}") from None
-    raise SpecError(f"priors.{name}.type = {kind!r} is not one of: external, normal, robust")
+    raise SpecError(f"priors.{name}.type = {kind!r} is not one of: curve, external, normal, "
+                    "robust")
 
 
 def resolve_prior(name: str, custom: Mapping[str, Mapping[str, Any]],

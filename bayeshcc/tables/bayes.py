@@ -11,6 +11,7 @@ import arviz as az
 import numpy as np
 import pandas as pd
 
+from bayeshcc.bayes.commensurate import CurvePrior, borrowing_columns
 from bayeshcc.bayes.contrasts import hr_summary, survival_contrasts
 from bayeshcc.bayes.diagnostics import Convergence, check_convergence
 from bayeshcc.bayes.fit import BayesFit
@@ -40,6 +41,8 @@ def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
           "prior_description": fit.prior.description, "n": int(d.time.size),
           "events": int(d.event.sum()), "covariates": ";".join(d.covariate_names),
           "seed": task.seed}
+    if isinstance(fit.prior, CurvePrior):  # how much the baseline borrowed from the curve
+        hr.update(borrowing_columns(fit))
     if not with_contrasts:
         return hr, None, None, conv
     contrasts, curves = survival_contrasts(fit, tau, arms)

@@ -143,7 +143,7 @@ def test_external_prior_from_persano_hr_and_ci_with_discount():
     ({"type": "external", "hr": 0.5, "lower": 0.3, "upper": 0.9, "discount": 0}, "discount must be in"),
     ({"type": "external", "hr": 0.5, "lower": 0.6, "upper": 0.9}, "need 0 < lower < hr < upper"),
     ({"type": "normal", "mean": 0}, "unknown key 'mean'"),
-    ({"type": "cauchy", "log_hr_sd": 1}, "is not one of: external, normal"),
+    ({"type": "cauchy", "log_hr_sd": 1}, "is not one of: curve, external, normal, robust"),
 ])
 def test_bad_prior_definitions_are_named(table, message):
     with pytest.raises(SpecError, match=message):
