@@ -338,7 +338,9 @@ def build_curve_model(model: str, values: dict, n_covariates: int,
 
     with pm.Model() as m:
         d = {k: pm.Data(k, v) for k, v in values.items()}
-        log_hr = pm.Normal("log_hr", d["log_hr_mu"], d["log_hr_sd"])
+        # the log-HR prior as in bayeshcc.bayes.models: a two-component normal mixture
+        log_hr = pm.NormalMixture("log_hr", d["log_hr_weights"], d["log_hr_means"],
+                                  d["log_hr_sds"])
         xb = 0.0
         if n_covariates:
             beta = pm.Normal("beta", 0.0, d["coef_sd"], shape=n_covariates)
@@ -484,7 +486,8 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
 
 
 _PRIOR: dict[tuple, Any] = {}
-HYPER = ("log_hr_mu", "log_hr_sd", "coef_sd", "rate_center_ext", "deviation_scale")
+HYPER = ("log_hr_weights", "log_hr_means", "log_hr_sds", "coef_sd", "rate_center_ext",
+         "deviation_scale")
 
 
 def log_prior(fit, key: tuple, values: dict):
