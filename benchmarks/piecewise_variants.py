@@ -36,6 +36,11 @@ VARIANTS = {
     "levels_centred_ta0.9": dict(walk="levels", sigma=("halfnormal", 0.5), target_accept=0.9),
     "levels_mvt_ta0.9": dict(walk="levels_mvt", target_accept=0.9),
     "levels_mvt_ta0.8": dict(walk="levels_mvt", target_accept=0.8),
+    "levels_mvt_lowrank_ta0.9": dict(walk="levels_mvt", target_accept=0.9,
+                                     adaptation="low_rank"),
+    # what fit.py gives N >= LARGE_N
+    "centred_lowrank_ta0.99": dict(walk="centred", sigma=("halfnormal", 0.5),
+                                   target_accept=0.99, adaptation="low_rank"),
     "lowrank_ta0.9": dict(walk="noncentred", sigma=("halfnormal", 0.5), target_accept=0.9,
                           adaptation="low_rank"),
     "intervals4": dict(walk="noncentred", sigma=("halfnormal", 0.5), target_accept=0.99,
@@ -55,16 +60,25 @@ def cohort(outcome: str):
 
 
 def _values(model: str, outcome: str, intervals: int):
+    """``outcome``: ``os`` / ``pfs`` of the bundled cohort, or ``sim:N:SEED``, the weighted
+    cohort with 8 covariates of ``benchmarks.fits`` (its scaling benchmark)."""
     from bayeshcc.bayes.data import model_cutpoints, prepare
     from bayeshcc.bayes.fit import _pad_covariates, compiled_columns
     from bayeshcc.bayes.models import data_values
     from bayeshcc.bayes.priors import BUILT_IN
 
     prior = BUILT_IN["weakly_informative"]
-    data = prepare(*cohort(outcome), None, (), None, None)
+    if outcome.startswith("sim:"):
+        from benchmarks.fits import _simulate
+
+        _, n, seed = outcome.split(":")
+        time_, event, trt, X, w = _simulate(int(n), seed=int(seed))
+        data = prepare(time_, event, trt, X, tuple(f"x{i}" for i in range(8)), w, None)
+    else:
+        data = prepare(*cohort(outcome), None, (), None, None)
     cuts = model_cutpoints(model, None, data, intervals)
     return _pad_covariates(data_values(model, data, prior, cuts), data, prior,
-                           compiled_columns(0))
+                           compiled_columns(data.X.shape[1]))
 
 
 def _sigma(spec):
@@ -162,12 +176,16 @@ def _sample(compiled, values: dict, seed: int, target_accept: float, adaptation:
     ess = float(np.asarray(az.ess(tree, var_names=["log_hr"], method="bulk")["log_hr"]))
     gradients = sum(int(np.asarray(tree[group]["n_steps"].values).sum())
                     for group in ("warmup_sample_stats", "sample_stats"))
+    from bayeshcc.bayes.diagnostics import check_convergence
+
     return {"sample_s": seconds, "ess_bulk": ess, "gradients": gradients,
+            "reliable": bool(check_convergence(tree).reliable),
             "divergences": int(np.asarray(stats["diverging"].values).sum()),
             "steps_per_draw": float(np.asarray(stats["n_steps"].values).mean())}
 
 
-def run(names=None, repeats: int = 2, outcomes=("os", "pfs")) -> list[dict]:
+def run(names=None, repeats: int = 2, outcomes=("os", "pfs"),
+        intervals: int | None = None) -> list[dict]:
     """Weibull and piecewise candidates on the bundled cohort, side by side (see module doc).
 
     Each (candidate, outcome) is fitted ``repeats`` times with seeds 1.. on the re-used compiled
@@ -177,12 +195,12 @@ def run(names=None, repeats: int = 2, outcomes=("os", "pfs")) -> list[dict]:
     rows = []
     for model, name in candidates:
         options = {} if name is None else VARIANTS[name]
-        intervals = options.get("intervals", 6)
+        j = intervals or options.get("intervals", 6)
         target_accept = options.get("target_accept", 0.9)
         adaptation = options.get("adaptation", "diag")
         compiled = None
         for outcome in outcomes:
-            values = _values(model, outcome, intervals)
+            values = _values(model, outcome, j)
             if compiled is None:
                 compiled = _compile(model, options, values)
                 _sample(compiled, values, 0, target_accept, adaptation)  # warm, untimed
@@ -196,6 +214,7 @@ def run(names=None, repeats: int = 2, outcomes=("os", "pfs")) -> list[dict]:
                    "ess_per_1k_gradients": (1000 * sum(f["ess_bulk"] for f in fits)
                                             / sum(f["gradients"] for f in fits)),
                    "divergences": sum(f["divergences"] for f in fits),
+                   "unreliable_fits": sum(not f["reliable"] for f in fits),
                    "steps_per_draw": float(np.mean([f["steps_per_draw"] for f in fits]))}
             rows.append(row)
     weibull = {r["outcome"]: r["ess_bulk_per_s_log_hr"] for r in rows if r["model"] == "weibull"}
@@ -213,13 +232,16 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="*", choices=sorted(VARIANTS))
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--json", help="also write the rows here")
+    parser.add_argument("--outcomes", nargs="*", default=["os", "pfs"],
+                        help="os, pfs, or sim:N:SEED (weighted, 8 covariates)")
+    parser.add_argument("--intervals", type=int, help="for every candidate (default 6)")
     args = parser.parse_args(argv)
-    rows = run(args.only, args.repeats)
+    rows = run(args.only, args.repeats, args.outcomes, args.intervals)
     for r in rows:
         print(f"{r['variant']:>20} {r['outcome']:>4}  ESS/s {r['ess_bulk_per_s_log_hr']:8.0f}  "
               f"ratio {r['ratio_to_weibull']:.3f}  per-gradient ratio "
               f"{r['gradient_ratio_to_weibull']:.3f}  min ESS {r['min_ess_bulk_log_hr']:6.0f}  "
-              f"div {r['divergences']:3d}  steps/draw {r['steps_per_draw']:5.1f}  "
+              f"div {r['divergences']:3d}  unreliable {r['unreliable_fits']}  steps/draw {r['steps_per_draw']:5.1f}  "
               f"s {r['sample_s']:.2f}", flush=True)
     if args.json:
         with open(args.json, "w") as fh:
