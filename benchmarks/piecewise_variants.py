@@ -1,14 +1,19 @@
 """Issue #17: piecewise-exponential parameterisations against the Weibull, per effective draw.
 
-``python -m benchmarks.piecewise_variants [--repeats R] [--only NAME ...]``
+``python -m benchmarks.piecewise_variants [--only NAME ...] [--repeats R] [--outcomes ...]
+[--intervals J]``; ``python -m benchmarks --only piecewise_variants`` runs the Weibull, the
+package's piecewise model and the one it replaced.
 
 One run fits the bundled cohort (N = 126; OS and PFS, lenvatinib vs sorafenib, unadjusted,
-``weakly_informative`` prior) with the Weibull and each piecewise candidate, as the pipeline
-does: the compiled model carries the ``COVARIATE_BLOCK`` zero covariate columns, is compiled
-once, and the timed fits re-use it (``with_data``), 4 chains x 1000 warm-up / 1000 draws.
-Per candidate and outcome it reports min bulk ESS of ``log_hr`` per second of sampling, the
-ratio of that to the Weibull's in the same run, divergences, and leapfrog steps per draw.
-Machine speed varies, so only the ratios are meant to be compared.
+``weakly_informative`` prior, 6 intervals) with the Weibull and each piecewise candidate, as the
+pipeline does: the compiled model carries the ``COVARIATE_BLOCK`` zero covariate columns, is
+compiled once, and the timed fits re-use it (``with_data``), 4 chains x 1000 warm-up / 1000
+draws, after one untimed warm fit. ``--outcomes sim:N:SEED`` fits instead the weighted cohort
+with 8 covariates of ``benchmarks.fits`` (its scaling benchmark). Per candidate and outcome it
+reports bulk ESS of ``log_hr`` per second of sampling and per 1000 gradient evaluations (warm-up
+included), their ratios to the Weibull's in the same run, divergences, fits failing the
+convergence gate, and leapfrog steps per draw. Machine speed varies, so only the ratios are
+meant to be compared; the per-gradient ratio does not depend on the machine's load.
 """
 
 from __future__ import annotations
@@ -20,10 +25,15 @@ import time
 
 import numpy as np
 
-# name -> options of the piecewise model: walk ("noncentred", "centred", "independent"),
-# sigma prior, target_accept, adaptation, intervals
+# name -> options of the piecewise model: walk ("package": bayeshcc's own model and sampler
+# settings; "noncentred" / "centred": sigma * z_j / N(0, sigma) increments; "independent":
+# alpha_j ~ N(centre, 2); "mvt": increments multivariate t, sigma integrated out; "levels" /
+# "levels_mvt": the levels alpha are the parameters, with a N(0, sigma) / multivariate t walk
+# prior on their differences), sigma prior, target_accept, adaptation, intervals.
+# "former" is what the package did before issue #17 for N < 1000, "former_large_n" for N >= 1000.
 VARIANTS = {
-    "current": dict(walk="noncentred", sigma=("halfnormal", 0.5), target_accept=0.99),
+    "package": dict(walk="package"),
+    "former": dict(walk="noncentred", sigma=("halfnormal", 0.5), target_accept=0.99),
     "ta0.95": dict(walk="noncentred", sigma=("halfnormal", 0.5), target_accept=0.95),
     "ta0.9": dict(walk="noncentred", sigma=("halfnormal", 0.5), target_accept=0.9),
     "centred_ta0.9": dict(walk="centred", sigma=("halfnormal", 0.5), target_accept=0.9),
@@ -38,8 +48,7 @@ VARIANTS = {
     "levels_mvt_ta0.8": dict(walk="levels_mvt", target_accept=0.8),
     "levels_mvt_lowrank_ta0.9": dict(walk="levels_mvt", target_accept=0.9,
                                      adaptation="low_rank"),
-    # what fit.py gives N >= LARGE_N
-    "centred_lowrank_ta0.99": dict(walk="centred", sigma=("halfnormal", 0.5),
+    "former_large_n": dict(walk="centred", sigma=("halfnormal", 0.5),
                                    target_accept=0.99, adaptation="low_rank"),
     "lowrank_ta0.9": dict(walk="noncentred", sigma=("halfnormal", 0.5), target_accept=0.9,
                           adaptation="low_rank"),
@@ -153,6 +162,10 @@ def _compile(model: str, options: dict | None, values: dict):
     if model == "weibull":
         pm_model = build_model("weibull", values, n_covariates)
         start = {"log_hr": 0.0, "log_rate": 0.0}
+    elif options["walk"] == "package":
+        j = values["exposure"].shape[1]
+        pm_model = build_model("piecewise", values, n_covariates, j)
+        start = {"log_hr": 0.0, "alpha": np.zeros(j)}
     else:
         pm_model = variant_model(options, values, n_covariates, values["exposure"].shape[1])
         start = {"log_hr": 0.0, "alpha_first": 0.0}
@@ -191,16 +204,19 @@ def run(names=None, repeats: int = 2, outcomes=("os", "pfs"),
     Each (candidate, outcome) is fitted ``repeats`` times with seeds 1.. on the re-used compiled
     model after one untimed warm fit; ESS and seconds are summed over the repeats.
     """
+    from bayeshcc.bayes import fit as fit_mod
+
     candidates = [("weibull", None)] + [("piecewise", n) for n in (names or VARIANTS)]
     rows = []
     for model, name in candidates:
         options = {} if name is None else VARIANTS[name]
         j = intervals or options.get("intervals", 6)
-        target_accept = options.get("target_accept", 0.9)
-        adaptation = options.get("adaptation", "diag")
         compiled = None
         for outcome in outcomes:
             values = _values(model, outcome, j)
+            n = len(values["event"])
+            target_accept = options.get("target_accept", fit_mod.target_accept(model))
+            adaptation = options.get("adaptation", fit_mod.adaptation(model, n))
             if compiled is None:
                 compiled = _compile(model, options, values)
                 _sample(compiled, values, 0, target_accept, adaptation)  # warm, untimed
@@ -224,6 +240,12 @@ def run(names=None, repeats: int = 2, outcomes=("os", "pfs"),
         r["ratio_to_weibull"] = r["ess_bulk_per_s_log_hr"] / weibull[r["outcome"]]
         r["gradient_ratio_to_weibull"] = r["ess_per_1k_gradients"] / per_gradient[r["outcome"]]
     return rows
+
+
+def bench_piecewise_variants() -> list[dict]:
+    """``python -m benchmarks`` entry: the Weibull, the package's piecewise model and the one it
+    replaced, on the bundled cohort (see the module docstring)."""
+    return run(["package", "former"], repeats=2)
 
 
 def main(argv=None) -> int:
