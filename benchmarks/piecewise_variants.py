@@ -77,12 +77,15 @@ def _values(model: str, outcome: str, intervals: int):
     from bayeshcc.bayes.priors import BUILT_IN
 
     prior = BUILT_IN["weakly_informative"]
-    if outcome.startswith("sim:"):
+    if outcome.startswith(("sim:", "fits:")):
         from benchmarks.fits import _simulate
 
-        _, n, seed = outcome.split(":")
+        kind, n, seed = outcome.split(":")
         time_, event, trt, X, w = _simulate(int(n), seed=int(seed))
-        data = prepare(time_, event, trt, X, tuple(f"x{i}" for i in range(8)), w, None)
+        if kind == "sim":
+            data = prepare(time_, event, trt, X, tuple(f"x{i}" for i in range(8)), w, None)
+        else:  # as benchmark fits: weighted, no covariates
+            data = prepare(time_, event, trt, None, (), w, None)
     else:
         data = prepare(*cohort(outcome), None, (), None, None)
     cuts = model_cutpoints(model, None, data, intervals)
@@ -214,9 +217,8 @@ def run(names=None, repeats: int = 2, outcomes=("os", "pfs"),
         compiled = None
         for outcome in outcomes:
             values = _values(model, outcome, j)
-            n = len(values["event"])
             target_accept = options.get("target_accept", fit_mod.target_accept(model))
-            adaptation = options.get("adaptation", fit_mod.adaptation(model, n))
+            adaptation = options.get("adaptation", fit_mod.adaptation(model))
             if compiled is None:
                 compiled = _compile(model, options, values)
                 _sample(compiled, values, 0, target_accept, adaptation)  # warm, untimed
@@ -255,7 +257,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--json", help="also write the rows here")
     parser.add_argument("--outcomes", nargs="*", default=["os", "pfs"],
-                        help="os, pfs, or sim:N:SEED (weighted, 8 covariates)")
+                        help="os, pfs, sim:N:SEED (weighted, 8 covariates) or fits:N:SEED "
+                             "(weighted, as benchmark fits)")
     parser.add_argument("--intervals", type=int, help="for every candidate (default 6)")
     args = parser.parse_args(argv)
     rows = run(args.only, args.repeats, args.outcomes, args.intervals)

@@ -152,14 +152,14 @@ def test_fits_with_up_to_four_covariates_share_one_compiled_model():
 
 
 def test_large_cohort_piecewise_uses_low_rank_and_recovers_the_hazard_ratio():
-    """N >= fit.LARGE_N: low-rank mass matrix (fit.adaptation); the simulated HR 0.5 lies in
-    the 95 % interval and the fit passes the convergence gate."""
+    """N = 1500 (low-rank mass matrix, fit.adaptation): the simulated HR 0.5 lies in the 95 %
+    interval and the fit passes the convergence gate."""
     from bayeshcc.bayes import fit as fit_module
 
     time, event, trt = _simulated(n=1500)
     fit = fit_survival_model("piecewise", time, event, trt, seed=5, draws=500, tune=500, chains=4)
     assert ("piecewise", 4, 6, False) in fit_module._COMPILED
-    assert fit_module.adaptation("piecewise", 1500) == "low_rank"
+    assert fit_module.adaptation("piecewise") == "low_rank"
     summary = hr_summary(fit)
     assert summary["hr_lower"] < 0.5 < summary["hr_upper"]
     assert check_convergence(fit.posterior).reliable
