@@ -22,15 +22,19 @@ scale 0.3 (:func:`walk_logp`). ``sigma`` is then drawn after sampling from its e
 posterior ``sigma^2 | alpha ~ InvGamma(2 + (J-1)/2, 0.18 + |diff(alpha)|^2 / 2)``
 (:func:`walk_sd_draws`), so the posterior still reports the joint (alpha, sigma).
 
-Why: with sigma a sampled parameter the walk has a funnel at small sigma (non-centred, the form
-used before) or, in the increments' coordinates, a cumulative-sum correlation that a diagonal
-mass matrix cannot undo; NUTS needed ``target_accept = 0.99`` and 35-39 leapfrog steps per draw
-on the bundled cohort (N = 126, 6 intervals) against the Weibull's 6.4. The levels with sigma
-integrated out have neither: 6-7 steps per draw at ``target_accept = 0.9``, no divergences,
-min bulk ESS/s of the log HR 0.43-0.45 of the Weibull's in the same run (was 0.13-0.16), and at
-N = 2 000 (10 intervals, 8 covariates) 0.65 of the Weibull's ESS per gradient with a diagonal
-mass matrix, 1.97 with the low-rank one (the former centred walk: 0.33); see
-``python -m benchmarks.piecewise_variants``.
+Why (issue #17; ``python -m benchmarks.piecewise_variants``, 4 chains x 1000/1000, a re-used
+compiled model, ratios to the Weibull in the same run): with sigma a sampled parameter the walk
+has a funnel at small sigma (non-centred ``sigma * z_j``, the form used before) or, in the
+increments' coordinates, a cumulative-sum correlation that a diagonal mass matrix cannot undo;
+NUTS needed ``target_accept = 0.99`` and 25-40 leapfrog steps per draw on the bundled cohort
+(N = 126, 6 intervals) against the Weibull's 6.4, for 0.13-0.16 of its min bulk ESS/s of the
+log HR. Lower targets (0.9, 0.95), a Gamma or log-normal sigma prior, centring, fewer intervals
+reached 0.15-0.31 and most had divergences. The levels with sigma integrated out have neither
+problem: 6.9 steps per draw at ``target_accept = 0.9``, no divergences, and with nutpie's
+low-rank mass matrix (which picks up the log HR's correlation with the levels) 0.91-1.04 of the
+Weibull's ESS/s on the bundled cohort (0.43-0.45 with the diagonal one), 1.97 of its ESS per
+gradient at N = 2 000 with 10 intervals and 8 covariates (the former centred walk: 0.33).
+Independent ``alpha_j ~ N(centre, 2)`` sampled as well, but is no smoothing prior.
 
 With ``time_varying=True`` the log HR is itself a random walk across intervals,
 ``beta_j = beta_{j-1} + tau * u_j``, ``tau ~ HalfNormal(0.25)`` (non-centred).
