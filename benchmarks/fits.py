@@ -161,7 +161,7 @@ def bench_gradient_floor(sizes=(126, 2_000, 20_000)) -> list[dict]:
                 tree = nutpie.sample(compiled, draws=1000, tune=1000, chains=4, cores=4, seed=4,
                                      progress_bar=False, save_warmup=True,
                                      target_accept=fit_mod.TARGET_ACCEPT[model],
-                                     adaptation=fit_mod.adaptation(model, n))
+                                     adaptation=fit_mod.adaptation(model))
                 wall = time.perf_counter() - start
             steps = sum(int(np.asarray(tree[group]["n_steps"].values).sum())
                         for group in ("warmup_sample_stats", "sample_stats"))

@@ -4,12 +4,14 @@ from benchmarks.analysis_vs_brms import bench_analysis_vs_brms
 from benchmarks.compile_cache import bench_compile_cache
 from benchmarks.fits import bench_fits, bench_gradient_floor, bench_scaling
 from benchmarks.grid import bench_grid
+from benchmarks.piecewise_variants import bench_piecewise_variants
 from benchmarks.reproduce import bench_reproduce
 from benchmarks.stan import bench_stan
 
 BENCHMARKS = {
     "reproduce": bench_reproduce,
     "fits": bench_fits,
+    "piecewise_variants": bench_piecewise_variants,
     "grid": bench_grid,
     "scaling": bench_scaling,
     "gradient_floor": bench_gradient_floor,

@@ -63,8 +63,8 @@ mapped by
 
 (Cholesky factors), so the draws have mean :math:`\\hat\\theta` and covariance V, and written
 back into the posterior (``log_hr``, ``log_rate``, ``log_shape``, ``shape``, ``beta``,
-``alpha``, ``alpha_first``); the piecewise random walk's ``alpha_steps`` and ``sigma`` are
-dropped, since they would no longer match ``alpha``. Every contrast of
+``alpha``, ``alpha_first``); the piecewise random walk's ``sigma`` is dropped, since it would
+no longer match ``alpha``. Every contrast of
 :mod:`bayeshcc.bayes.contrasts` (HR, marginal survival, median, RMST) then uses the calibrated
 draws unchanged. The ``sample_stats`` group is kept (the convergence gate still sees the
 sampler's own diagnostics) and the ``log_likelihood`` group is recomputed from the calibrated
@@ -751,7 +751,7 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
         put("alpha", adjusted[..., :j])
         if "alpha_first" in post:  # a curve prior's fit has no random walk of its own
             put("alpha_first", adjusted[..., 0])
-        new = new.drop_vars([v for v in ("alpha_steps", "sigma") if v in new])
+        new = new.drop_vars([v for v in ("sigma",) if v in new])
         new = new.drop_dims([dim for dim in new.dims if dim not in
                              {dd for var in new.data_vars.values() for dd in var.dims}])
     put("log_hr", adjusted[..., hr_index])

@@ -19,19 +19,24 @@ from threadpoolctl import threadpool_limits
 
 from bayeshcc.bayes.data import SurvivalData, model_cutpoints, prepare
 from bayeshcc.bayes.groups import add_model_groups
-from bayeshcc.bayes.models import build_model, data_values
+from bayeshcc.bayes.models import build_model, data_values, walk_sd_draws
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
 
 _COMPILED: dict[tuple, Any] = {}
 MODELS = ("weibull", "piecewise")
-TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.99}  # the random walk has a funnel at small sigma
-# Large cohorts (N >= LARGE_N) get the piecewise random walk centred (see models.build_model)
-# and nutpie's low-rank mass matrix, which needs half the gradient evaluations per effective
-# draw there (N = 2000, 10 intervals: 8.9 s vs 23.8 s). At N = 126 neither helps: low-rank left
-# 5 of 28 piecewise fits of ``reproduce`` short of 400 tail ESS, so small cohorts keep the
-# non-centred walk and the diagonal mass matrix.
-LARGE_N = 1000
+# The piecewise baseline walk has no funnel (sigma integrated out, see bayeshcc.bayes.models),
+# so it samples at the Weibull's target; the time-varying log HR's walk (tau * u_j, non-centred)
+# still has one at small tau and keeps 0.99.
+TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.9}
+TIME_VARYING_TARGET_ACCEPT = 0.99
+# The piecewise model gets nutpie's low-rank mass matrix: it captures the correlation of the log
+# HR with the levels alpha, which the diagonal one cannot (``python -m
+# benchmarks.piecewise_variants``; bulk ESS of the log HR per gradient evaluation, as a fraction
+# of the Weibull's: N = 126 weighted, 10 intervals 1.83 vs 0.26; bundled cohort 1.44-1.49 vs
+# 0.62-0.72; N = 2 000, 10 intervals, 8 covariates 1.97 vs 0.65). All 28 piecewise fits of
+# ``reproduce`` pass the convergence gate with it (min tail ESS 2 500; with the former
+# parameterisation low-rank had left 5 of 28 short of 400).
 
 
 # Compiled models carry covariates in blocks of this many columns; a fit with fewer fills the
@@ -62,14 +67,25 @@ def _drop_padding(tree, k: int):
     return tree
 
 
-def centred_walk(model: str, n: int) -> bool:
-    """Whether a fit of ``n`` patients gets the centred random walk (see LARGE_N)."""
-    return model == "piecewise" and n >= LARGE_N
+def adaptation(model: str) -> str:
+    """nutpie's mass-matrix adaptation for a model (see TARGET_ACCEPT)."""
+    return "low_rank" if model == "piecewise" else "diag"
 
 
-def adaptation(model: str, n: int) -> str:
-    """nutpie's mass-matrix adaptation for a model and sample size (see LARGE_N)."""
-    return "low_rank" if centred_walk(model, n) else "diag"
+def target_accept(model: str, time_varying: bool = False) -> float:
+    """NUTS target acceptance of a fit (see TARGET_ACCEPT)."""
+    return TIME_VARYING_TARGET_ACCEPT if time_varying else TARGET_ACCEPT[model]
+
+
+def _add_walk_sd(tree, seed: int):
+    """The piecewise posterior with ``sigma``, the random walk's SD, drawn from its conditional
+    posterior given each draw of ``alpha`` (:func:`bayeshcc.bayes.models.walk_sd_draws`)."""
+    posterior = tree["posterior"].to_dataset()
+    alpha = posterior["alpha"]
+    rng = np.random.default_rng([int(seed), 17])
+    posterior["sigma"] = (alpha.dims[:2], walk_sd_draws(alpha.values, rng))
+    tree["posterior"] = xr.DataTree(posterior)
+    return tree
 
 
 @dataclass(frozen=True)
@@ -98,8 +114,7 @@ class BayesFit:
         return out
 
 
-def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying: bool,
-              centred: bool = False):
+def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying: bool):
     import nutpie
 
     from bayeshcc.bayes.compile_cache import compile_cached
@@ -111,11 +126,12 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
         n = len(values["event"])
         pm_model = build_model(model, {name: (value[:2] if np.ndim(value) and len(value) == n
                                               else value) for name, value in values.items()},
-                               k, j, time_varying, centred)
+                               k, j, time_varying)
         # Start values that do not depend on the data the model was first compiled with: the
         # initial-point function is compiled once and does not see ``with_data`` updates, so a
         # data-dependent start would make draws depend on which fit compiled the model.
-        start = {"log_hr": 0.0, "log_rate" if model == "weibull" else "alpha_first": 0.0}
+        start = {"log_hr": 0.0, **({"log_rate": 0.0} if model == "weibull"
+                                   else {"alpha": np.zeros(j)})}
         compiled, source = compile_cached(key, lambda: nutpie.compile_pymc_model(
             pm_model, freeze_model=False, initial_points=start))
         _COMPILED[key] = _with_data(compiled, values)
@@ -190,10 +206,9 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     columns = compiled_columns(k)
     values = _pad_covariates(data_values(model, data, prior, cuts, baseline_prior), data, prior,
                              columns)
-    centred = centred_walk(model, data.time.size)
-    key = (model, columns, j, bool(time_varying), centred)
+    key = (model, columns, j, bool(time_varying))
     start = _time.perf_counter()
-    compiled, source = _compiled(key, model, values, columns, j, time_varying, centred)
+    compiled, source = _compiled(key, model, values, columns, j, time_varying)
     fresh = source != "memory"
     compile_s = _time.perf_counter() - start
     start = _time.perf_counter()
@@ -202,10 +217,12 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     with threadpool_limits(limits=1, user_api="blas"):
         tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
                              seed=int(seed), progress_bar=False, save_warmup=False,
-                             target_accept=TARGET_ACCEPT[model],
-                             adaptation=adaptation(model, data.time.size))
+                             target_accept=target_accept(model, time_varying),
+                             adaptation=adaptation(model))
     sample_s = _time.perf_counter() - start
     tree = _drop_padding(tree, k)
+    if model == "piecewise":
+        tree = _add_walk_sd(tree, seed)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,
                     "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s,

@@ -133,8 +133,8 @@ def _prior_function(structure: tuple, values: dict):
     from bayeshcc.bayes.models import build_model
 
     if structure not in _PRIOR:
-        model, k, j, time_varying, centred = structure
-        m = build_model(model, values, k, j, time_varying, centred)
+        model, k, j, time_varying = structure
+        m = build_model(model, values, k, j, time_varying)
         terms = m.logp(vars=m.free_RVs, sum=False, jacobian=False)
         fn = pytensor.function(m.value_vars, terms, mode="NUMBA", on_unused_input="ignore")
         _PRIOR[structure] = (fn, m)
@@ -174,8 +174,10 @@ def log_prior(fit, structure: tuple, values: dict) -> xr.Dataset | None:
         width = values["X"].shape[1]
         args = [np.zeros((n_chain, n_draw, width)) if a is None else a for a in args]
     names = [m.values_to_rvs[v].name for v in m.value_vars]
-    out = {name: np.empty((n_chain, n_draw) + tuple(np.shape(a)[2:]))
-           for name, a in zip(names, args)}
+    # a term's shape is its variable's batch shape: a vector-support prior (alpha) has one term
+    first = fn(*[a[0, 0] for a in args])
+    out = {name: np.empty((n_chain, n_draw) + np.shape(term))
+           for name, term in zip(names, first)}
     for c in range(n_chain):
         for s in range(n_draw):
             terms = fn(*[a[c, s] for a in args])

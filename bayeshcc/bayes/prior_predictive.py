@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.bayes.data import model_cutpoints, prepare
-from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, SIGMA_SCALE, rate_center
+from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, rate_center, walk_random
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
 
@@ -51,11 +51,7 @@ def sample_prior(model: str, prior: Prior, rate_centre: float, n_intervals: int 
         out["shape"] = np.exp(rng.normal(0.0, LOG_SHAPE_SD, draws))
         out["log_rate"] = rng.normal(rate_centre, BASELINE_SD, draws)
     elif model == "piecewise":
-        first = rng.normal(rate_centre, BASELINE_SD, draws)
-        sigma = np.abs(rng.normal(0.0, SIGMA_SCALE, draws))
-        steps = rng.normal(0.0, 1.0, (draws, n_intervals - 1))
-        out["alpha"] = first[:, None] + np.concatenate(
-            [np.zeros((draws, 1)), np.cumsum(sigma[:, None] * steps, axis=1)], axis=1)
+        out["alpha"] = walk_random(np.full(n_intervals, rate_centre), BASELINE_SD, rng, draws)
     else:
         raise AnalysisError(f"model must be 'weibull' or 'piecewise', got {model!r}")
     return out

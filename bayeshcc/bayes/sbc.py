@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayeshcc.bayes.fit import fit_survival_model
-from bayeshcc.bayes.models import LOG_SHAPE_SD, SIGMA_SCALE
+from bayeshcc.bayes.models import LOG_SHAPE_SD, WALK_SCALE, WALK_SHAPE
 from bayeshcc.bayes.priors import BUILT_IN
 
 BASELINE = (np.log(0.3), 0.5)
@@ -91,7 +91,7 @@ def simulate(task: SbcTask, rng: np.random.Generator) -> tuple[dict, dict]:
         truth.update(log_shape=log_shape, log_rate=log_rate)
         t = (target * np.exp(-(log_rate + truth["log_hr"] * trt + xb))) ** (1 / np.exp(log_shape))
     else:
-        sigma = abs(rng.normal(0.0, SIGMA_SCALE))
+        sigma = np.sqrt(WALK_SCALE / rng.gamma(WALK_SHAPE))
         steps = sigma * rng.normal(size=CUTS.size)
         alpha = rng.normal(*BASELINE) + np.concatenate([[0.0], np.cumsum(steps)])
         truth.update(alpha_first=alpha[0], sigma=sigma)

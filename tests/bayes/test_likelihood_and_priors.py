@@ -148,3 +148,37 @@ def test_external_prior_from_persano_hr_and_ci_with_discount():
 def test_bad_prior_definitions_are_named(table, message):
     with pytest.raises(SpecError, match=message):
         prior_from_mapping("mine", table)
+
+
+def test_piecewise_walk_prior_is_a_normal_first_level_and_multivariate_t_increments():
+    """walk_logp = N(alpha_1 | centre, sd) + multivariate t_4(diff(alpha) | 0, 0.3^2 I), the
+    Gaussian walk with sigma^2 ~ InvGamma(2, 0.18) integrated out (scipy's densities)."""
+    import pytensor.tensor as pt
+
+    from bayeshcc.bayes.models import WALK_SCALE, WALK_SHAPE, walk_logp
+
+    rng = np.random.default_rng(1)
+    for alpha in rng.normal(-1.0, 0.8, size=(4, 6)):
+        got = walk_logp(pt.as_tensor(alpha), pt.as_tensor(np.full(6, -1.2)), 2.0).eval()
+        scale2 = WALK_SCALE / WALK_SHAPE
+        expected = (stats.norm(-1.2, 2.0).logpdf(alpha[0])
+                    + stats.multivariate_t(np.zeros(5), scale2 * np.eye(5),
+                                           df=2 * WALK_SHAPE).logpdf(np.diff(alpha)))
+        assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_piecewise_walk_draws_and_conditional_sigma_agree_with_the_prior():
+    """Prior draws of the levels have t_4 increments of scale 0.3, and sigma drawn from its
+    conditional given those levels has the InvGamma(2, 0.18) prior's distribution again (a
+    Gibbs step leaves the joint prior invariant): walk_random, walk_logp and walk_sd_draws
+    describe one model."""
+    from bayeshcc.bayes.models import WALK_SCALE, WALK_SHAPE, walk_random, walk_sd_draws
+
+    rng = np.random.default_rng(7)
+    alpha = walk_random(np.full(6, 0.5), 2.0, rng, 20_000)
+    assert alpha.shape == (20_000, 6)
+    scale = np.sqrt(WALK_SCALE / WALK_SHAPE)
+    assert stats.kstest(np.diff(alpha)[:, 2] / scale, stats.t(2 * WALK_SHAPE).cdf).pvalue > 0.01
+    assert stats.kstest(alpha[:, 0], stats.norm(0.5, 2.0).cdf).pvalue > 0.01
+    sigma = walk_sd_draws(alpha, rng)
+    assert stats.kstest(sigma ** 2, stats.invgamma(WALK_SHAPE, scale=WALK_SCALE).cdf).pvalue > 0.01

@@ -131,3 +131,17 @@ def test_pymc_prior_and_posterior_predictive_sampling_work_on_the_model(model):
     prior = pm.sample_prior_predictive(50, model=m, random_seed=1)
     assert prior["prior_predictive"]["time"].shape == (1, 50, time.size)
     assert np.all(prior["prior_predictive"]["time"].values > 0)
+
+
+@pytest.mark.parametrize("fit", ["piecewise"], indirect=True)
+def test_piecewise_log_prior_of_the_levels_is_one_term_per_draw(fit):
+    """The levels alpha have one joint prior (the walk): log_prior holds walk_logp per draw."""
+    import pytensor.tensor as pt
+
+    from bayeshcc.bayes.models import BASELINE_SD, walk_logp
+
+    alpha = fit.posterior["posterior"]["alpha"].values
+    centre = float(np.log(fit.data.event.sum() / fit.data.scaled_time.sum()))
+    expected = walk_logp(pt.as_tensor(alpha), pt.as_tensor(np.full(alpha.shape[-1], centre)),
+                         BASELINE_SD).eval()
+    np.testing.assert_allclose(fit.posterior["log_prior"]["alpha"].values, expected, rtol=1e-10)
