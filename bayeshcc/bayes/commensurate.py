@@ -20,8 +20,9 @@ commensurability question is asked.
   priors ``log_shape_ext ~ N(0, 0.5)``, ``log_rate_ext ~ N(log(events / exposure), 2)`` of the
   external data, as the cohort model's own baseline priors (:mod:`bayeshcc.bayes.models`).
 - Piecewise exponential: :math:`\\theta_0 = (\\alpha_{0,1}, \\dots, \\alpha_{0,J})`
-  (``alpha_ext``) on the cohort's cut points, a Gaussian random walk as in the cohort model
-  (``alpha_ext_first ~ N(log(events / exposure), 2)``, ``sigma_ext ~ HalfNormal(0.5)``).
+  (``alpha_ext``) on the cohort's cut points, a non-centred Gaussian random walk
+  (``alpha_ext_first ~ N(log(events / exposure), 2)``, ``sigma_ext ~ HalfNormal(0.5)``: the
+  cohort model's walk before its SD was integrated out, :mod:`bayeshcc.bayes.models`).
 
 The cohort's baseline parameters :math:`\\theta` (``log_rate``, ``log_shape``; or ``alpha``) get
 the commensurate prior
@@ -334,7 +335,7 @@ def build_curve_model(model: str, values: dict, n_covariates: int,
 
     from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
                                            weibull_random)
-    from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, SIGMA_SCALE
+    from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD
 
     with pm.Model() as m:
         d = {k: pm.Data(k, v) for k, v in values.items()}
@@ -364,7 +365,7 @@ def build_curve_model(model: str, values: dict, n_covariates: int,
                           signature="(),(n),(n),(n),(n)->(n)", observed=d["t_ext"])
         else:
             first = pm.Normal("alpha_ext_first", d["rate_center_ext"], BASELINE_SD)
-            sigma = pm.HalfNormal("sigma_ext", SIGMA_SCALE)
+            sigma = pm.HalfNormal("sigma_ext", EXTERNAL_SIGMA_SCALE)
             steps = sigma * pm.Normal("alpha_ext_steps", 0.0, 1.0, shape=n_intervals - 1)
             alpha_ext = pm.Deterministic("alpha_ext", first + pt.concatenate(
                 [pt.zeros(1), pt.cumsum(steps)]))
@@ -413,6 +414,7 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int):
 # HalfNormal(0.5), which has a funnel at small sigma_ext: it keeps the target acceptance the
 # cohort's piecewise model had before its walk was integrated over sigma (bayeshcc.bayes.models).
 CURVE_TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.99}
+EXTERNAL_SIGMA_SCALE = 0.5  # sigma_ext ~ HalfNormal(0.5)
 
 
 def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(), weights=None,
