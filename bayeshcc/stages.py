@@ -135,13 +135,30 @@ def bayes_job(cohort: Cohort, populations, task):
         inputs = fit_inputs(task, population_for("none", populations), covariates)
     primary = b.primary
     full = task.prior == b.priors[0] or (primary is not None and task.prior == primary.prior)
+    draws, rule = sensitivity_length(b, task)
     return FitJob(task, inputs, resolve_prior(task.prior, spec.priors, b.clinical_hr),
-                  b.draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau,
+                  draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau,
                   cohort.arm_labels(), tuple(b.thresholds), full, design,
                   b.ps_replicates if design is not None else 0,
                   uncertainty=uncertainty_label(task.adjustment, b.uncertainty),
                   calibration=(calibration_for(task, pop, b.uncertainty)
-                               if design is None else None))
+                               if design is None else None),
+                  draws_rule=rule)
+
+
+def sensitivity_length(b, task) -> tuple[int, str]:
+    """Draws per chain and draws rule (``fixed`` or ``until_ess``) of a fit: the primary
+    analysis (and every fit when the grid has none) samples ``[bayes] draws``; the others as
+    ``[bayes] sensitivity_draws`` says (``full``, ``until_ess`` or a number of draws)."""
+    primary = b.primary
+    if primary is None or (task.model, task.adjustment, task.prior) == (
+            primary.model, primary.adjustment, primary.prior):
+        return b.draws, "fixed"
+    if b.sensitivity_draws == "until_ess":
+        return b.draws, "until_ess"
+    if b.sensitivity_draws == "full":
+        return b.draws, "fixed"
+    return min(int(b.sensitivity_draws), b.draws), "fixed"
 
 
 def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: FrequentistResults,
@@ -204,6 +221,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     manifest = {
         "fits": len(hr_rows), "unreliable": int((~hr_table["reliable"]).sum()),
         "sampler": "nutpie NUTS", "draws": b.draws, "tune": b.tune, "chains": b.chains,
+        "sensitivity_draws": b.sensitivity_draws,
         "uncertainty": b.uncertainty,
         "ps_replicates": b.ps_replicates if b.uncertainty == "ps_bootstrap" else 0,
         "clinical_hr": b.clinical_hr,

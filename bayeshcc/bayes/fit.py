@@ -21,6 +21,7 @@ from bayeshcc.bayes.data import SurvivalData, model_cutpoints, prepare
 from bayeshcc.bayes.groups import add_model_groups
 from bayeshcc.bayes.models import build_model, data_values
 from bayeshcc.bayes.priors import Prior
+from bayeshcc.bayes.stopping import RULES, mark, sample_until_ess
 from bayeshcc.errors import AnalysisError
 
 _COMPILED: dict[tuple, Any] = {}
@@ -135,7 +136,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
                        tune: int = 1000, chains: int = 4, seed: int = 1,
                        cutpoints=None, intervals: int = 6, time_varying: bool = False,
                        time_scale: float | None = None,
-                       baseline_prior: tuple[float, float] | None = None) -> BayesFit:
+                       baseline_prior: tuple[float, float] | None = None,
+                       draws_rule: str = "fixed") -> BayesFit:
     """Fit a Weibull PH or piecewise-exponential model and return its posterior.
 
     Parameters
@@ -161,6 +163,10 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     baseline_prior : (mean, sd), optional
         Prior of the log baseline rate in that unit (default: log(events / exposure), 2). Fixed
         values make the prior independent of the data, as simulation-based calibration needs.
+    draws_rule : {"fixed", "until_ess"}
+        ``until_ess``: stop before ``draws`` once R-hat and bulk and tail ESS pass the
+        convergence gate (:mod:`bayeshcc.bayes.stopping`; the draws are then the first ones of
+        the fixed run with the same seed). Recorded in the posterior's attrs.
 
     Returns
     -------
@@ -172,6 +178,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
 
     if model not in MODELS:
         raise AnalysisError(f"model must be one of {MODELS}, got {model!r}")
+    if draws_rule not in RULES:
+        raise AnalysisError(f"draws_rule must be one of {RULES}, got {draws_rule!r}")
     prior = prior or BUILT_IN["weakly_informative"]
     data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
     cuts = model_cutpoints(model, cutpoints, data, intervals)
@@ -189,13 +197,17 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     start = _time.perf_counter()
     # nutpie runs one thread per chain; multi-threaded BLAS inside each log-density call would
     # oversubscribe the cores (N = 200 000 Weibull: 3.4x slower), so BLAS gets one thread.
+    settings = dict(tune=tune, chains=chains, cores=chains, seed=int(seed),
+                    target_accept=TARGET_ACCEPT[model], adaptation=adaptation(model, data.time.size))
     with threadpool_limits(limits=1, user_api="blas"):
-        tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
-                             seed=int(seed), progress_bar=False, save_warmup=False,
-                             target_accept=TARGET_ACCEPT[model],
-                             adaptation=adaptation(model, data.time.size))
+        if draws_rule == "until_ess":
+            tree, _ = sample_until_ess(compiled, draws=draws, beta_columns=k, **settings)
+        else:
+            tree = nutpie.sample(compiled, draws=draws, progress_bar=False, save_warmup=False,
+                                 **settings)
     sample_s = _time.perf_counter() - start
     tree = _drop_padding(tree, k)
+    mark(tree, draws_rule, draws)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,
                     "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s,

@@ -24,6 +24,7 @@ from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.plan import FitTask
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.bayes.propagation import PropensityDesign, fit_with_ps_uncertainty
+from bayeshcc.bayes.stopping import draws_columns
 from bayeshcc.errors import AnalysisError
 
 
@@ -47,6 +48,7 @@ class FitJob:
     ps_replicates: int = 0
     uncertainty: str = "model"  # the table's ``uncertainty`` (bayes.plan.uncertainty_label)
     calibration: CalibrationDesign | None = None  # set: sandwich-calibrated posterior
+    draws_rule: str = "fixed"  # "until_ess": stop once the gate passes (bayes.stopping)
 
     @property
     def label(self) -> str:
@@ -88,8 +90,9 @@ def fit_job(job: FitJob):
         fit = fit_with_ps_uncertainty(job.task.model, job.inputs["time"], job.inputs["event"],
                                       job.propensity, replicates=job.ps_replicates,
                                       **settings).fit
-    else:
-        fit = fit_survival_model(job.task.model, **job.inputs, **settings)
+    else:  # PS-bootstrap replicates keep the fixed length: the gate judges them pooled
+        fit = fit_survival_model(job.task.model, **job.inputs, **settings,
+                                 draws_rule=job.draws_rule)
     conv = check_convergence(fit.posterior)
     if job.calibration is not None:
         fit = calibrate(fit, job.calibration)
@@ -112,6 +115,7 @@ def run_job(job: FitJob) -> JobResult:
     hr, contrasts, curves, _ = fit_rows(job.task, fit, job.tau, job.arms, job.thresholds,
                                         job.full, conv=conv)
     ps = _uncertainty_columns(job, fit)
+    hr.update(draws_columns(fit.posterior))
     hr.update(ps)
     if contrasts is not None:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
