@@ -167,6 +167,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     spec = cohort.spec
     if not spec.bayes.enabled:
         return BayesianResults()
+    import dataclasses
     import warnings
 
     import pandas as pd
@@ -176,7 +177,8 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
-    from bayeshcc.tables.bayes import HR_COLUMNS, is_primary, loo_rows, prior_predictive_table
+    from bayeshcc.tables.bayes import (HR_COLUMNS, is_primary, loo_result, loo_rows,
+                                       prior_predictive_table)
 
     b = spec.bayes
     primary = b.primary
@@ -188,11 +190,21 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
                           "population (see the warnings above)", AnalysisWarning, stacklevel=2)
             continue
         jobs.append(job)
+    def save(result):
+        """Save a fit's posterior as soon as it arrives and keep its table rows and LOO only:
+        a grid of fits of 3 000 patients would otherwise hold every draws x patients group
+        (log-likelihood, predictive draws: 190 MB a fit) until the last fit ends."""
+        if result.error:
+            return result, None
+        writer.posterior(result.task.name, result.posterior)
+        loo = loo_result(result.posterior) if result.contrasts is not None else None
+        return dataclasses.replace(result, posterior=None), loo
+
     with Progress(quiet=options.quiet) as progress:
         results = run_grid(jobs, workers=options.workers, scheduler=options.scheduler,
-                           progress=progress)
+                           progress=progress, keep=save)
     hr_rows, contrasts, curves, trees = [], [], [], {}
-    for result in results:
+    for result, loo in results:
         task = result.task
         if result.error:
             warnings.warn(f"Bayesian fit {task.label} not run: {result.error}", AnalysisWarning,
@@ -205,8 +217,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
         if result.contrasts is not None:
             contrasts.append(result.contrasts)
             curves.append(result.curves)
-            trees[task.key] = (result.posterior, result.weighted)
-        writer.posterior(task.name, result.posterior)
+            trees[task.key] = (loo, result.weighted)
     if not hr_rows:
         return BayesianResults()
     hr_table = pd.DataFrame(hr_rows)

@@ -137,7 +137,7 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
                        cutpoints=None, intervals: int = 6, time_varying: bool = False,
                        time_scale: float | None = None,
                        baseline_prior: tuple[float, float] | None = None,
-                       draws_rule: str = "fixed") -> BayesFit:
+                       draws_rule: str = "fixed", model_groups: bool = True) -> BayesFit:
     """Fit a Weibull PH or piecewise-exponential model and return its posterior.
 
     Parameters
@@ -167,6 +167,9 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
         ``until_ess``: stop before ``draws`` once R-hat and bulk and tail ESS pass the
         convergence gate (:mod:`bayeshcc.bayes.stopping`; the draws are then the first ones of
         the fixed run with the same seed). Recorded in the posterior's attrs.
+    model_groups : bool
+        Add the log-likelihood, predictive and data groups (:mod:`bayeshcc.bayes.groups`);
+        False when the draws are about to be transformed (calibration adds them after).
 
     Returns
     -------
@@ -214,7 +217,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
                     # machine code: "memory" (this process), "disk" (loaded from the cache),
                     # "compiled" (and cached) or "uncached" (cache off or not writable)
                     "compile_cache": source})
-    add_model_groups(fit, structure=key, values=values)
+    if model_groups:
+        add_model_groups(fit, structure=key, values=values)
     return fit
 
 
