@@ -53,14 +53,17 @@ def marginal_survival(fit: BayesFit, grid: np.ndarray, max_draws: int = MAX_DRAW
     """S_a(t) per draw: array (2, draws, len(grid)), arm 0 = treated, arm 1 = reference."""
     d = fit.data
     draws = fit.draws(max_draws)
-    xb = linear_covariates(draws, d.X)                       # draws x N
-    w = d.weights / d.weights.sum()
+    # patients with the same covariates have the same curve: one per distinct covariate row,
+    # weighted by their summed weights (every patient is one row when unadjusted)
+    X, rows = np.unique(d.X, axis=0, return_inverse=True)
+    w = np.bincount(rows.ravel(), weights=d.weights / d.weights.sum(), minlength=X.shape[0])
+    xb = linear_covariates(draws, X)                         # draws x distinct rows
     cuts = None if fit.cuts is None else fit.cuts / d.time_scale
     out = np.empty((2, xb.shape[0], grid.size))
     for a, arm in enumerate((1.0, 0.0)):
         for g, t in enumerate(grid / d.time_scale):
-            tt = np.full(d.time.size, max(t, 1e-12))
-            H = cumulative_hazard(fit.model, draws, tt, np.full(d.time.size, arm), xb, cuts)
+            tt = np.full(X.shape[0], max(t, 1e-12))
+            H = cumulative_hazard(fit.model, draws, tt, np.full(X.shape[0], arm), xb, cuts)
             out[a, :, g] = np.exp(-H) @ w
     return out
 
