@@ -172,7 +172,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
 
     import pandas as pd
 
-    from bayeshcc.bayes.grid import run_grid
+    from bayeshcc.bayes.grid import POINTWISE_GROUPS, run_grid
     from bayeshcc.bayes.plan import plan_fits
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
@@ -196,7 +196,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
         (log-likelihood, predictive draws: 190 MB a fit) until the last fit ends."""
         if result.error:
             return result, None
-        writer.posterior(result.task.name, result.posterior)
+        writer.posterior(result.task.name, result.posterior, single=POINTWISE_GROUPS)
         loo = loo_result(result.posterior) if result.contrasts is not None else None
         return dataclasses.replace(result, posterior=None), loo
 
