@@ -11,17 +11,17 @@ Hand-written here: the scaling of the generator's exact counts (group sizes, Chi
 responses, adverse events) by ``n / 126``, since the generator is calibrated to the 126-patient
 study and allocates those counts exactly; everything else is the generator's.
 
-The run is a child process (``python -m bayeshcc.cli analyze``), timed by wall clock, its peak
-resident memory read from ``getrusage(RUSAGE_CHILDREN)`` (the largest process of the run: the
-main process, or a worker with ``--workers``), its stage times from the manifest.
+The run is a child process (``python -m bayeshcc.cli analyze``), timed by wall clock and CPU
+time, its peak resident memory read from ``wait4`` (the child's own high-water mark), its stage
+times from the manifest.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -73,27 +73,45 @@ def write_inputs(folder: str | Path, n: int = N_PATIENTS) -> tuple[Path, Path]:
     return data, spec
 
 
-def run_analyze(data: Path, spec: Path, out: Path, extra_args: tuple[str, ...] = ()) -> dict:
-    """``bayeshcc analyze`` in a child process: wall time, peak RSS and stage times."""
-    root = Path(__file__).resolve().parent.parent
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bayeshcc.cli", "analyze", "--data", str(data),
-                    "--spec", str(spec), "--out", str(out), "--quiet", *extra_args],
-                   check=True, cwd=root)
-    wall = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def start_analyze(data: Path, spec: Path, out: Path, extra_args: tuple[str, ...] = (),
+                  code_root: Path | None = None, env: dict | None = None):
+    """Start ``bayeshcc analyze`` in a child process (the package found first on
+    ``code_root``, default this checkout); returns (process, start time)."""
+    root = Path(code_root or Path(__file__).resolve().parent.parent)
+    env = {**os.environ, **(env or {}),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen([sys.executable, "-m", "bayeshcc.cli", "analyze", "--data",
+                                str(data), "--spec", str(spec), "--out", str(out), "--quiet",
+                                *extra_args], cwd=root, env=env)
+    return process, time.perf_counter()
+
+
+def finish_analyze(process, started: float, out: Path) -> dict:
+    """Wait for a child of :func:`start_analyze`: its wall time, CPU time (user + system, all
+    threads) and peak resident memory (``wait4``: this child alone), and the manifest's stage
+    times. CPU seconds are the figure to compare between variants run side by side."""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"bayeshcc analyze exited with {process.returncode}")
     manifest = json.loads((out / "manifest.json").read_text())
-    row = {"wall_s": wall, "peak_rss_mb": peak_mb}
+    row = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+           "peak_rss_mb": usage.ru_maxrss / 1024}
     row.update({f"{k}_s": float(v) for k, v in manifest["timings_seconds"].items()})
     return row
+
+
+def run_analyze(data: Path, spec: Path, out: Path, extra_args: tuple[str, ...] = (),
+                code_root: Path | None = None, env: dict | None = None) -> dict:
+    """``bayeshcc analyze`` in a child process (see :func:`finish_analyze`)."""
+    return finish_analyze(*start_analyze(data, spec, out, extra_args, code_root, env), out)
 
 
 def bench_large_cohort(n: int = N_PATIENTS) -> list[dict]:
     """The default ``analyze`` on an ``n``-patient synthetic cohort, against the issue's
     targets (wall <= 2 x the brms fit, peak memory <= 1 GB).
 
-    ``peak_rss_mb`` is a high-water mark over every child this process has waited for, so this
-    benchmark should run in its own ``python -m benchmarks --only large_cohort``.
     """
     with tempfile.TemporaryDirectory() as tmp:
         data, spec = write_inputs(tmp, n)

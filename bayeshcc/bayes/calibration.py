@@ -492,7 +492,7 @@ def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
 
 
 def weighted_outer(W: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """:math:`\sum_n W_{bn} a_n a_n^\top` for each row b of W (B x p x p), as one matrix
+    """:math:`\\sum_n W_{bn} a_n a_n^\\top` for each row b of W (B x p x p), as one matrix
     product with the N x p^2 outer products (BLAS; ``einsum("bn,np,nq->bpq")`` is a plain loop:
     it was 60 % of the jackknife's time at N = 3 000)."""
     n, p = a.shape
