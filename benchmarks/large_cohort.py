@@ -86,26 +86,35 @@ def start_analyze(data: Path, spec: Path, out: Path, extra_args: tuple[str, ...]
     return process, time.perf_counter()
 
 
-def finish_analyze(process, started: float, out: Path) -> dict:
-    """Wait for a child of :func:`start_analyze`: its wall time, CPU time (user + system, all
-    threads) and peak resident memory (``wait4``: this child alone), and the manifest's stage
-    times. CPU seconds are the figure to compare between variants run side by side."""
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise RuntimeError(f"bayeshcc analyze exited with {process.returncode}")
-    manifest = json.loads((out / "manifest.json").read_text())
-    row = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
-           "peak_rss_mb": usage.ru_maxrss / 1024}
-    row.update({f"{k}_s": float(v) for k, v in manifest["timings_seconds"].items()})
-    return row
+def finish_all(runs: list) -> list[dict]:
+    """Wait for children of :func:`start_analyze`, given as ``[(process, start time, out)]``,
+    in whatever order they end: each one's wall time, CPU time (user + system, all threads) and
+    peak resident memory (``wait4``: that child alone), and its manifest's stage times. CPU
+    seconds are the figure to compare between variants run side by side."""
+    pending = {process.pid: i for i, (process, _, _) in enumerate(runs)}
+    rows: list = [None] * len(runs)
+    while pending:
+        pid, status, usage = os.wait4(-1, 0)
+        if pid not in pending:
+            continue
+        i = pending.pop(pid)
+        process, started, out = runs[i]
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            raise RuntimeError(f"bayeshcc analyze exited with {process.returncode}")
+        manifest = json.loads((out / "manifest.json").read_text())
+        row = {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime,
+               "peak_rss_mb": usage.ru_maxrss / 1024}
+        row.update({f"{k}_s": float(v) for k, v in manifest["timings_seconds"].items()})
+        rows[i] = row
+    return rows
 
 
 def run_analyze(data: Path, spec: Path, out: Path, extra_args: tuple[str, ...] = (),
                 code_root: Path | None = None, env: dict | None = None) -> dict:
-    """``bayeshcc analyze`` in a child process (see :func:`finish_analyze`)."""
-    return finish_analyze(*start_analyze(data, spec, out, extra_args, code_root, env), out)
+    """``bayeshcc analyze`` in a child process (see :func:`finish_all`)."""
+    return finish_all([(*start_analyze(data, spec, out, extra_args, code_root, env), out)])[0]
 
 
 def bench_large_cohort(n: int = N_PATIENTS) -> list[dict]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from benchmarks.large_cohort import finish_analyze, start_analyze
+from benchmarks.large_cohort import finish_all, start_analyze
 
 VARIANTS = ("full", "until_ess", 500)
 
@@ -56,11 +56,9 @@ def bench_sensitivity_draws(variants=VARIANTS) -> list[dict]:
             spec = tmp / f"{value}.toml"
             spec.write_text(variant_spec_text(value), encoding="utf-8")
             out = tmp / f"out_{value}"
-            runs.append((value, out, start_analyze(paper_cohort_path(), spec, out)))
-        rows = []
-        for value, out, (process, started) in runs:
-            run = finish_analyze(process, started, out)
-            rows.append(summarise(value, run, pd.read_csv(out / "tables" / "posterior_hr.csv")))
+            runs.append((*start_analyze(paper_cohort_path(), spec, out), out))
+        rows = [summarise(value, run, pd.read_csv(out / "tables" / "posterior_hr.csv"))
+                for value, run, (_, _, out) in zip(variants, finish_all(runs), runs)]
     for row in rows:
         row["cpu_ratio_to_full"] = row["cpu_s"] / rows[0]["cpu_s"]
         row["wall_ratio_to_full"] = row["wall_s"] / rows[0]["wall_s"]

@@ -9,7 +9,8 @@ from bayeshcc.adjust.cohort import adjust
 from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.grid import run_job
 from bayeshcc.bayes.plan import plan_fits
-from bayeshcc.bayes.stopping import checkpoints, draws_columns, passes
+from bayeshcc.bayes.diagnostics import rhat_and_ess
+from bayeshcc.bayes.stopping import checkpoints, draws_columns, passes, worst
 from bayeshcc.cohort import Cohort
 from bayeshcc.errors import SpecError
 from bayeshcc.executors import run_tasks
@@ -79,6 +80,16 @@ def test_passes_needs_ess_400_and_rhat_1_01():
     assert passes(dataset(independent))
     assert not passes(dataset(sticky))
     assert not passes(dataset(shifted))
+
+
+def test_the_rule_computes_the_gates_rhat_and_ess():
+    import xarray as xr
+
+    rng = np.random.default_rng(1)
+    walk = np.cumsum(rng.normal(size=(3, 300, 4)), axis=1) * 0.1 + rng.normal(size=(3, 300, 4))
+    posterior = xr.Dataset({"a": (("chain", "draw"), rng.normal(size=(3, 300))),
+                            "b": (("chain", "draw", "b_dim_0"), walk)})
+    np.testing.assert_allclose(worst(posterior), rhat_and_ess(posterior), rtol=1e-12)
 
 
 def test_the_primary_analysis_samples_every_draw_whatever_the_sensitivity_setting():
