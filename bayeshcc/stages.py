@@ -190,6 +190,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
                           "population (see the warnings above)", AnalysisWarning, stacklevel=2)
             continue
         jobs.append(job)
+
     def save(result):
         """Save a fit's posterior as soon as it arrives and keep its table rows and LOO only:
         a grid of fits of 3 000 patients would otherwise hold every draws x patients group

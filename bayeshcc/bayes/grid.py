@@ -87,12 +87,11 @@ def fit_job(job: FitJob):
     settings = dict(prior=job.prior, draws=job.draws, tune=job.tune, chains=job.chains,
                     seed=job.task.seed, cutpoints=list(job.cutpoints) or None,
                     intervals=job.intervals)
-    if job.propensity is not None:
+    if job.propensity is not None:  # PS-bootstrap replicates keep the fixed length
         fit = fit_with_ps_uncertainty(job.task.model, job.inputs["time"], job.inputs["event"],
                                       job.propensity, replicates=job.ps_replicates,
                                       **settings).fit
-    else:  # PS-bootstrap replicates keep the fixed length: the gate judges them pooled
-        # a calibrated fit gets its pointwise groups once, from the calibrated draws
+    else:  # a calibrated fit gets its pointwise groups once, from the calibrated draws
         fit = fit_survival_model(job.task.model, **job.inputs, **settings,
                                  draws_rule=job.draws_rule,
                                  model_groups=job.calibration is None)
