@@ -114,7 +114,8 @@ def _failed(task: Any, exc: BaseException) -> ExecutorError:
 
 def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int | None = None,
               scheduler: str | None = None,
-              progress: ProgressReporter | None = None) -> list:
+              progress: ProgressReporter | None = None,
+              keep: Callable[[Any], Any] | None = None) -> list:
     """Run ``fn(task)`` for every task and return the results in task order.
 
     Parameters
@@ -132,11 +133,17 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int | Non
     progress : ProgressReporter, optional
         Told the total, each finished task's label and the end, e.g.
         :class:`bayeshcc.progress.Progress`.
+    keep : callable, optional
+        Applied in this process to each result as soon as it arrives (in the order the tasks
+        finish), the result itself then dropped: the returned list holds what ``keep``
+        returns. Lets a caller save large results (posteriors) and keep a summary, so memory
+        does not grow with the number of tasks.
 
     Returns
     -------
     list
-        ``[fn(t) for t in tasks]``, whichever executor ran them.
+        ``[keep(fn(t)) for t in tasks]`` (``keep`` the identity by default), whichever
+        executor ran them.
 
     Raises
     ------
@@ -155,29 +162,36 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int | Non
     try:
         if not tasks:
             return []
+        keep = keep or _identity
         if scheduler is not None:
-            return _run_dask(fn, tasks, scheduler, progress)
+            return _run_dask(fn, tasks, scheduler, progress, keep)
         if workers is not None:
-            return _run_pool(fn, tasks, workers, progress)
-        return _run_sequential(fn, tasks, progress)
+            return _run_pool(fn, tasks, workers, progress, keep)
+        return _run_sequential(fn, tasks, progress, keep)
     finally:
         if progress is not None:
             progress.end()
 
 
-def _run_sequential(fn, tasks, progress) -> list:
+def _identity(result):
+    return result
+
+
+def _run_sequential(fn, tasks, progress, keep) -> list:
     results = []
     for task in tasks:
         try:
-            results.append(fn(task))
+            result = fn(task)
         except Exception as exc:
             raise _failed(task, exc) from exc
+        results.append(keep(result))
+        del result
         if progress is not None:
             progress.step(task_label(task))
     return results
 
 
-def _run_pool(fn, tasks, workers, progress) -> list:
+def _run_pool(fn, tasks, workers, progress, keep) -> list:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
@@ -186,11 +200,13 @@ def _run_pool(fn, tasks, workers, progress) -> list:
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
         futures = [pool.submit(fn, task) for task in tasks]
         index = {future: i for i, future in enumerate(futures)}
+        results = [None] * len(tasks)
         for future in as_completed(futures):
-            task = tasks[index[future]]
+            i = index.pop(future)
+            task = tasks[i]
             exc = future.exception()
             if exc is not None:
-                for other in futures:
+                for other in index:
                     other.cancel()
                 if isinstance(exc, BrokenProcessPool):
                     raise ExecutorError(
@@ -198,12 +214,14 @@ def _run_pool(fn, tasks, workers, progress) -> list:
                         f"memory, or a script that starts processes without an "
                         f"`if __name__ == '__main__':` guard)") from exc
                 raise _failed(task, exc) from exc
+            results[i] = keep(future.result())
+            futures[i] = future = None  # the result is not held until the others finish
             if progress is not None:
                 progress.step(task_label(task))
-        return [future.result() for future in futures]
+        return results
 
 
-def _run_dask(fn, tasks, scheduler, progress) -> list:
+def _run_dask(fn, tasks, scheduler, progress, keep) -> list:
     try:
         from distributed import Client, as_completed
     except ImportError as exc:  # a core dependency; only a broken install gets here
@@ -219,15 +237,19 @@ def _run_dask(fn, tasks, scheduler, progress) -> list:
     with client:
         futures = client.map(fn, tasks, pure=False)
         index = {future.key: i for i, future in enumerate(futures)}
+        results = [None] * len(tasks)
         try:
             for future in as_completed(futures, loop=client.loop):
-                task = tasks[index[future.key]]
+                i = index[future.key]
+                task = tasks[i]
                 if future.status == "error":
                     exc = future.exception()
                     raise _failed(task, exc) from exc
+                results[i] = keep(future.result())
+                future.release()
                 if progress is not None:
                     progress.step(task_label(task))
-            return client.gather(futures)
+            return results
         finally:
             client.cancel(futures)
 

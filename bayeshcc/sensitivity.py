@@ -70,7 +70,8 @@ def tipping_point_table(cohort: Cohort, populations, cox: pd.DataFrame | None,
             """The primary analysis's fit under ``prior``, its interval made as the grid's."""
             result = fit_survival_model(model, **inputs, prior=prior, draws=b.draws,
                                         tune=b.tune, chains=b.chains, seed=task.seed,
-                                        cutpoints=b.cutpoints or None, intervals=b.intervals)
+                                        cutpoints=b.cutpoints or None, intervals=b.intervals,
+                                        model_groups=False)  # only the log HR is read
             return result if calibration is None else calibrate(result, calibration)
 
         log_hr = fit(BUILT_IN["vague"]).draws()["log_hr"]

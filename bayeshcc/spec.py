@@ -141,6 +141,10 @@ class BayesSpec:
     pre-specified set of the ``covariates`` adjustment (default: the propensity covariates).
     ``clinical_hr`` is the clinically meaningful HR the sceptical and enthusiastic priors are
     built on (:func:`bayeshcc.bayes.priors.built_in_priors`).
+    ``sensitivity_draws`` says how long the fits other than the primary analysis sample (the
+    primary analysis always takes ``draws``): ``"full"`` (``draws``), ``"until_ess"`` (stop
+    once R-hat and bulk and tail ESS pass the convergence gate, at most ``draws``;
+    :mod:`bayeshcc.bayes.stopping`) or a number of draws per chain (at most ``draws``).
     """
 
     models: tuple[str, ...] = ("weibull", "piecewise")
@@ -160,6 +164,7 @@ class BayesSpec:
     covariates: tuple[str, ...] = ()
     clinical_hr: float = 0.7
     primary: PrimaryAnalysis | None = None
+    sensitivity_draws: str | int = "full"
 
 
 @dataclass(frozen=True)
@@ -435,7 +440,7 @@ def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, An
            declared: set[str], outcomes: tuple[OutcomeSpec, ...], source: str) -> BayesSpec:
     keys = ("models", "adjustments", "priors", "draws", "tune", "chains", "seed", "cutpoints",
             "intervals", "thresholds", "decision_threshold", "enabled", "uncertainty",
-            "ps_replicates", "covariates", "clinical_hr", "primary")
+            "ps_replicates", "covariates", "clinical_hr", "primary", "sensitivity_draws")
     _check_keys(table, keys, "[bayes]", source)
     for key in ("models", "adjustments", "priors"):  # [] would silently mean "the defaults"
         if key in table and table[key] == []:
@@ -478,11 +483,32 @@ def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, An
     _declared(covariates, declared, "bayes.covariates", source)
     primary = _primary(table.get("primary"), models, adjustments, priors, custom_priors,
                        outcomes, source)
+    sensitivity_draws = _sensitivity_draws(table.get("sensitivity_draws",
+                                                     defaults.sensitivity_draws),
+                                           ints["draws"], source)
     return BayesSpec(models=models, adjustments=adjustments, priors=priors, cutpoints=cuts,
                      thresholds=thresholds, decision_threshold=decision,
                      enabled=_bool(table.get("enabled", True), "bayes.enabled", source),
                      uncertainty=uncertainty, covariates=covariates,
-                     clinical_hr=float(clinical_hr), primary=primary, **ints)
+                     clinical_hr=float(clinical_hr), primary=primary,
+                     sensitivity_draws=sensitivity_draws, **ints)
+
+
+SENSITIVITY_DRAWS = ("full", "until_ess")
+
+
+def _sensitivity_draws(value: Any, draws: int, source: str) -> str | int:
+    """``[bayes] sensitivity_draws``: ``"full"``, ``"until_ess"`` or a whole number of draws per
+    chain from 10 to ``draws``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not 10 <= value <= draws:
+            raise SpecError(f"{source}: bayes.sensitivity_draws = {value} must be from 10 to "
+                            f"bayes.draws ({draws})")
+        return value
+    if value not in SENSITIVITY_DRAWS:
+        raise SpecError(f"{source}: bayes.sensitivity_draws = {value!r} is not one of: "
+                        + ", ".join(SENSITIVITY_DRAWS) + ", or a number of draws per chain")
+    return value
 
 
 def default_primary_adjustment(adjustments: tuple[str, ...]) -> str | None:

@@ -135,13 +135,30 @@ def bayes_job(cohort: Cohort, populations, task):
         inputs = fit_inputs(task, population_for("none", populations), covariates)
     primary = b.primary
     full = task.prior == b.priors[0] or (primary is not None and task.prior == primary.prior)
+    draws, rule = sensitivity_length(b, task)
     return FitJob(task, inputs, resolve_prior(task.prior, spec.priors, b.clinical_hr),
-                  b.draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau,
+                  draws, b.tune, b.chains, tuple(b.cutpoints), b.intervals, tau,
                   cohort.arm_labels(), tuple(b.thresholds), full, design,
                   b.ps_replicates if design is not None else 0,
                   uncertainty=uncertainty_label(task.adjustment, b.uncertainty),
                   calibration=(calibration_for(task, pop, b.uncertainty)
-                               if design is None else None))
+                               if design is None else None),
+                  draws_rule=rule)
+
+
+def sensitivity_length(b, task) -> tuple[int, str]:
+    """Draws per chain and draws rule (``fixed`` or ``until_ess``) of a fit: the primary
+    analysis (and every fit when the grid has none) samples ``[bayes] draws``; the others as
+    ``[bayes] sensitivity_draws`` says (``full``, ``until_ess`` or a number of draws)."""
+    primary = b.primary
+    if primary is None or (task.model, task.adjustment, task.prior) == (
+            primary.model, primary.adjustment, primary.prior):
+        return b.draws, "fixed"
+    if b.sensitivity_draws == "until_ess":
+        return b.draws, "until_ess"
+    if b.sensitivity_draws == "full":
+        return b.draws, "fixed"
+    return min(int(b.sensitivity_draws), b.draws), "fixed"
 
 
 def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: FrequentistResults,
@@ -150,16 +167,18 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     spec = cohort.spec
     if not spec.bayes.enabled:
         return BayesianResults()
+    import dataclasses
     import warnings
 
     import pandas as pd
 
-    from bayeshcc.bayes.grid import run_grid
+    from bayeshcc.bayes.grid import POINTWISE_GROUPS, run_grid
     from bayeshcc.bayes.plan import plan_fits
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
     from bayeshcc.progress import Progress
-    from bayeshcc.tables.bayes import HR_COLUMNS, is_primary, loo_rows, prior_predictive_table
+    from bayeshcc.tables.bayes import (HR_COLUMNS, is_primary, loo_result, loo_rows,
+                                       prior_predictive_table)
 
     b = spec.bayes
     primary = b.primary
@@ -171,11 +190,22 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
                           "population (see the warnings above)", AnalysisWarning, stacklevel=2)
             continue
         jobs.append(job)
+
+    def save(result):
+        """Save a fit's posterior as soon as it arrives and keep its table rows and LOO only:
+        a grid of fits of 3 000 patients would otherwise hold every draws x patients group
+        (log-likelihood, predictive draws: 190 MB a fit) until the last fit ends."""
+        if result.error:
+            return result, None
+        writer.posterior(result.task.name, result.posterior, single=POINTWISE_GROUPS)
+        loo = loo_result(result.posterior) if result.contrasts is not None else None
+        return dataclasses.replace(result, posterior=None), loo
+
     with Progress(quiet=options.quiet) as progress:
         results = run_grid(jobs, workers=options.workers, scheduler=options.scheduler,
-                           progress=progress)
+                           progress=progress, keep=save)
     hr_rows, contrasts, curves, trees = [], [], [], {}
-    for result in results:
+    for result, loo in results:
         task = result.task
         if result.error:
             warnings.warn(f"Bayesian fit {task.label} not run: {result.error}", AnalysisWarning,
@@ -188,8 +218,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
         if result.contrasts is not None:
             contrasts.append(result.contrasts)
             curves.append(result.curves)
-            trees[task.key] = (result.posterior, result.weighted)
-        writer.posterior(task.name, result.posterior)
+            trees[task.key] = (loo, result.weighted)
     if not hr_rows:
         return BayesianResults()
     hr_table = pd.DataFrame(hr_rows)
@@ -204,6 +233,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     manifest = {
         "fits": len(hr_rows), "unreliable": int((~hr_table["reliable"]).sum()),
         "sampler": "nutpie NUTS", "draws": b.draws, "tune": b.tune, "chains": b.chains,
+        "sensitivity_draws": b.sensitivity_draws,
         "uncertainty": b.uncertainty,
         "ps_replicates": b.ps_replicates if b.uncertainty == "ps_bootstrap" else 0,
         "clinical_hr": b.clinical_hr,

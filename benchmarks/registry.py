@@ -5,7 +5,9 @@ from benchmarks.compile_cache import bench_compile_cache
 from benchmarks.fits import bench_fits, bench_gradient_floor, bench_scaling
 from benchmarks.grid import bench_grid
 from benchmarks.piecewise_variants import bench_piecewise_variants
+from benchmarks.large_cohort import bench_large_cohort
 from benchmarks.reproduce import bench_reproduce
+from benchmarks.sensitivity_draws import bench_sensitivity_draws
 from benchmarks.stan import bench_stan
 
 BENCHMARKS = {
@@ -18,4 +20,6 @@ BENCHMARKS = {
     "stan": bench_stan,
     "compile_cache": bench_compile_cache,
     "analysis_vs_brms": bench_analysis_vs_brms,
+    "sensitivity_draws": bench_sensitivity_draws,
+    "large_cohort": bench_large_cohort,
 }

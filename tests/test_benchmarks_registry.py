@@ -88,3 +88,26 @@ def test_weighted_weibull_mle_matches_survreg(tmp_path):
                   "w": rng.uniform(0.5, 2, n), "z0": z0}).to_csv(path, index=False,
                                                                   float_format="%.17g")
     assert weighted_weibull_mle(path) == pytest.approx(0.508156296222, rel=1e-6)
+
+
+def test_large_cohort_benchmark_scales_the_generator_and_keeps_the_default_grid(tmp_path):
+    """Issue #17: 3,000 synthetic patients, the default [bayes] settings: 16 fits."""
+    from benchmarks.large_cohort import write_inputs
+    from bayeshcc.bayes.plan import plan_fits
+    from bayeshcc.cohort import Cohort
+    from bayeshcc.spec import load_spec
+
+    data, spec_path = write_inputs(tmp_path, n=3000)
+    spec = load_spec(spec_path)
+    cohort = Cohort.from_file(data, spec)
+    assert len(cohort.treated) == 3000
+    assert BENCHMARKS["large_cohort"].__name__ == "bench_large_cohort"
+    assert len(plan_fits(spec)) == 16
+
+
+def test_sensitivity_draws_benchmark_sets_the_key_in_the_paper_spec():
+    from benchmarks.sensitivity_draws import variant_spec_text
+    from bayeshcc.spec import spec_from_text
+
+    assert spec_from_text(variant_spec_text("until_ess")).bayes.sensitivity_draws == "until_ess"
+    assert spec_from_text(variant_spec_text(500)).bayes.sensitivity_draws == 500

@@ -462,10 +462,10 @@ def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
                      + shape * log_t)
         u = shape * log_t
         a = np.column_stack([np.ones(n), np.zeros(n), trt, X])     # d eta / d theta
-        grad = np.einsum("bn,np->bp", W * (d - lam), a)
+        grad = (W * (d - lam)) @ a
         grad[:, 1] = np.sum(W * (d * (1 + u) - lam * u), axis=1)
-        neg = np.einsum("bn,np,nq->bpq", W * lam, a, a)
-        cross = np.einsum("bn,np->bp", W * lam * u, a)               # column 1 of a is 0
+        neg = weighted_outer(W * lam, a)
+        cross = (W * lam * u) @ a                                     # column 1 of a is 0
         neg[:, :, 1] += cross
         neg[:, 1, :] += cross
         neg[:, 1, 1] += np.sum(W * (lam * u * (1 + u) - d * u), axis=1)
@@ -478,17 +478,25 @@ def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
          * np.exp(thetas[:, j:] @ z.T)[:, :, None])                  # B x N x J
     cum = c.sum(axis=2)
     wc = W[:, :, None] * c
-    grad = np.concatenate([np.einsum("bn,nj->bj", W, d[:, None] * onehot) - wc.sum(axis=1),
-                           np.einsum("bn,nm->bm", W * (d - cum), z)], axis=1)
+    grad = np.concatenate([W @ (d[:, None] * onehot) - wc.sum(axis=1), (W * (d - cum)) @ z],
+                          axis=1)
     p = j + z.shape[1]
     neg = np.zeros((thetas.shape[0], p, p))
     idx = np.arange(j)
     neg[:, idx, idx] = wc.sum(axis=1)
-    block = np.einsum("bnj,nm->bjm", wc, z)
+    block = np.matmul(wc.transpose(0, 2, 1), z)                      # B x J x m
     neg[:, :j, j:] = block
     neg[:, j:, :j] = block.transpose(0, 2, 1)
-    neg[:, j:, j:] = np.einsum("bn,nm,nl->bml", W * cum, z, z)
+    neg[:, j:, j:] = weighted_outer(W * cum, z)
     return grad, neg
+
+
+def weighted_outer(W: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """:math:`\\sum_n W_{bn} a_n a_n^\\top` for each row b of W (B x p x p), as one matrix
+    product with the N x p^2 outer products (BLAS; ``einsum("bn,np,nq->bpq")`` is a plain loop:
+    it was 60 % of the jackknife's time at N = 3 000)."""
+    n, p = a.shape
+    return (W @ (a[:, :, None] * a[:, None, :]).reshape(n, p * p)).reshape(-1, p, p)
 
 
 def loglik_terms(model: str, theta, t, event, treated, X, cuts=None) -> np.ndarray:
@@ -602,8 +610,8 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
             gam = np.tile(gamma, (cs.size, 1))
             for _ in range(steps):
                 eb = expit(gam @ x_ps.T)
-                score = np.einsum("bn,nq->bq", keep * (d.treated - eb), x_ps)
-                info = np.einsum("bn,nq,nr->bqr", keep * eb * (1 - eb), x_ps, x_ps)
+                score = (keep * (d.treated - eb)) @ x_ps
+                info = weighted_outer(keep * eb * (1 - eb), x_ps)
                 gam = gam + np.linalg.solve(info, score[..., None])[..., 0]
             eb = np.clip(expit(gam @ x_ps.T), 1e-12, 1 - 1e-12)
             weights = keep * ratio * _formula_weights(design.estimand, eb, d.treated)

@@ -53,15 +53,21 @@ def marginal_survival(fit: BayesFit, grid: np.ndarray, max_draws: int = MAX_DRAW
     """S_a(t) per draw: array (2, draws, len(grid)), arm 0 = treated, arm 1 = reference."""
     d = fit.data
     draws = fit.draws(max_draws)
-    xb = linear_covariates(draws, d.X)                       # draws x N
-    w = d.weights / d.weights.sum()
+    # patients with the same covariates have the same curve: one per distinct covariate row,
+    # weighted by their summed weights (every patient is one row when unadjusted)
+    X, rows = np.unique(d.X, axis=0, return_inverse=True)
+    w = np.bincount(rows.ravel(), weights=d.weights / d.weights.sum(), minlength=X.shape[0])
+    # proportional hazards in the covariates: H(t | arm, x) = H(t | arm, 0) exp(x'beta), so the
+    # draws x rows factor exp(x'beta) is computed once, not at every time of the grid
+    risk = np.exp(linear_covariates(draws, X))               # draws x distinct rows
+    zero = np.zeros((risk.shape[0], 1))
     cuts = None if fit.cuts is None else fit.cuts / d.time_scale
-    out = np.empty((2, xb.shape[0], grid.size))
+    out = np.empty((2, risk.shape[0], grid.size))
     for a, arm in enumerate((1.0, 0.0)):
         for g, t in enumerate(grid / d.time_scale):
-            tt = np.full(d.time.size, max(t, 1e-12))
-            H = cumulative_hazard(fit.model, draws, tt, np.full(d.time.size, arm), xb, cuts)
-            out[a, :, g] = np.exp(-H) @ w
+            base = cumulative_hazard(fit.model, draws, np.array([max(t, 1e-12)]),
+                                     np.array([arm]), zero, cuts)      # draws x 1
+            out[a, :, g] = np.exp(-base * risk) @ w
     return out
 
 

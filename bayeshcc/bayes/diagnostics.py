@@ -54,12 +54,21 @@ def check_convergence(tree) -> Convergence:
     return _check(tree)
 
 
-def _check(tree) -> Convergence:
+def rhat_and_ess(posterior) -> tuple[float, float, float]:
+    """Worst R-hat (NaN with one chain), smallest bulk ESS and smallest tail ESS over every
+    variable of a posterior (a DataTree with a ``posterior`` group, or that group's Dataset).
+    The gate's estimators, shared with the stopping rule of :mod:`bayeshcc.bayes.stopping`."""
+    post = posterior["posterior"] if "posterior" in getattr(posterior, "children", {}) else posterior
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN R-hat of a single chain
-        rhat = float(np.nanmax(_flat(az.rhat(tree)))) if tree["posterior"].sizes["chain"] > 1 else float("nan")
-        bulk = float(np.nanmin(_flat(az.ess(tree, method="bulk"))))
-        tail = float(np.nanmin(_flat(az.ess(tree, method="tail"))))
+        rhat = float(np.nanmax(_flat(az.rhat(posterior)))) if post.sizes["chain"] > 1 else float("nan")
+        bulk = float(np.nanmin(_flat(az.ess(posterior, method="bulk"))))
+        tail = float(np.nanmin(_flat(az.ess(posterior, method="tail"))))
+    return rhat, bulk, tail
+
+
+def _check(tree) -> Convergence:
+    rhat, bulk, tail = rhat_and_ess(tree)
     divergences = int(np.asarray(tree["sample_stats"]["diverging"].values).sum())
     ebfmi = float(np.nanmin(np.asarray(az.bfmi(tree)["energy"].values)))
     problems = []

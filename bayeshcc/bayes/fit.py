@@ -21,6 +21,7 @@ from bayeshcc.bayes.data import SurvivalData, model_cutpoints, prepare
 from bayeshcc.bayes.groups import add_model_groups
 from bayeshcc.bayes.models import build_model, data_values, walk_sd_draws
 from bayeshcc.bayes.priors import Prior
+from bayeshcc.bayes.stopping import RULES, mark, sample_until_ess
 from bayeshcc.errors import AnalysisError
 
 _COMPILED: dict[tuple, Any] = {}
@@ -151,7 +152,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
                        tune: int = 1000, chains: int = 4, seed: int = 1,
                        cutpoints=None, intervals: int = 6, time_varying: bool = False,
                        time_scale: float | None = None,
-                       baseline_prior: tuple[float, float] | None = None) -> BayesFit:
+                       baseline_prior: tuple[float, float] | None = None,
+                       draws_rule: str = "fixed", model_groups: bool = True) -> BayesFit:
     """Fit a Weibull PH or piecewise-exponential model and return its posterior.
 
     Parameters
@@ -177,6 +179,13 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     baseline_prior : (mean, sd), optional
         Prior of the log baseline rate in that unit (default: log(events / exposure), 2). Fixed
         values make the prior independent of the data, as simulation-based calibration needs.
+    draws_rule : {"fixed", "until_ess"}
+        ``until_ess``: stop before ``draws`` once R-hat and bulk and tail ESS pass the
+        convergence gate (:mod:`bayeshcc.bayes.stopping`; the draws are then the first ones of
+        the fixed run with the same seed). Recorded in the posterior's attrs.
+    model_groups : bool
+        Add the log-likelihood, predictive and data groups (:mod:`bayeshcc.bayes.groups`);
+        False when the draws are about to be transformed (calibration adds them after).
 
     Returns
     -------
@@ -192,6 +201,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
 
     if model not in MODELS:
         raise AnalysisError(f"model must be one of {MODELS}, got {model!r}")
+    if draws_rule not in RULES:
+        raise AnalysisError(f"draws_rule must be one of {RULES}, got {draws_rule!r}")
     if isinstance(prior, CurvePrior):  # its commensurate prior replaces ``baseline_prior``
         if time_varying:
             raise AnalysisError(f"prior {prior.name!r} borrows the baseline from a curve: "
@@ -214,22 +225,28 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     start = _time.perf_counter()
     # nutpie runs one thread per chain; multi-threaded BLAS inside each log-density call would
     # oversubscribe the cores (N = 200 000 Weibull: 3.4x slower), so BLAS gets one thread.
+    settings = dict(tune=tune, chains=chains, cores=chains, seed=int(seed),
+                    target_accept=target_accept(model, time_varying),
+                    adaptation=adaptation(model))
     with threadpool_limits(limits=1, user_api="blas"):
-        tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
-                             seed=int(seed), progress_bar=False, save_warmup=False,
-                             target_accept=target_accept(model, time_varying),
-                             adaptation=adaptation(model))
+        if draws_rule == "until_ess":
+            tree, _ = sample_until_ess(compiled, draws=draws, beta_columns=k, **settings)
+        else:
+            tree = nutpie.sample(compiled, draws=draws, progress_bar=False, save_warmup=False,
+                                 **settings)
     sample_s = _time.perf_counter() - start
     tree = _drop_padding(tree, k)
     if model == "piecewise":
         tree = _add_walk_sd(tree, seed)
+    mark(tree, draws_rule, draws)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,
                     "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s,
                     # machine code: "memory" (this process), "disk" (loaded from the cache),
                     # "compiled" (and cached) or "uncached" (cache off or not writable)
                     "compile_cache": source})
-    add_model_groups(fit, structure=key, values=values)
+    if model_groups:
+        add_model_groups(fit, structure=key, values=values)
     return fit
 
 

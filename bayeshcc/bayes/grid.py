@@ -22,9 +22,11 @@ from bayeshcc.bayes.borrowing import borrowing_columns
 from bayeshcc.bayes.calibration import ATTR_METHOD, ATTR_SD_RATIO, CalibrationDesign, calibrate
 from bayeshcc.bayes.diagnostics import check_convergence
 from bayeshcc.bayes.fit import fit_survival_model
+from bayeshcc.bayes.groups import add_model_groups
 from bayeshcc.bayes.plan import FitTask
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.bayes.propagation import PropensityDesign, fit_with_ps_uncertainty
+from bayeshcc.bayes.stopping import draws_columns
 from bayeshcc.errors import AnalysisError
 
 
@@ -48,6 +50,7 @@ class FitJob:
     ps_replicates: int = 0
     uncertainty: str = "model"  # the table's ``uncertainty`` (bayes.plan.uncertainty_label)
     calibration: CalibrationDesign | None = None  # set: sandwich-calibrated posterior
+    draws_rule: str = "fixed"  # "until_ess": stop once the gate passes (bayes.stopping)
 
     @property
     def label(self) -> str:
@@ -85,15 +88,19 @@ def fit_job(job: FitJob):
     settings = dict(prior=job.prior, draws=job.draws, tune=job.tune, chains=job.chains,
                     seed=job.task.seed, cutpoints=list(job.cutpoints) or None,
                     intervals=job.intervals)
-    if job.propensity is not None:
+    if job.propensity is not None:  # PS-bootstrap replicates keep the fixed length
         fit = fit_with_ps_uncertainty(job.task.model, job.inputs["time"], job.inputs["event"],
                                       job.propensity, replicates=job.ps_replicates,
                                       **settings).fit
-    else:
-        fit = fit_survival_model(job.task.model, **job.inputs, **settings)
+    else:  # a calibrated fit gets its pointwise groups once, from the calibrated draws
+        fit = fit_survival_model(job.task.model, **job.inputs, **settings,
+                                 draws_rule=job.draws_rule,
+                                 model_groups=job.calibration is None)
     conv = check_convergence(fit.posterior)
     if job.calibration is not None:
         fit = calibrate(fit, job.calibration)
+        if job.propensity is None:
+            add_model_groups(fit)
     return fit, conv
 
 
@@ -113,6 +120,7 @@ def run_job(job: FitJob) -> JobResult:
     hr, contrasts, curves, _ = fit_rows(job.task, fit, job.tau, job.arms, job.thresholds,
                                         job.full, conv=conv)
     ps = _uncertainty_columns(job, fit)
+    hr.update(draws_columns(fit.posterior))
     hr.update(ps)
     # prior ESS, posterior weight of a robust prior's external component, prior-data conflict
     # (bayeshcc.bayes.borrowing); the cohort's own SE uses the fit's calibration
@@ -120,11 +128,8 @@ def run_job(job: FitJob) -> JobResult:
     if contrasts is not None:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
     tree = fit.posterior
-    pointwise = [g for g in POINTWISE_GROUPS if g in tree.children]
-    if not job.full and pointwise:  # sensitivity fits: no LOO, no predictive draws on disk
-        tree = tree.copy()
-        for group in pointwise:
-            del tree[group]
+    if not job.full:  # sensitivity fits: no LOO, no predictive draws on disk
+        tree = without_pointwise(tree)
     return JobResult(job.task, hr, contrasts, curves, tree, is_weighted(fit))
 
 
@@ -150,8 +155,21 @@ def _uncertainty_columns(job: FitJob, fit) -> dict:
 
 
 def run_grid(jobs: Sequence[FitJob], workers: int | None = None, scheduler: str | None = None,
-             progress=None) -> list[JobResult]:
-    """Run the jobs on the chosen executor; results in job order."""
+             progress=None, keep=None) -> list:
+    """Run the jobs on the chosen executor; results in job order (``keep``: applied to each
+    :class:`JobResult` as it arrives, see :func:`bayeshcc.executors.run_tasks`)."""
     from bayeshcc.executors import run_tasks
 
-    return run_tasks(run_job, list(jobs), workers=workers, scheduler=scheduler, progress=progress)
+    return run_tasks(run_job, list(jobs), workers=workers, scheduler=scheduler, progress=progress,
+                     keep=keep)
+
+
+def without_pointwise(tree):
+    """A posterior without its draws x patients groups (``POINTWISE_GROUPS``)."""
+    pointwise = [g for g in POINTWISE_GROUPS if g in tree.children]
+    if not pointwise:
+        return tree
+    tree = tree.copy()
+    for group in pointwise:
+        del tree[group]
+    return tree

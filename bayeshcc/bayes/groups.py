@@ -112,17 +112,24 @@ def predictive_times(fit, linear: np.ndarray, seed: int) -> np.ndarray:
     """Latent event times (draws x N, data's time unit) from the model's generator."""
     rng = np.random.default_rng(seed)
     draws = fit.draws()
+    out = np.empty_like(linear)
+    # in chunks of draws, filled in order: the same random stream as one call, without the
+    # generator's draws x N (x J) temporaries for every draw at once
     if fit.model == "weibull":
-        scaled = weibull_random(draws["log_shape"][:, None], linear, rng=rng)
-    else:  # in chunks of draws: the generator holds draws x N x J rates
+        log_shape = draws["log_shape"][:, None]
+        step = max(1, 2_000_000 // linear.shape[1])
+        for i in range(0, linear.shape[0], step):
+            out[i:i + step] = weibull_random(log_shape[i:i + step], linear[i:i + step], rng=rng)
+    else:
         alpha, log_hr_j, _ = _parameters(fit, draws)
         edges = np.asarray(fit.cuts, dtype=float) / fit.data.time_scale
         step = max(1, 2_000_000 // (linear.shape[1] * alpha.shape[1]))
-        scaled = np.concatenate([
-            piecewise_random(alpha[i:i + step], log_hr_j[i:i + step], fit.data.treated,
-                             linear[i:i + step], edges=edges, rng=rng)
-            for i in range(0, alpha.shape[0], step)])
-    return scaled * fit.data.time_scale
+        for i in range(0, alpha.shape[0], step):
+            out[i:i + step] = piecewise_random(alpha[i:i + step], log_hr_j[i:i + step],
+                                               fit.data.treated, linear[i:i + step],
+                                               edges=edges, rng=rng)
+    out *= fit.data.time_scale
+    return out
 
 
 def _prior_function(structure: tuple, values: dict):

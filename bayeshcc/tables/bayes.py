@@ -58,19 +58,33 @@ def is_primary(primary, row: dict) -> bool:
         primary.model, primary.adjustment, primary.prior)
 
 
+def loo_result(tree):
+    """PSIS-LOO of a posterior with a ``log_likelihood`` group (None without one), kept without
+    its draws x patients smoothed log weights (:func:`loo_rows` and :func:`arviz.compare` read
+    the pointwise elpd and Pareto k only), so the grid can keep it after the posterior is
+    saved and dropped."""
+    if "log_likelihood" not in tree.children:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = az.loo(tree, pointwise=True)
+    if getattr(result, "log_weights", None) is not None:
+        result.log_weights = None
+    return result
+
+
 def loo_rows(trees: dict[tuple, tuple]) -> pd.DataFrame:
     """PSIS-LOO per fit; models compared within outcome, prior and adjustment by
     :func:`arviz.compare` (``elpd_diff_from_best`` and its standard error ``elpd_diff_se``).
+    ``trees`` maps a fit's key to (posterior or its :func:`loo_result`, weighted).
 
     LOO of a weighted pseudo-likelihood is not a valid predictive comparison: those rows say so.
     """
     rows, results = [], {}
     for key, (tree, weighted) in trees.items():
-        if "log_likelihood" not in tree.children:
+        result = loo_result(tree) if hasattr(tree, "children") else tree
+        if result is None:
             continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = az.loo(tree, pointwise=True)
         results[key] = result
         k = np.asarray(result.pareto_k).ravel()
         rows.append({**dict(zip(KEY, key)), "elpd_loo": float(result.elpd),

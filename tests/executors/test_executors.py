@@ -122,3 +122,14 @@ def test_bad_executor_arguments(kwargs, message):
 def test_task_label_uses_key_then_tuple():
     assert task_label(Fit(("os", "weibull"))) == "os/weibull"
     assert task_label(("pfs", 3)) == "pfs/3"
+
+
+def _mean_only(result):
+    """A ``keep`` for the executor tests: the key and the mean, not the draws."""
+    return result[0], result[1]
+
+
+@pytest.mark.parametrize("workers", [None, 2])
+def test_keep_replaces_each_result_as_it_arrives_in_task_order(workers):
+    kept = run_tasks(simulate, GRID, workers=workers, keep=_mean_only)
+    assert kept == [_mean_only(simulate(t)) for t in GRID]
