@@ -58,7 +58,8 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                       "calibration_meat", "calibration_sd_ratio", "primary", "hr_median",
                       "hr_lower", "hr_upper", "prob_hr_below_1", "prob_hr_below_*",
                       "prior_ess_events", "prior_weight_posterior", "prior_data_conflict_p",
-                      "rhat_max", "ess_bulk_min", "divergences", "reliable")),
+                      "commensurate_sd", "draws", "stopped_early", "rhat_max", "ess_bulk_min",
+                      "divergences", "reliable")),
     "posterior_contrasts": ("Posterior survival contrasts", "Marginal (standardised) medians and "
                             "RMST per arm and their differences.",
                             ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
@@ -141,7 +142,10 @@ BORROWING_NOTE = (
     "the cohort's own log-HR estimate (maximum likelihood of that model, adjustment and "
     "weights, with the interval's robust SE) under the external evidence; small values mean "
     "the two disagree. For robust mixture priors (Schmidli et al. 2014), prior_weight_posterior "
-    "is the posterior weight of the external component: it falls when the data disagree.")
+    "is the posterior weight of the external component: it falls when the data disagree. For "
+    "curve priors (a commensurate prior on the reference arm's baseline hazard, Hobbs et al. "
+    "2011), commensurate_sd is the posterior median of the commensurability SD: small when the "
+    "cohort's baseline follows the external curve, large when little was borrowed.")
 
 
 def borrowing_note(frame: pd.DataFrame) -> str:
@@ -164,7 +168,8 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
                 wanted += [f for f in frame.columns if f.startswith(c[:-1]) and f not in columns]
             else:
                 wanted.append(c)
-        cols = tuple(c for c in wanted if c in frame.columns)
+        # a column no row fills (e.g. commensurate_sd without a curve prior) is left out
+        cols = tuple(c for c in wanted if c in frame.columns and frame[c].notna().any())
         if key in ("posterior_hr", "posterior_contrasts", "sensitivity"):
             note = " ".join(filter(None, [note, uncertainty_note(frame)]))
         if key == "posterior_hr":
