@@ -4,8 +4,8 @@
 #
 # Looked for, in order: $PYTHON if set; python3, python3.14, python3.13 and python3.12 on PATH
 # (a pyenv shim that fails without PYENV_VERSION does not count); then the interpreters pyenv
-# has installed ($(pyenv root), $PYENV_ROOT or ~/.pyenv, /versions/3.*), newest first; then
-# uv's managed ones.
+# has installed ($(pyenv root), $PYENV_ROOT, ~/.pyenv or any account's ~/.pyenv,
+# /versions/3.*), newest first; then uv's managed ones.
 # No environment variable is needed on a machine whose only new Python lives under pyenv.
 
 ok() {  # $1 is a Python >= 3.12 that runs
@@ -29,12 +29,20 @@ for name in python3 python3.14 python3.13 python3.12; do
     path=$(command -v "$name" 2>/dev/null) && ok "$path" && found "$path"
 done
 
-# pyenv: installed versions, newest first (sort -V orders 3.9 before 3.12). Its folder is
-# asked of pyenv when pyenv is on PATH, else $PYENV_ROOT, else pyenv's default ~/.pyenv: a
-# shell without pyenv's set-up (CI, cron, a fresh terminal) still finds what it installed.
-root=$(pyenv root 2>/dev/null) || root=""
-[ -n "$root" ] || root=${PYENV_ROOT:-$HOME/.pyenv}
-for dir in $(ls -d "$root"/versions/3.* 2>/dev/null | sort -r -V); do
+# pyenv: installed versions, newest first. Its folders, in this order of preference for equal
+# versions: the one pyenv names when it is on PATH, $PYENV_ROOT, pyenv's default ~/.pyenv, and
+# ~/.pyenv of every account in /etc/passwd ($FIND_PYTHON_PASSWD for tests): a shell without
+# pyenv's set-up (CI, cron, a fresh terminal, another account, an unset HOME) still finds what
+# pyenv installed on the machine.
+roots="$(pyenv root 2>/dev/null) ${PYENV_ROOT:-} ${HOME:+$HOME/.pyenv}"
+roots="$roots $(cut -d: -f6 "${FIND_PYTHON_PASSWD:-/etc/passwd}" 2>/dev/null | sed 's|$|/.pyenv|')"
+candidates=$(rank=0; for root in $roots; do
+    rank=$((rank + 1))
+    for dir in "$root"/versions/3.*; do
+        [ -d "$dir" ] && echo "${dir##*/} $rank $dir"
+    done
+done | sort -k1,1Vr -k2,2n | cut -d' ' -f3-)
+for dir in $candidates; do
     ok "$dir/bin/python3" && found "$dir/bin/python3"
 done
 

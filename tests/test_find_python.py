@@ -41,7 +41,9 @@ def _fake_pyenv(bin_dir: Path, root: Path) -> None:
 
 
 def _run(path_dirs, env_extra=None):
-    env = {"PATH": ":".join(str(d) for d in path_dirs) + ":/usr/bin:/bin", "HOME": "/nonexistent"}
+    # no account's ~/.pyenv but the ones a test puts in its own passwd file
+    env = {"PATH": ":".join(str(d) for d in path_dirs) + ":/usr/bin:/bin", "HOME": "/nonexistent",
+           "FIND_PYTHON_PASSWD": "/dev/null"}
     env.update(env_extra or {})
     return subprocess.run(["sh", str(SCRIPT)], capture_output=True, text=True, env=env)
 
@@ -108,6 +110,20 @@ def test_finds_pyenvs_pythons_when_pyenv_itself_is_not_on_path(tmp_path):
     result = _run([tmp_path / "bin"], {"HOME": str(home)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(home / ".pyenv/versions/3.12.1/bin/python3")
+
+
+def test_finds_another_accounts_pyenv_when_home_is_not_its_owner(tmp_path):
+    """pyenv installed by another account (here root's /root/.pyenv) while HOME points
+    elsewhere or is unset: the account's home comes from the passwd file."""
+    _fake_python(tmp_path / "bin" / "python3", (3, 11, 7))
+    owner = tmp_path / "owner"
+    _fake_python(owner / ".pyenv" / "versions" / "3.13.0" / "bin" / "python3", (3, 13, 0))
+    passwd = tmp_path / "passwd"
+    passwd.write_text(f"nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n"
+                      f"owner:x:0:0:owner:{owner}:/bin/sh\n")
+    result = _run([tmp_path / "bin"], {"FIND_PYTHON_PASSWD": str(passwd)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(owner / ".pyenv/versions/3.13.0/bin/python3")
 
 
 def test_pyenv_root_names_pyenvs_folder_when_pyenv_is_not_on_path(tmp_path):
