@@ -335,17 +335,11 @@ def build_curve_model(model: str, values: dict, n_covariates: int,
 
     from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
                                            weibull_random)
-    from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD
+    from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, treatment_and_covariates
 
     with pm.Model() as m:
         d = {k: pm.Data(k, v) for k, v in values.items()}
-        # the log-HR prior as in bayeshcc.bayes.models: a two-component normal mixture
-        log_hr = pm.NormalMixture("log_hr", d["log_hr_weights"], d["log_hr_means"],
-                                  d["log_hr_sds"])
-        xb = 0.0
-        if n_covariates:
-            beta = pm.Normal("beta", 0.0, d["coef_sd"], shape=n_covariates)
-            xb = pt.dot(d["X"], beta)
+        log_hr, xb = treatment_and_covariates(d, n_covariates)
         log_eta = pm.Normal("log_commensurate_sd", ETA_LOG_MEAN, ETA_LOG_SD)
         eta = pm.Deterministic("commensurate_sd", pt.exp(log_eta))
         if model == "weibull":

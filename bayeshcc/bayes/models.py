@@ -137,6 +137,23 @@ def data_values(model: str, data: SurvivalData, prior: Prior, cuts: np.ndarray |
     return values
 
 
+def treatment_and_covariates(d: dict, n_covariates: int):
+    """``log_hr`` and the covariates' linear predictor ``X @ beta`` (0 without covariates), in a
+    model being built from the ``pm.Data`` ``d``; shared by every model (also
+    :mod:`bayeshcc.bayes.commensurate`).
+
+    The log-HR prior is a two-component normal mixture (a normal prior: two identical
+    components), so robust and normal priors share one compiled model
+    (:meth:`bayeshcc.bayes.priors.Prior.mixture_values`); ``beta ~ N(0, coef_sd)``.
+    """
+    log_hr = pm.NormalMixture("log_hr", d["log_hr_weights"], d["log_hr_means"], d["log_hr_sds"])
+    xb = 0.0
+    if n_covariates:
+        beta = pm.Normal("beta", 0.0, d["coef_sd"], shape=n_covariates)
+        xb = pt.dot(d["X"], beta)
+    return log_hr, xb
+
+
 def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 1,
                 time_varying: bool = False) -> pm.Model:
     """The PyMC model of one structure, with ``values`` as initial data.
@@ -147,14 +164,7 @@ def build_model(model: str, values: dict, n_covariates: int, n_intervals: int = 
     """
     with pm.Model() as m:
         d = {k: pm.Data(k, v) for k, v in values.items()}
-        # two-component normal mixture (a normal prior: two identical components), so robust
-        # and normal priors share one compiled model (bayeshcc.bayes.priors.Prior.mixture_values)
-        log_hr = pm.NormalMixture("log_hr", d["log_hr_weights"], d["log_hr_means"],
-                                  d["log_hr_sds"])
-        xb = 0.0
-        if n_covariates:
-            beta = pm.Normal("beta", 0.0, d["coef_sd"], shape=n_covariates)
-            xb = pt.dot(d["X"], beta)
+        log_hr, xb = treatment_and_covariates(d, n_covariates)
         if model == "weibull":
             log_shape = pm.Normal("log_shape", 0.0, LOG_SHAPE_SD)
             log_rate = pm.Normal("log_rate", d["rate_center"], d["rate_sd"])
