@@ -38,12 +38,20 @@ def _jobs(cohort: Cohort):
     return [bayes_job(cohort, pops, task) for task in plan_fits(cohort.spec)]
 
 
-def test_until_ess_keeps_the_first_draws_of_the_fixed_run_with_the_same_seed():
+@pytest.fixture(scope="module")
+def fixed_and_short():
+    """The same Weibull fit (seed 11, at most 800 draws per chain) at fixed length and with
+    ``draws_rule = "until_ess"``; fitted once for the tests that compare them."""
     time, event, treated = _data()
     fixed = fit_survival_model("weibull", time, event, treated, draws=800, tune=300, chains=2,
                                seed=11)
     short = fit_survival_model("weibull", time, event, treated, draws=800, tune=300, chains=2,
                                seed=11, draws_rule="until_ess")
+    return fixed, short
+
+
+def test_until_ess_keeps_the_first_draws_of_the_fixed_run_with_the_same_seed(fixed_and_short):
+    fixed, short = fixed_and_short
     m = short.posterior["posterior"].sizes["draw"]
     assert m in checkpoints(800)
     for name, values in short.posterior["posterior"].data_vars.items():
@@ -53,12 +61,8 @@ def test_until_ess_keeps_the_first_draws_of_the_fixed_run_with_the_same_seed():
                                   fixed.posterior["sample_stats"]["diverging"].values[:, :m])
 
 
-def test_until_ess_stops_at_the_first_checkpoint_where_the_gate_passes():
-    time, event, treated = _data()
-    fixed = fit_survival_model("weibull", time, event, treated, draws=800, tune=300, chains=2,
-                               seed=11)
-    short = fit_survival_model("weibull", time, event, treated, draws=800, tune=300, chains=2,
-                               seed=11, draws_rule="until_ess")
+def test_until_ess_stops_at_the_first_checkpoint_where_the_gate_passes(fixed_and_short):
+    fixed, short = fixed_and_short
     m = short.posterior["posterior"].sizes["draw"]
     post = fixed.posterior["posterior"].to_dataset()
     expected = next((c for c in checkpoints(800) if passes(post.isel(draw=slice(0, c)))), 800)
