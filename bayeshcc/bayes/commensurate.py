@@ -385,10 +385,8 @@ def build_curve_model(model: str, values: dict, n_covariates: int,
 def _compiled(key: tuple, model: str, values: dict, k: int, j: int):
     """The compiled model of ``key`` with ``values`` as data, from the process's cache of
     compiled models (shared with :mod:`bayeshcc.bayes.fit`) or compiled (and cached on disk)."""
-    import nutpie
-
-    from bayeshcc.bayes.compile_cache import compile_cached
     from bayeshcc.bayes.fit import _COMPILED, _with_data
+    from bayeshcc.bayes.nutpie_model import compile_pymc_cached
 
     if key in _COMPILED:
         return _with_data(_COMPILED[key], values), "memory"
@@ -398,8 +396,7 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int):
     pm_model = build_curve_model(model, small, k, j)
     start = {"log_hr": 0.0,
              "log_rate_ext" if model == "weibull" else "alpha_ext_first": 0.0}
-    compiled, source = compile_cached(key, lambda: nutpie.compile_pymc_model(
-        pm_model, freeze_model=False, initial_points=start))
+    compiled, source = compile_pymc_cached(key, pm_model, start)
     _COMPILED[key] = compiled
     return _with_data(compiled, values), source
 

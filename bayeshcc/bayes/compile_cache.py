@@ -9,17 +9,21 @@ re-typing and re-optimising them.
 
 This module stores the machine code of those two callbacks the way numba's own cache stores a
 function (``CompileResult._reduce`` / ``_rebuild``, object code + environment), keyed by the
-model structure and every library version that shapes the code. A new process rebuilds the
-PyMC model and PyTensor graphs (cheap) and loads the callbacks instead of compiling them; the
-machine code is the same, so draws are identical to a cold compile with the same seed.
+model structure and every library version that shapes the code. A new process builds the PyMC
+model and loads the callbacks instead of compiling them, and with
+:mod:`bayeshcc.bayes.nutpie_model` it also skips the PyTensor compilation of graphs the loaded
+callbacks replace; the machine code is the same, so draws are identical to a cold compile with
+the same seed.
 
 Safety:
 
 * The file carries a SHA-256 of its payload, checked before anything is unpickled or loaded, so a
   truncated or garbled file is detected and rebuilt (one warning per process, never an error).
-* A loaded entry must match the freshly built graph: PyTensor's hash of the log-density and
-  expansion graphs, the dimensions, and the dtype/rank of every shared variable in order. A
-  mismatch (stale entry) means a normal compile that overwrites the entry.
+* A loaded entry must match the freshly built model: PyTensor's hash of the log-density and
+  expansion graphs, the dimensions, and the dtype/rank of every shared variable in order (or,
+  when the entry is rebuilt without PyTensor compiling, :mod:`bayeshcc.bayes.nutpie_model`'s
+  digest of the model's graph and its data names). A mismatch (stale entry) means a normal
+  compile that overwrites the entry.
 * Writes go to a temporary file in the cache folder and ``os.replace`` it: concurrent processes
   see either the old or the new complete file.
 * Location: ``$BAYESHCC_CACHE_DIR`` if set (``off`` disables the cache), else the user cache
@@ -254,8 +258,16 @@ def _signature(compiled) -> dict:
             "expand_graph": _graph_key(compiled.expand_func)}
 
 
-def compile_cached(key: tuple, compile_model: Callable[[], Any]) -> tuple[Any, str]:
+def compile_cached(key: tuple, compile_model: Callable[[], Any],
+                   describe: Callable[[Any], dict] | None = None,
+                   rebuild: Callable[[dict, list], Any] | None = None) -> tuple[Any, str]:
     """``compile_model()`` (nutpie's ``compile_pymc_model``) with its callbacks cached on disk.
+
+    With ``describe`` and ``rebuild`` (:mod:`bayeshcc.bayes.nutpie_model`), an entry also keeps
+    ``describe(compiled)`` and a hit is ``rebuild(that, callback payloads)``: the model without
+    ``compile_model``'s PyTensor compilation. Without them, or for an entry stored without
+    that description, a hit runs ``compile_model()`` with the callbacks loaded instead of
+    compiled.
 
     Returns the compiled model and where its machine code came from: ``"disk"`` (loaded),
     ``"compiled"`` (compiled and stored) or ``"uncached"`` (cache disabled or not writable).
@@ -274,6 +286,13 @@ def compile_cached(key: tuple, compile_model: Callable[[], Any]) -> tuple[Any, s
     except Exception as exc:  # noqa: BLE001 - corrupt: rebuild
         _warn(f"compiled-model cache entry {path} unreadable ({exc}); recompiling")
 
+    if entry is not None and rebuild is not None and "layout" in entry:
+        try:
+            return rebuild(entry["layout"], entry["cfuncs"]), "disk"
+        except Exception as exc:  # noqa: BLE001 - stale or corrupt content: rebuild
+            _warn(f"compiled-model cache entry {path} does not match the model ({exc}); "
+                  "recompiling")
+        entry = None
     if entry is not None:
         stores: list = []
         try:
@@ -291,9 +310,15 @@ def compile_cached(key: tuple, compile_model: Callable[[], Any]) -> tuple[Any, s
     payloads = [store.payload for store in stores]
     if len(payloads) != 2 or any(p is None for p in payloads):
         return compiled, "uncached"  # e.g. large constant arrays: not relocatable
+    entry = {"key": key, "versions": versions(), "signature": _signature(compiled),
+             "cfuncs": payloads}
+    if describe is not None:
+        try:
+            entry["layout"] = describe(compiled)
+        except Exception:  # noqa: BLE001 - the entry is still usable without it
+            pass
     try:
-        _write(path, {"key": key, "versions": versions(), "signature": _signature(compiled),
-                      "cfuncs": payloads})
+        _write(path, entry)
     except Exception as exc:  # noqa: BLE001 - read-only or full disk: fit anyway
         _warn(f"compiled model not cached at {path} ({exc})")
         return compiled, "uncached"

@@ -116,9 +116,7 @@ class BayesFit:
 
 
 def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying: bool):
-    import nutpie
-
-    from bayeshcc.bayes.compile_cache import compile_cached
+    from bayeshcc.bayes.nutpie_model import compile_pymc_cached
 
     if key not in _COMPILED:
         # Compiled from the first two patients and then given the data like any re-used model:
@@ -133,8 +131,7 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
         # data-dependent start would make draws depend on which fit compiled the model.
         start = {"log_hr": 0.0, **({"log_rate": 0.0} if model == "weibull"
                                    else {"alpha": np.zeros(j)})}
-        compiled, source = compile_cached(key, lambda: nutpie.compile_pymc_model(
-            pm_model, freeze_model=False, initial_points=start))
+        compiled, source = compile_pymc_cached(key, pm_model, start)
         _COMPILED[key] = _with_data(compiled, values)
         return _COMPILED[key], source
     return _with_data(_COMPILED[key], values), "memory"

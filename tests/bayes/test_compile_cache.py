@@ -262,3 +262,57 @@ def test_warm_cache_in_fresh_process_gives_identical_draws(tmp_path, monkeypatch
     for label in ("warm", "corrupt"):
         for name in draws["cold"].files:
             np.testing.assert_array_equal(draws[label][name], draws["cold"][name])
+
+
+def _rebuild_from_payloads(calls):
+    """A ``rebuild`` for the stand-in: its two callbacks loaded as nutpie_model loads them."""
+    from types import SimpleNamespace
+
+    from bayeshcc.bayes.nutpie_model import LoadedCallback
+
+    def rebuild(layout, payloads):
+        calls.append(layout)
+        logp, expand = (LoadedCallback(p) for p in payloads)
+        return SimpleNamespace(compiled_logp_func=logp, compiled_expand_func=expand)
+
+    return rebuild
+
+
+def test_hit_is_rebuilt_from_the_stored_layout_without_compiling(fake, tmp_path, monkeypatch):
+    monkeypatch.setenv(cc.ENV_VAR, str(tmp_path / "cache"))
+    module = _fake_module(fake, monkeypatch)
+    rebuilds, compiles = [], []
+    describe = lambda compiled: {"n_dim": compiled.n_dim}  # noqa: E731
+    first, source = cc.compile_cached(("fake", 1), module.compile_model, describe=describe,
+                                      rebuild=_rebuild_from_payloads(rebuilds))
+    assert source == "compiled" and rebuilds == []
+    hit, source = cc.compile_cached(("fake", 1), lambda: compiles.append(1), describe=describe,
+                                    rebuild=_rebuild_from_payloads(rebuilds))
+    assert (source, rebuilds, compiles) == ("disk", [{"n_dim": 1}], [])
+    assert [module.call(hit.compiled_logp_func, 3.0),
+            module.call(hit.compiled_expand_func, 3.0)] == [7.0, 9.0]  # 2 * 3 + 1, 3 * 3
+
+
+def test_layout_that_does_not_fit_the_model_is_recompiled_with_one_warning(fake, tmp_path,
+                                                                          monkeypatch):
+    import warnings
+
+    from bayeshcc.bayes.nutpie_model import StaleLayout
+
+    monkeypatch.setenv(cc.ENV_VAR, str(tmp_path / "cache"))
+    monkeypatch.setattr(cc, "_WARNED", False)
+    module = _fake_module(fake, monkeypatch)
+    describe = lambda compiled: {"n_dim": compiled.n_dim}  # noqa: E731
+    cc.compile_cached(("fake", 1), module.compile_model, describe=describe,
+                      rebuild=_rebuild_from_payloads([]))
+
+    def stale(layout, payloads):
+        raise StaleLayout("the model's graph differs from the cached one")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model, source = cc.compile_cached(("fake", 1), module.compile_model, describe=describe,
+                                          rebuild=stale)
+    warned = [str(w.message) for w in caught if issubclass(w.category, cc.CacheWarning)]
+    assert source == "compiled" and module.call(model.compiled_logp_func, 3.0) == 7.0
+    assert len(warned) == 1 and "does not match" in warned[0] and "graph differs" in warned[0]
