@@ -57,8 +57,11 @@ def compact_png(path: Path, colours: int = 128) -> None:
         rgba = image.convert("RGBA")
     rgb = Image.new("RGB", rgba.size, "white")  # transparent parts print as paper
     rgb.paste(rgba, mask=rgba.getchannel("A"))
+    # zlib's default level, not ``optimize=True``: half the time (reproduce's 33 figures:
+    # 1.8 s -> 1.0 s) for files 7 % larger. (Octree quantisation is faster still, but it
+    # averages the white background to 254.)
     rgb.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-                 ).save(path, format="PNG", optimize=True)
+                 ).save(path, format="PNG")
 
 
 @dataclass
