@@ -181,3 +181,70 @@ def test_piecewise_log_prior_of_the_levels_is_one_term_per_draw(fit):
     expected = walk_logp(pt.as_tensor(alpha), pt.as_tensor(np.full(alpha.shape[-1], centre)),
                          BASELINE_SD).eval()
     np.testing.assert_allclose(fit.posterior["log_prior"]["alpha"].values, expected, rtol=1e-10)
+
+
+@pytest.fixture(scope="module", params=[("weibull", False), ("piecewise", True)],
+                ids=["weibull", "piecewise-time-varying"])
+def covariate_fit(request):
+    model, time_varying = request.param
+    time, event, trt, X = _data()
+    return fit_survival_model(model, time, event, trt, X=X, covariate_names=("x1", "x2"),
+                              prior=BUILT_IN["weakly_informative"], seed=4, intervals=4,
+                              time_varying=time_varying, **FAST)
+
+
+def test_log_likelihood_of_draws_batched_equals_the_per_draw_function(covariate_fit,
+                                                                      monkeypatch):
+    """Reference: the same likelihood graph compiled for one draw and called per draw (as
+    before the batching); two covariates, so X beta is the matrix product of all draws; in
+    chunks of 7 draws (the last one shorter)."""
+    from bayeshcc.bayes import groups
+    from bayeshcc.bayes.groups import _likelihood_function, _parameters
+
+    fit = covariate_fit
+    monkeypatch.setattr(groups, "_CHUNK", 7 * fit.data.time.size)
+    d = fit.data
+    values = data_values(fit.model, d, fit.prior, fit.cuts)
+    time_varying = "log_hr_interval" in fit.posterior["posterior"]
+    fn = _likelihood_function(fit.model, time_varying, batched=False)
+    params = _parameters(fit, fit.draws())
+    data = ([values["t_obs"], values["log_t"], d.treated, d.X, d.event, d.weights]
+            if fit.model == "weibull" else
+            [values["t_obs"], d.treated, d.X, values["exposure"], values["interval"],
+             values["edges"], d.event, d.weights])
+    reference = np.array([fn(*[p[s] for p in params], *data)[0]
+                          for s in range(params[0].shape[0])])
+    np.testing.assert_allclose(groups.pointwise(fit)[0], reference, rtol=1e-12, atol=1e-12)
+
+
+def test_log_prior_of_draws_batched_equals_the_per_draw_function(covariate_fit, monkeypatch):
+    """Reference: the PyMC model's logp of its free variables compiled for one draw and called
+    per draw; every free variable (the time-varying walk's tau and steps too); the batched
+    terms in chunks of 7 draws."""
+    from bayeshcc.bayes import groups
+    from bayeshcc.bayes.fit import _pad_covariates, compiled_columns
+    from bayeshcc.bayes.groups import _prior_function
+
+    fit = covariate_fit
+    post = fit.posterior["posterior"]
+    columns = compiled_columns(fit.data.X.shape[1])
+    values = _pad_covariates(data_values(fit.model, fit.data, fit.prior, fit.cuts), fit.data,
+                             fit.prior, columns)
+    j = 1 if fit.cuts is None else len(fit.cuts) + 1
+    monkeypatch.setattr(groups, "_CHUNK", 7 * max(columns, j))   # widest variable: beta or alpha
+    structure = (fit.model, columns, j, "log_hr_interval" in post)
+    fn, m = _prior_function(structure, values, batched=False)
+    names = [m.values_to_rvs[v].name for v in m.value_vars]
+    group = groups.log_prior(fit, structure, values)
+    assert set(group.data_vars) == set(names)
+    for c, s in np.ndindex(post.sizes["chain"], post.sizes["draw"]):
+        args = []
+        for value, name in zip(m.value_vars, names):
+            draw = post[name].values[c, s]
+            if name == "beta":
+                draw = np.r_[draw, np.zeros(columns - draw.size)]
+            args.append(np.log(draw) if m.rvs_to_transforms.get(m.values_to_rvs[value])
+                        else draw)
+        for name, term in zip(names, fn(*args)):
+            term = term[:2] if name == "beta" else term
+            np.testing.assert_allclose(group[name].values[c, s], term, rtol=1e-12, atol=1e-12)
