@@ -457,19 +457,30 @@ def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
     X = np.asarray(X, dtype=float).reshape(t.size, -1)
     n = t.size
     if model == "weibull":
-        shape = np.exp(thetas[:, 1])[:, None]
-        log_t = np.log(t)[None, :]
-        lam = np.exp(thetas[:, :1] + thetas[:, 2:3] * trt[None, :] + thetas[:, 3:] @ X.T
-                     + shape * log_t)
-        u = shape * log_t
+        # u_bn = k_b log t_n factorises, so every sum over patients is a product of W Lambda or
+        # W d (B x N) with columns of N values: one matrix product each
+        shape = np.exp(thetas[:, 1])                                  # k, per row
+        log_t = np.log(t)
         a = np.column_stack([np.ones(n), np.zeros(n), trt, X])     # d eta / d theta
-        grad = (W * (d - lam)) @ a
-        grad[:, 1] = np.sum(W * (d * (1 + u) - lam * u), axis=1)
-        neg = weighted_outer(W * lam, a)
-        cross = (W * lam * u) @ a                                     # column 1 of a is 0
+        p = a.shape[1]
+        upper, lower = np.triu_indices(p)
+        lam = thetas @ a.T                                            # eta (column 1 of a is 0)
+        lam += shape[:, None] * log_t
+        w_lam = W * np.exp(lam, out=lam)                              # W Lambda
+        sums = w_lam @ np.column_stack([a, log_t[:, None] * a, log_t ** 2,
+                                        a[:, upper] * a[:, lower]])
+        lam_a, lam_log_a, lam_log2 = sums[:, :p], sums[:, p:2 * p], sums[:, 2 * p]
+        d_a = (W * d) @ np.column_stack([a, log_t])                   # sum W d a, sum W d log t
+        grad = d_a[:, :p] - lam_a
+        # d l / d log k = d (1 + u) - Lambda u
+        grad[:, 1] = d_a[:, 0] + shape * (d_a[:, p] - lam_log_a[:, 0])
+        neg = np.empty((thetas.shape[0], p, p))
+        neg[:, upper, lower] = sums[:, 2 * p + 1:]                    # sum W Lambda a a'
+        neg[:, lower, upper] = sums[:, 2 * p + 1:]
+        cross = shape[:, None] * lam_log_a                            # sum W Lambda u a
         neg[:, :, 1] += cross
         neg[:, 1, :] += cross
-        neg[:, 1, 1] += np.sum(W * (lam * u * (1 + u) - d * u), axis=1)
+        neg[:, 1, 1] += shape * lam_log_a[:, 0] + shape ** 2 * lam_log2 - shape * d_a[:, p]
         return grad, neg
     cuts = np.asarray(cuts, dtype=float)
     j = cuts.size + 1
