@@ -75,20 +75,47 @@ def piecewise_random(alpha, log_hr_j, trt, xb, exposure=None, interval=None, edg
 
     ``alpha`` and ``log_hr_j`` are (..., J), ``trt`` and ``xb`` (..., N), ``edges`` the J - 1
     interior cut points; leading (draw) axes broadcast.
+
+    The rate factorises as :math:`e^{\\alpha_j + b_j t_i} e^{x_i\\beta}`, and with one log HR
+    b as :math:`e^{\\alpha_j} e^{b t_i + x_i\\beta}`: a patient's cumulative hazard is a
+    multiple of a baseline's (the reference arm's with one log HR; with interval log HRs one per
+    arm, i.e. per distinct value of ``trt``), whose values at the J interval starts are
+    computed once per draw. The interval reached is searched among those J values, without
+    (..., N, J) arrays of rates; the exponentials drawn are the same (one per patient and draw,
+    in the same order) as the direct inversion's.
     """
     rng = rng if rng is not None else np.random.default_rng()
     alpha, log_hr_j = np.asarray(alpha, dtype=float), np.asarray(log_hr_j, dtype=float)
     trt, xb = np.asarray(trt, dtype=float), np.asarray(xb, dtype=float)
     lower = np.concatenate([[0.0], np.asarray(edges, dtype=float)])        # J interval starts
     width = np.diff(np.concatenate([lower, [np.inf]]))                     # last one open
-    # log rate per (..., N, J)
-    log_rate = (alpha[..., None, :] + trt[..., :, None] * log_hr_j[..., None, :]
-                + xb[..., :, None])
-    rate = np.exp(log_rate)
     finite = np.where(np.isfinite(width), width, 0.0)
-    cum_start = np.concatenate([np.zeros(rate.shape[:-1] + (1,)),
-                                np.cumsum(rate[..., :-1] * finite[:-1], axis=-1)], axis=-1)
-    target = rng.exponential(size=rate.shape[:-1] if size is None else size)
-    j = np.sum(cum_start <= target[..., None], axis=-1) - 1                # interval reached
-    take = lambda a: np.take_along_axis(a, j[..., None], axis=-1)[..., 0]  # noqa: E731
-    return lower[j] + (target - take(cum_start)) / take(rate)
+    # the shape of (..., N): the (..., N, J) rates' without J, as drawn before
+    shape = np.broadcast_shapes(alpha.shape[:-1] + (1,), log_hr_j.shape[:-1] + (1,), trt.shape,
+                                xb.shape)
+    target = rng.exponential(size=shape if size is None else size)
+    if np.all(log_hr_j == log_hr_j[..., :1]):                              # one log HR
+        return _invert_baseline(alpha, trt * log_hr_j[..., :1] + xb, target, lower, finite)
+    times = None                                     # interval log HRs: a baseline per arm
+    for arm in np.unique(trt):
+        arm_times = _invert_baseline(alpha + arm * log_hr_j, xb, target, lower, finite)
+        times = arm_times if times is None else np.where(trt == arm, arm_times, times)
+    return times
+
+
+def _invert_baseline(log_base, log_multiple, target, lower, finite):
+    """Times at which ``exp(log_multiple)`` (..., N) times the cumulative hazard of the
+    piecewise-constant baseline with log rates ``log_base`` (..., J) reaches ``target``."""
+    base = np.exp(log_base)
+    cum = np.concatenate([np.zeros(base.shape[:-1] + (1,)),
+                          np.cumsum(base[..., :-1] * finite[:-1], axis=-1)], axis=-1)
+    reached = target * np.exp(-np.asarray(log_multiple))                   # baseline's H(t)
+    lead = np.broadcast_shapes(reached.shape[:-1], base.shape[:-1])
+    reached = np.broadcast_to(reached, lead + reached.shape[-1:])
+    j = np.zeros(reached.shape, dtype=np.intp)                             # interval reached
+    for k in range(1, base.shape[-1]):
+        j += cum[..., k:k + 1] <= reached
+    base = np.broadcast_to(base, lead + base.shape[-1:])
+    cum = np.broadcast_to(cum, lead + cum.shape[-1:])
+    return (lower[j] + (reached - np.take_along_axis(cum, j, axis=-1))
+            / np.take_along_axis(base, j, axis=-1))
