@@ -172,7 +172,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
 
     import pandas as pd
 
-    from bayeshcc.bayes.grid import POINTWISE_GROUPS, run_grid
+    from bayeshcc.bayes.grid import POINTWISE_GROUPS, drop_groups, run_grid
     from bayeshcc.bayes.plan import plan_fits
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
@@ -197,8 +197,13 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
         (log-likelihood, predictive draws: 190 MB a fit) until the last fit ends."""
         if result.error:
             return result, None
-        writer.posterior(result.task.name, result.posterior, single=POINTWISE_GROUPS)
-        loo = loo_result(result.posterior) if result.contrasts is not None else None
+        tree = result.posterior
+        writer.posterior(result.task.name, tree, single=POINTWISE_GROUPS)
+        # freed group by group once on disk (a dropped tree would wait for the cycle
+        # collector, see drop_groups): the predictive draws before LOO's batches are made
+        drop_groups(tree, ("posterior_predictive",))
+        loo = loo_result(tree) if result.contrasts is not None else None
+        drop_groups(tree, POINTWISE_GROUPS)
         return dataclasses.replace(result, posterior=None), loo
 
     with Progress(quiet=options.quiet) as progress:

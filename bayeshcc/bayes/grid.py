@@ -129,7 +129,7 @@ def run_job(job: FitJob) -> JobResult:
         contrasts, curves = contrasts.assign(**ps), curves.assign(**ps)
     tree = fit.posterior
     if not job.full:  # sensitivity fits: no LOO, no predictive draws on disk
-        tree = without_pointwise(tree)
+        drop_groups(tree, POINTWISE_GROUPS)
     return JobResult(job.task, hr, contrasts, curves, tree, is_weighted(fit))
 
 
@@ -164,12 +164,14 @@ def run_grid(jobs: Sequence[FitJob], workers: int | None = None, scheduler: str 
                      keep=keep)
 
 
-def without_pointwise(tree):
-    """A posterior without its draws x patients groups (``POINTWISE_GROUPS``)."""
-    pointwise = [g for g in POINTWISE_GROUPS if g in tree.children]
-    if not pointwise:
-        return tree
-    tree = tree.copy()
-    for group in pointwise:
-        del tree[group]
-    return tree
+def drop_groups(tree, groups: Sequence[str]) -> None:
+    """Delete the ``groups`` a posterior has, in place.
+
+    A DataTree's nodes point to their parent and the parent to them: a posterior nothing
+    refers to any more is a reference cycle, whose draws x patients arrays wait for Python's
+    cycle collector (in a grid of fits, until several fits later: 1.6 GB instead of 1 GB for
+    3 000 patients). A deleted child node is freed at once.
+    """
+    for group in groups:
+        if group in tree.children:
+            del tree[group]

@@ -4,12 +4,14 @@ convergence flags, so an unreliable posterior is never shown as if it were fine.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Sequence
 
 import arviz as az
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from bayeshcc.bayes.commensurate import CurvePrior, borrowing_columns
 from bayeshcc.bayes.contrasts import hr_summary, survival_contrasts
@@ -58,19 +60,73 @@ def is_primary(primary, row: dict) -> bool:
         primary.model, primary.adjustment, primary.prior)
 
 
-def loo_result(tree):
+# Patients per PSIS-LOO batch. arviz's ``loo`` holds several draws x patients arrays at once
+# (the smoothed log weights, their sum with the log-likelihood, transposed copies): 95 MB each
+# for 4 000 draws of 3 000 patients. PSIS is computed patient by patient, so batches of
+# patients give the same pointwise values with copies of 500 patients (16 MB) only.
+LOO_BATCH = 500
+
+
+def loo_result(tree, batch: int = LOO_BATCH):
     """PSIS-LOO of a posterior with a ``log_likelihood`` group (None without one), kept without
     its draws x patients smoothed log weights (:func:`loo_rows` and :func:`arviz.compare` read
     the pointwise elpd and Pareto k only), so the grid can keep it after the posterior is
-    saved and dropped."""
+    saved and dropped.
+
+    Computed ``batch`` patients at a time (:data:`LOO_BATCH`) and combined: the pointwise elpd
+    and Pareto k are those of one call (each patient's PSIS sees only its own column and the
+    posterior's relative efficiency), and so are the totals (:func:`_combined`).
+    """
     if "log_likelihood" not in tree.children:
         return None
+    loglik = tree["log_likelihood"].to_dataset()
+    obs = _observation_dims(loglik)
+    if len(obs) != 1 or loglik.sizes[obs[0]] <= batch:  # one call: nothing to split
+        return _without_weights(_loo(tree))
+    dim = obs[0]
+    posterior = tree["posterior"].to_dataset()
+    parts = []
+    for start in range(0, loglik.sizes[dim], batch):
+        part = xr.DataTree.from_dict({
+            "posterior": posterior,
+            "log_likelihood": loglik.isel({dim: slice(start, start + batch)})})
+        parts.append(_without_weights(_loo(part)))
+    return _combined(parts, dim)
+
+
+def _observation_dims(loglik) -> list[str]:
+    """The non-sample dimensions of a ``log_likelihood`` group with one variable (none
+    otherwise: arviz then needs ``var_name`` and LOO is computed in one call)."""
+    if len(loglik.data_vars) != 1:
+        return []
+    (var,) = loglik.data_vars.values()
+    return [d for d in var.dims if d not in ("chain", "draw")]
+
+
+def _loo(tree):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = az.loo(tree, pointwise=True)
+        return az.loo(tree, pointwise=True)
+
+
+def _without_weights(result):
     if getattr(result, "log_weights", None) is not None:
         result.log_weights = None
     return result
+
+
+def _combined(parts: list, dim: str):
+    """One LOO result from those of consecutive batches of patients: pointwise values
+    concatenated, totals by arviz's own summary (elpd and its SE from the pointwise elpd, as
+    :func:`arviz.loo` computes them; the effective number of parameters, a sum over patients,
+    from the batches' sums)."""
+    elpd_i = xr.concat([p.elpd_i for p in parts], dim=dim)
+    pareto_k = xr.concat([p.pareto_k for p in parts], dim=dim)
+    elpd, se, p_loo, _ = elpd_i.azstats.loo_summary(xr.DataArray([p.p for p in parts]))
+    return dataclasses.replace(parts[0], elpd=elpd, se=se, p=p_loo,
+                               n_data_points=sum(p.n_data_points for p in parts),
+                               warning=any(p.warning for p in parts), elpd_i=elpd_i,
+                               pareto_k=pareto_k)
 
 
 def loo_rows(trees: dict[tuple, tuple]) -> pd.DataFrame:

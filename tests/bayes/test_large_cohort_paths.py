@@ -66,3 +66,49 @@ def test_the_grid_saves_pointwise_groups_in_float32_and_its_loo_from_memory(tmp_
     from_disk = loo_rows(saved)
     np.testing.assert_allclose(table["elpd_loo"], from_disk["elpd_loo"], rtol=1e-5)
     assert loo_result(saved[("os", "weibull", "weakly_informative", "none")][0]).log_weights is None
+
+
+def _synthetic_posterior(n_patients: int, seed: int = 3):
+    """A posterior (2 chains x 300 draws) and a pointwise log-likelihood of ``n_patients``,
+    with a few heavy-tailed columns so some Pareto k are large."""
+    import xarray as xr
+
+    rng = np.random.default_rng(seed)
+    loglik = rng.normal(-1.0, 0.3, (2, 300, n_patients))
+    loglik[..., :3] += rng.standard_t(2, (2, 300, 3)) * 2
+    return xr.DataTree.from_dict({
+        "posterior": xr.Dataset({"log_hr": (("chain", "draw"), rng.normal(size=(2, 300)))}),
+        "log_likelihood": xr.Dataset({"time": (("chain", "draw", "patient"), loglik)})})
+
+
+def test_loo_in_batches_of_patients_equals_one_call():
+    import warnings
+
+    tree = _synthetic_posterior(61)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = az.loo(tree, pointwise=True)
+    batched = loo_result(tree, batch=7)  # 9 batches, the last of 5 patients
+    assert batched.log_weights is None
+    np.testing.assert_array_equal(batched.elpd_i.values, whole.elpd_i.values)
+    np.testing.assert_array_equal(batched.pareto_k.values, whole.pareto_k.values)
+    assert batched.elpd == whole.elpd and batched.se == whole.se
+    np.testing.assert_allclose(batched.p, whole.p, rtol=1e-12)
+    assert (batched.n_data_points, batched.n_samples, batched.warning, batched.good_k) == (
+        whole.n_data_points, whole.n_samples, whole.warning, whole.good_k)
+
+
+def test_dropped_groups_are_freed_without_the_cycle_collector():
+    import gc
+    import weakref
+
+    from bayeshcc.bayes.grid import drop_groups
+
+    tree = _synthetic_posterior(20)
+    node = weakref.ref(tree["log_likelihood"])
+    gc.disable()
+    try:
+        drop_groups(tree, ("log_likelihood", "posterior_predictive"))  # one of them absent
+        assert node() is None and list(tree.children) == ["posterior"]
+    finally:
+        gc.enable()
