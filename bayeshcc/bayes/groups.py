@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import xarray as xr
+from threadpoolctl import threadpool_limits
 
 from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
                                        weibull_random)
@@ -125,9 +126,12 @@ def pointwise(fit, values: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     # (a calibrated posterior's parameters are strided views)
     data = [np.ascontiguousarray(a, dtype=float) for a in data]
     step = max(1, _CHUNK // d.time.size)     # draws per call: the graph's temporaries are chunks
-    for i in range(0, n_draws, step):
-        loglik[i:i + step], linear[i:i + step] = fn(
-            *[np.ascontiguousarray(p[i:i + step], dtype=float) for p in params], *data)
+    # X beta of a chunk is a small matrix product: threaded BLAS waited for busy cores (12 ms a
+    # call instead of 0.3 ms at N = 3 000 with the other core loaded)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for i in range(0, n_draws, step):
+            loglik[i:i + step], linear[i:i + step] = fn(
+                *[np.ascontiguousarray(p[i:i + step], dtype=float) for p in params], *data)
     return loglik, linear
 
 
