@@ -638,10 +638,13 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
         keep = (index[None, :] != cs[:, None]).astype(float)            # B x N
         if ps:
             gam = np.tile(gamma, (cs.size, 1))
+            treated_x = (keep * d.treated) @ x_ps
             for _ in range(steps):
                 eb = expit(gam @ x_ps.T)
-                score = (keep * (d.treated - eb)) @ x_ps
-                info = weighted_outer(keep * eb * (1 - eb), x_ps)
+                kept = keep * eb
+                score = treated_x - kept @ x_ps                       # sum keep (t - e) x
+                kept *= 1 - eb
+                info = weighted_outer(kept, x_ps)                     # sum keep e (1 - e) x x'
                 step = np.linalg.solve(info, score[..., None])[..., 0]
                 gam = gam + step
                 if _converged(step, gam):
