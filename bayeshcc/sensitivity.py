@@ -11,6 +11,9 @@ With a sceptical prior N(0, tau^2) the posterior probability of benefit is
 
 (no tipping point when even the vague prior gives P(HR < 1) < q). The table also reports how
 strong that prior is (its P(HR < 0.5)) and checks the approximation with a real fit at tau*.
+The vague-prior fit is the grid's own when the grid ran it at full length with the same
+calibration (its draws are read back, not resampled); otherwise it is fitted here with the seed
+the grid would give it, so the table's ``prob_hr_below_1_vague`` is the grid's vague row either way.
 The E-value is that of the Cox model of the same population (VanderWeele & Ding 2017). The
 tipping point is also given in events: a N(0, tau^2) prior on a log HR carries about
 ``4 / tau^2`` events' worth of information (a log HR from E events has variance about 4 / E,
@@ -20,6 +23,7 @@ Spiegelhalter et al. 1994), the number of events of null evidence it would take.
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,8 +31,8 @@ from scipy.stats import norm
 
 from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.calibration import calibrate
-from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs, plan_fits,
-                                 population_for)
+from bayeshcc.bayes.plan import (FitTask, adjustment_covariates, calibration_for, fit_inputs,
+                                 plan_fits, population_for)
 from bayeshcc.bayes.priors import BUILT_IN, Prior
 from bayeshcc.cohort import Cohort
 from bayeshcc.estimands import hr_estimand
@@ -47,18 +51,21 @@ def tipping_sd(mean: float, sd: float, threshold: float) -> float:
 
 
 def tipping_point_table(cohort: Cohort, populations, cox: pd.DataFrame | None,
-                        hr_table: pd.DataFrame) -> pd.DataFrame:
+                        hr_table: pd.DataFrame,
+                        grid_log_hr: Callable[[FitTask], np.ndarray | None] | None = None
+                        ) -> pd.DataFrame:
     """One row per outcome for the primary analysis (see module docstring); empty without one.
 
     ``populations``: the adjusted populations (:func:`bayeshcc.adjust.cohort.adjust`); ``cox``:
-    ``cox.csv`` (for the E-value)."""
+    ``cox.csv`` (for the E-value); ``grid_log_hr(task)``: the log-HR draws the grid saved for
+    ``task`` when they are what this table would sample (else None)."""
     spec, b = cohort.spec, cohort.spec.bayes
     if b.primary is None:
         return pd.DataFrame(columns=COLUMNS)
     model, adjustment = b.primary.model, b.primary.adjustment
     rows = []
     for out in spec.outcomes:
-        task = plan_fits(spec, outcomes=[out.name], models=[model], priors=["weakly_informative"],
+        task = plan_fits(spec, outcomes=[out.name], models=[model], priors=["vague"],
                          adjustments=[adjustment])[0]
         pop = population_for(adjustment, populations)
         if pop is None:
@@ -74,7 +81,9 @@ def tipping_point_table(cohort: Cohort, populations, cox: pd.DataFrame | None,
                                         model_groups=False)  # only the log HR is read
             return result if calibration is None else calibrate(result, calibration)
 
-        log_hr = fit(BUILT_IN["vague"]).draws()["log_hr"]
+        log_hr = None if grid_log_hr is None else grid_log_hr(task)
+        if log_hr is None:
+            log_hr = fit(BUILT_IN["vague"]).draws()["log_hr"]
         m, s = float(log_hr.mean()), float(log_hr.std())
         tau = tipping_sd(m, s, b.decision_threshold)
         row = {"outcome": out.name, "model": model, "adjustment": adjustment,

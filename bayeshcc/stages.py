@@ -9,12 +9,14 @@ is shared or mutated between stages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping
 
 from bayeshcc.cohort import Cohort
 from bayeshcc.results import ResultsWriter
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from bayeshcc.adjust.cohort import Adjustment
@@ -247,7 +249,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     from bayeshcc.sensitivity import tipping_point_table
 
     tipping = tipping_point_table(cohort, adjusted.populations, frequentist.tables.get("cox"),
-                                  hr_table)
+                                  hr_table, partial(_grid_log_hr, hr_table, b, writer))
     writer.table("tipping_point", tipping)
     from bayeshcc.bayes.borrowing import borrowing_sweep_table
 
@@ -260,6 +262,22 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
             sweep, title="Borrowing from external evidence: the power prior's discount a0"))
     return BayesianResults({**tables, "tipping_point": tipping, "borrowing_sweep": sweep},
                            manifest)
+
+
+def _grid_log_hr(hr_table: pd.DataFrame, b, writer: ResultsWriter, task) -> "np.ndarray | None":
+    """The log-HR draws the grid saved for ``task``, if it sampled them as the tipping-point
+    table would: a fixed-length run of ``[bayes] draws`` whose posterior is the sampled (or
+    sandwich-calibrated) one, not a PS-bootstrap mixture."""
+    import arviz as az
+
+    row = hr_table[(hr_table["outcome"] == task.outcome) & (hr_table["model"] == task.model)
+                   & (hr_table["prior"] == task.prior) & (hr_table["adjustment"] == task.adjustment)]
+    path = writer.staging / "posterior" / f"{task.name}.nc"
+    if (len(row) != 1 or b.uncertainty == "ps_bootstrap" or row["draws_rule"].iloc[0] != "fixed"
+            or int(row["draws"].iloc[0]) != b.draws or int(row["seed"].iloc[0]) != task.seed
+            or not path.is_file()):
+        return None
+    return az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
 
 
 def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",

@@ -71,6 +71,16 @@ def test_tipping_point_and_evalue_per_outcome(run):
     assert (tipping["evalue"] > 1).all()
 
 
+def test_tipping_point_reads_the_grids_vague_fit_of_the_primary_analysis(run):
+    # the grid fitted (outcome, weibull, vague, ate) at full length: the tipping-point table
+    # uses those draws (same seed and inputs as a refit), so P(HR < 1) is the grid row's, exactly
+    tipping = pd.read_csv(run / "tables" / "tipping_point.csv").set_index("outcome")
+    hr = pd.read_csv(run / "tables" / "posterior_hr.csv")
+    vague = hr[(hr["prior"] == "vague") & (hr["model"] == "weibull") & (hr["adjustment"] == "ate")]
+    for row in vague.itertuples():
+        assert tipping.loc[row.outcome, "prob_hr_below_1_vague"] == row.prob_hr_below_1
+
+
 # --- issue 13: the primary analysis, estimands, calibrated intervals --------------------------
 
 def test_manifest_records_the_primary_adjusted_analysis(run):
