@@ -68,23 +68,32 @@ def test_the_grid_saves_pointwise_groups_in_float32_and_its_loo_from_memory(tmp_
     assert loo_result(saved[("os", "weibull", "weakly_informative", "none")][0]).log_weights is None
 
 
+class _Probe(np.ndarray):
+    """An array that can be weakly referenced: alive while any view of it is."""
+
+
 def _synthetic_posterior(n_patients: int, seed: int = 3):
     """A posterior (2 chains x 300 draws) and a pointwise log-likelihood of ``n_patients``,
-    with a few heavy-tailed columns so some Pareto k are large."""
+    with a few heavy-tailed columns so some Pareto k are large; and a weak reference to the
+    log-likelihood's memory."""
+    import weakref
+
     import xarray as xr
 
     rng = np.random.default_rng(seed)
     loglik = rng.normal(-1.0, 0.3, (2, 300, n_patients))
     loglik[..., :3] += rng.standard_t(2, (2, 300, 3)) * 2
-    return xr.DataTree.from_dict({
+    loglik = loglik.view(_Probe)
+    tree = xr.DataTree.from_dict({
         "posterior": xr.Dataset({"log_hr": (("chain", "draw"), rng.normal(size=(2, 300)))}),
         "log_likelihood": xr.Dataset({"time": (("chain", "draw", "patient"), loglik)})})
+    return tree, weakref.ref(loglik)
 
 
 def test_loo_in_batches_of_patients_equals_one_call():
     import warnings
 
-    tree = _synthetic_posterior(61)
+    tree, _ = _synthetic_posterior(61)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         whole = az.loo(tree, pointwise=True)
@@ -98,17 +107,20 @@ def test_loo_in_batches_of_patients_equals_one_call():
         whole.n_data_points, whole.n_samples, whole.warning, whole.good_k)
 
 
-def test_dropped_groups_are_freed_without_the_cycle_collector():
+def test_the_log_likelihood_is_freed_after_loo_without_the_cycle_collector():
+    """A DataTree, and every DataArray arviz reads, is a reference cycle: the grid frees the
+    draws x patients arrays of each fit as soon as LOO has read them, not fits later."""
     import gc
-    import weakref
 
     from bayeshcc.bayes.grid import drop_groups
 
-    tree = _synthetic_posterior(20)
-    node = weakref.ref(tree["log_likelihood"])
-    gc.disable()
-    try:
-        drop_groups(tree, ("log_likelihood", "posterior_predictive"))  # one of them absent
-        assert node() is None and list(tree.children) == ["posterior"]
-    finally:
-        gc.enable()
+    for batch in (7, 500):  # in batches, and in one call
+        tree, loglik = _synthetic_posterior(20)
+        gc.disable()
+        try:
+            loo_result(tree, batch=batch)
+            assert loglik() is not None  # still in the posterior
+            drop_groups(tree, ("log_likelihood", "posterior_predictive"))  # one absent
+            assert loglik() is None and list(tree.children) == ["posterior"]
+        finally:
+            gc.enable()
