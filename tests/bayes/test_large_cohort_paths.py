@@ -107,12 +107,16 @@ def test_loo_in_batches_of_patients_equals_one_call():
         whole.n_data_points, whole.n_samples, whole.warning, whole.good_k)
 
 
-def test_the_log_likelihood_is_freed_after_loo_without_the_cycle_collector():
+def test_the_log_likelihood_is_freed_after_loo_without_the_cycle_collector(monkeypatch):
     """A DataTree, and every DataArray arviz reads, is a reference cycle: the grid frees the
-    draws x patients arrays of each fit as soon as LOO has read them, not fits later."""
+    draws x patients arrays of each fit as soon as LOO has read them, not fits later (for
+    log-likelihoods of COLLECT_ABOVE values or more: here every size)."""
     import gc
 
     from bayeshcc.bayes.grid import drop_groups
+    from bayeshcc.tables import bayes as bayes_tables
+
+    monkeypatch.setattr(bayes_tables, "COLLECT_ABOVE", 0)
 
     for batch in (7, 500):  # in batches, and in one call
         tree, loglik = _synthetic_posterior(20)
