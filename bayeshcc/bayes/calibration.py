@@ -603,6 +603,55 @@ def _converged(step: np.ndarray, value: np.ndarray) -> bool:
     return bool(np.all(np.abs(step) <= JACKKNIFE_TOL * np.maximum(1.0, np.abs(value))))
 
 
+# leave-one-cluster-out PS coefficients of the last few designs: the fits of one population
+# (both outcome models, every outcome) share them
+_PS_REFITS: dict[str, np.ndarray] = {}
+_PS_REFITS_KEPT = 4
+
+
+def _leave_out_ps(x_ps: np.ndarray, score: np.ndarray, treated: np.ndarray,
+                  index: np.ndarray, steps: int) -> np.ndarray:
+    """The logistic PS coefficients refitted without each cluster (G x q; ``index``: each row's
+    cluster 0..G-1), by Newton from the full-data coefficients (those of ``score``), vectorised
+    over blocks of clusters and stopped as the outcome refits are (:func:`_converged`).
+    Remembered for the last :data:`_PS_REFITS_KEPT` designs (keyed by their content)."""
+    import hashlib
+
+    from scipy.special import expit
+
+    key = hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes()
+                                  for a in (x_ps, score, treated, index))
+                         + repr((x_ps.shape, index.dtype, steps, JACKKNIFE_TOL)).encode()
+                         ).hexdigest()
+    if key in _PS_REFITS:
+        return _PS_REFITS[key]
+    n = x_ps.shape[0]
+    groups = int(index.max()) + 1
+    gamma = np.linalg.lstsq(x_ps, np.log(score / (1 - score)), rcond=None)[0]
+    block = max(1, _BLOCK // n)
+    out = np.empty((groups, gamma.size))
+    for start in range(0, groups, block):
+        cs = np.arange(start, min(start + block, groups))
+        keep = (index[None, :] != cs[:, None]).astype(float)            # B x N
+        gam = np.tile(gamma, (cs.size, 1))
+        treated_x = (keep * treated) @ x_ps
+        for _ in range(steps):
+            eb = expit(gam @ x_ps.T)
+            kept = keep * eb
+            grad = treated_x - kept @ x_ps                            # sum keep (t - e) x
+            kept *= 1 - eb
+            info = weighted_outer(kept, x_ps)                         # sum keep e (1 - e) x x'
+            step = np.linalg.solve(info, grad[..., None])[..., 0]
+            gam = gam + step
+            if _converged(step, gam):
+                break
+        out[cs] = gam
+    _PS_REFITS[key] = out
+    while len(_PS_REFITS) > _PS_REFITS_KEPT:
+        del _PS_REFITS[next(iter(_PS_REFITS))]
+    return out
+
+
 def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
                          theta_hat: np.ndarray, steps: int = JACKKNIFE_STEPS) -> np.ndarray:
     """Leave-one-cluster-out jackknife covariance of the stacked (PS, outcome) estimator.
@@ -613,7 +662,8 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
     vectorised over blocks of clusters: at most ``steps`` Newton steps each, fewer once every
     step of the block is below :data:`JACKKNIFE_TOL` relative (from the full-data values
     Newton converges quadratically: 3 to 5 steps at N = 3 000, the last one below rounding).
-    Returns
+    The PS refits depend on the design only: the next fits of the same population reuse them
+    (:func:`_leave_out_ps`). Returns
     :math:`\\frac{G-1}{G} \\sum_c (\\theta_{(-c)} - \\bar\\theta)(\\theta_{(-c)} -
     \\bar\\theta)^\\top`.
     """
@@ -629,7 +679,7 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
     if ps:
         x_ps = np.asarray(design.ps_X, dtype=float)
         e = np.asarray(design.ps_score, dtype=float)
-        gamma = np.linalg.lstsq(x_ps, np.log(e / (1 - e)), rcond=None)[0]
+        gammas = _leave_out_ps(x_ps, e, np.asarray(d.treated, dtype=float), index, steps)
         raw = np.asarray(design.raw_weights, dtype=float)
         ratio = raw / _formula_weights(design.estimand, e, d.treated)
     block = max(1, _BLOCK // n)                 # B x N arrays (batched_sums has no B x N x J)
@@ -638,19 +688,7 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
         cs = np.arange(start, min(start + block, groups))
         keep = (index[None, :] != cs[:, None]).astype(float)            # B x N
         if ps:
-            gam = np.tile(gamma, (cs.size, 1))
-            treated_x = (keep * d.treated) @ x_ps
-            for _ in range(steps):
-                eb = expit(gam @ x_ps.T)
-                kept = keep * eb
-                score = treated_x - kept @ x_ps                       # sum keep (t - e) x
-                kept *= 1 - eb
-                info = weighted_outer(kept, x_ps)                     # sum keep e (1 - e) x x'
-                step = np.linalg.solve(info, score[..., None])[..., 0]
-                gam = gam + step
-                if _converged(step, gam):
-                    break
-            eb = np.clip(expit(gam @ x_ps.T), 1e-12, 1 - 1e-12)
+            eb = np.clip(expit(gammas[cs] @ x_ps.T), 1e-12, 1 - 1e-12)
             weights = keep * ratio * _formula_weights(design.estimand, eb, d.treated)
         else:
             weights = keep * d.weights

@@ -136,16 +136,11 @@ def test_jackknife_equals_brute_force_leave_one_out_refits_of_ps_and_outcome():
     assert np.sqrt(v_jack[2, 2]) == pytest.approx(brute, rel=0.005)
 
 
-@pytest.mark.parametrize("model", ["weibull", "piecewise"])
-def test_jackknife_stopping_at_converged_newton_steps_equals_the_fixed_step_jackknife(
-        model, monkeypatch):
-    """The leave-out refits stop once every Newton step is below JACKKNIFE_TOL relative; the
-    reference is the same jackknife with the tolerance 0, i.e. all JACKKNIFE_STEPS steps: the
-    covariances agree to 1e-10 relative (ATE, PS refitted per leave-out; no sampling: the
-    fit's data and a theta-hat off the weighted MLE, as a posterior mean is)."""
+def _ate_without_sampling(model: str):
+    """A fit-like object (data, cuts, model: what the jackknife reads), its ATE design and a
+    theta-hat off the weighted MLE, as a posterior mean is (confounded cohort, N = 300)."""
     from types import SimpleNamespace
 
-    from bayeshcc.bayes import calibration
     from bayeshcc.bayes.data import prepare, quantile_cutpoints
 
     X, treated, time, event = _confounded(n=300, seed=4)
@@ -155,7 +150,6 @@ def test_jackknife_stopping_at_converged_newton_steps_equals_the_fixed_step_jack
         w = propensity_weights(ps.score, treated, "ate")
     d = prepare(time, event, treated, X.to_numpy(), ("x", "z"), w.weights)
     cuts = quantile_cutpoints(d.time, d.event, 4) if model == "piecewise" else None
-    fit = SimpleNamespace(model=model, data=d, cuts=cuts)
     scaled_cuts = None if cuts is None else cuts / d.time_scale
     j = 2 if model == "weibull" else cuts.size + 1
     theta = np.r_[np.full(j, np.log(d.event.sum() / d.scaled_time.sum())), 0.0, 0.0, 0.0]
@@ -165,12 +159,45 @@ def test_jackknife_stopping_at_converged_newton_steps_equals_the_fixed_step_jack
         grad, neg = batched_sums(model, theta, d.weights[None], d.scaled_time, d.event,
                                  d.treated, d.X, scaled_cuts)
         theta = theta + np.linalg.solve(neg[0], grad[0])
-    theta_hat = theta + 0.02
-    design = calibration_design("ate", ps, X, w)
+    return (SimpleNamespace(model=model, data=d, cuts=cuts), calibration_design("ate", ps, X, w),
+            theta + 0.02)
+
+
+@pytest.mark.parametrize("model", ["weibull", "piecewise"])
+def test_jackknife_stopping_at_converged_newton_steps_equals_the_fixed_step_jackknife(
+        model, monkeypatch):
+    """The leave-out refits stop once every Newton step is below JACKKNIFE_TOL relative; the
+    reference is the same jackknife with the tolerance 0, i.e. all JACKKNIFE_STEPS steps: the
+    covariances agree to 1e-10 relative (ATE, PS refitted per leave-out)."""
+    from bayeshcc.bayes import calibration
+
+    fit, design, theta_hat = _ate_without_sampling(model)
     stopped = jackknife_covariance(fit, design, theta_hat)
     monkeypatch.setattr(calibration, "JACKKNIFE_TOL", 0.0)
     fixed = jackknife_covariance(fit, design, theta_hat)
     np.testing.assert_allclose(stopped, fixed, rtol=1e-10, atol=1e-10 * np.abs(fixed).max())
+
+
+def test_jackknife_reuses_the_ps_refits_only_for_the_same_design(monkeypatch):
+    """The leave-out PS fits are remembered per design: the piecewise fit after the Weibull fit
+    of the same population reuses them, a pair-clustered design does not. Each covariance
+    equals the one computed with nothing remembered (the reference), exactly."""
+    from bayeshcc.bayes import calibration
+
+    weibull, design, theta_w = _ate_without_sampling("weibull")
+    piecewise, _, theta_p = _ate_without_sampling("piecewise")
+    pairs = dataclasses.replace(design, clusters=np.arange(300) // 2)
+    runs = [(weibull, design, theta_w), (piecewise, design, theta_p), (weibull, pairs, theta_w)]
+    reference = []
+    for run in runs:
+        monkeypatch.setattr(calibration, "_PS_REFITS", {})
+        reference.append(jackknife_covariance(*run))
+    monkeypatch.setattr(calibration, "_PS_REFITS", {})
+    shared = [jackknife_covariance(*run) for run in runs]
+    assert len(calibration._PS_REFITS) == 2
+    for got, expected in zip(shared, reference):
+        np.testing.assert_array_equal(got, expected)
+    assert not np.allclose(shared[2], reference[0])
 
 
 # --- (a) a correct, unweighted model is left alone -------------------------------------------
