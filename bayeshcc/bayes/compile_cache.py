@@ -58,6 +58,11 @@ _SOURCE_HASH: str | None = None
 _LOCK = threading.RLock()
 
 
+class StaleLayout(ValueError):
+    """An entry's stored description does not fit the model just built (raised by a
+    ``rebuild``): its callbacks are then checked against the compiled graphs instead."""
+
+
 class CacheWarning(UserWarning):
     """A compiled-model cache entry could not be used or written (the fit is unaffected)."""
 
@@ -265,9 +270,9 @@ def compile_cached(key: tuple, compile_model: Callable[[], Any],
 
     With ``describe`` and ``rebuild`` (:mod:`bayeshcc.bayes.nutpie_model`), an entry also keeps
     ``describe(compiled)`` and a hit is ``rebuild(that, callback payloads)``: the model without
-    ``compile_model``'s PyTensor compilation. Without them, or for an entry stored without
-    that description, a hit runs ``compile_model()`` with the callbacks loaded instead of
-    compiled.
+    ``compile_model``'s PyTensor compilation. Without them, for an entry stored without that
+    description, or when ``rebuild`` raises :class:`StaleLayout`, a hit runs ``compile_model()``
+    with the callbacks loaded instead of compiled, and uses them if the compiled graphs match.
 
     Returns the compiled model and where its machine code came from: ``"disk"`` (loaded),
     ``"compiled"`` (compiled and stored) or ``"uncached"`` (cache disabled or not writable).
@@ -289,10 +294,11 @@ def compile_cached(key: tuple, compile_model: Callable[[], Any],
     if entry is not None and rebuild is not None and "layout" in entry:
         try:
             return rebuild(entry["layout"], entry["cfuncs"]), "disk"
-        except Exception as exc:  # noqa: BLE001 - stale or corrupt content: rebuild
-            _warn(f"compiled-model cache entry {path} does not match the model ({exc}); "
-                  "recompiling")
-        entry = None
+        except StaleLayout:
+            pass  # the quick check disagrees: the compiled graphs' check below decides
+        except Exception as exc:  # noqa: BLE001 - corrupt content: rebuild
+            _warn(f"compiled-model cache entry {path} could not be loaded ({exc}); recompiling")
+            entry = None
     if entry is not None:
         stores: list = []
         try:

@@ -21,8 +21,8 @@ PyMC model (:func:`rebuild`):
   the same draws as a compile (tested).
 
 A digest of the PyMC model's log-density graph (before any rewriting) is stored too and compared
-on rebuild; a mismatch, a missing ``pm.Data`` or a changed nutpie raises :class:`StaleLayout`
-and the caller compiles as usual. This relies on nutpie internals of the versions the cache key
+on rebuild; a mismatch or a missing ``pm.Data`` raises :class:`StaleLayout`, and the cache then
+checks the callbacks the slow way (PyTensor compiles the graphs and their hash is compared). This relies on nutpie internals of the versions the cache key
 names (``nutpie`` is part of it), so a nutpie upgrade starts from a fresh cache.
 """
 
@@ -32,6 +32,8 @@ import hashlib
 from uuid import uuid4
 
 import numpy as np
+
+from bayeshcc.bayes.compile_cache import StaleLayout, compile_cached
 
 
 def compile_pymc_cached(key: tuple, pm_model, initial_points: dict):
@@ -43,8 +45,6 @@ def compile_pymc_cached(key: tuple, pm_model, initial_points: dict):
     """
     import nutpie
 
-    from bayeshcc.bayes.compile_cache import compile_cached
-
     return compile_cached(
         key, lambda: nutpie.compile_pymc_model(pm_model, freeze_model=False,
                                                initial_points=initial_points),
@@ -52,17 +52,15 @@ def compile_pymc_cached(key: tuple, pm_model, initial_points: dict):
         rebuild=lambda layout, payloads: rebuild(layout, payloads, pm_model, initial_points))
 
 
-class StaleLayout(ValueError):
-    """A stored layout does not fit the PyMC model just built: compile instead."""
-
-
 def model_digest(pm_model) -> str:
-    """SHA-256 of the PyMC model's log-density graph (as PyTensor prints it) and its free and
-    data variables' names: what the compiled callbacks were made from."""
+    """SHA-256 of the PyMC model's log-density graph (as PyTensor prints it), its free
+    variables' names in order and its data variables' names: what the compiled callbacks were
+    made from. The data's names are sorted: the order the ``pm.Data`` were created in (a fit
+    without covariates adds its zero columns last) does not change the compiled code."""
     from pytensor.printing import debugprint
 
     text = debugprint(pm_model.logp(), file="str", print_type=True)
-    names = [v.name for v in pm_model.free_RVs] + [v.name for v in pm_model.data_vars]
+    names = [v.name for v in pm_model.free_RVs] + sorted(v.name for v in pm_model.data_vars)
     return hashlib.sha256((text + repr(names)).encode()).hexdigest()
 
 

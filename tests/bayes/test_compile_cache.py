@@ -293,14 +293,16 @@ def test_hit_is_rebuilt_from_the_stored_layout_without_compiling(fake, tmp_path,
             module.call(hit.compiled_expand_func, 3.0)] == [7.0, 9.0]  # 2 * 3 + 1, 3 * 3
 
 
-def test_layout_that_does_not_fit_the_model_is_recompiled_with_one_warning(fake, tmp_path,
-                                                                          monkeypatch):
+def test_layout_that_does_not_fit_is_settled_by_the_compiled_graphs(fake, tmp_path,
+                                                                   monkeypatch):
+    """A rebuild that raises StaleLayout falls back to compiling the graphs with the cached
+    callbacks loaded: used, silently, when the compiled graphs match; recompiled, with one
+    warning, when they do not (the stored signature)."""
     import warnings
 
     from bayeshcc.bayes.nutpie_model import StaleLayout
 
     monkeypatch.setenv(cc.ENV_VAR, str(tmp_path / "cache"))
-    monkeypatch.setattr(cc, "_WARNED", False)
     module = _fake_module(fake, monkeypatch)
     describe = lambda compiled: {"n_dim": compiled.n_dim}  # noqa: E731
     cc.compile_cached(("fake", 1), module.compile_model, describe=describe,
@@ -309,10 +311,19 @@ def test_layout_that_does_not_fit_the_model_is_recompiled_with_one_warning(fake,
     def stale(layout, payloads):
         raise StaleLayout("the model's graph differs from the cached one")
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model, source = cc.compile_cached(("fake", 1), module.compile_model, describe=describe,
-                                          rebuild=stale)
-    warned = [str(w.message) for w in caught if issubclass(w.category, cc.CacheWarning)]
-    assert source == "compiled" and module.call(model.compiled_logp_func, 3.0) == 7.0
-    assert len(warned) == 1 and "does not match" in warned[0] and "graph differs" in warned[0]
+    def compile_stale(signature_n_dim):
+        (path,) = _entries(tmp_path / "cache")
+        entry = cc._read(path)
+        entry["signature"] = {**entry["signature"], "n_dim": signature_n_dim}
+        cc._write(path, entry)
+        monkeypatch.setattr(cc, "_WARNED", False)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model, source = cc.compile_cached(("fake", 1), module.compile_model,
+                                              describe=describe, rebuild=stale)
+        assert module.call(model.compiled_logp_func, 3.0) == 7.0
+        return source, [str(w.message) for w in caught if issubclass(w.category, cc.CacheWarning)]
+
+    assert compile_stale(1) == ("disk", [])  # the graphs match: the cached code is used
+    source, warned = compile_stale(2)        # they do not: recompiled
+    assert source == "compiled" and len(warned) == 1 and "does not match" in warned[0]

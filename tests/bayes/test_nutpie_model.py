@@ -37,3 +37,29 @@ def test_rebuild_refuses_a_layout_made_from_another_graph():
     layout = {"model_digest": model_digest(_model(k=2)), "shared": []}
     with pytest.raises(StaleLayout, match="graph differs"):
         rebuild(layout, [None, None], _model(), {"log_hr": 0.0})
+
+
+def test_digest_does_not_depend_on_the_order_the_data_were_declared_in(monkeypatch):
+    # a fit without covariates pads X with zero columns after the other data; a fit with four
+    # has X among them: one compiled structure (fit.compiled_columns), so one digest
+    import bayeshcc.bayes.fit as fit_module
+
+    built = []
+
+    def capture(*args, **kwargs):
+        built.append(build_model(*args, **kwargs))
+        raise StopIteration  # the model is all this test needs: no compile
+
+    monkeypatch.setattr(fit_module, "build_model", capture)
+    rng = np.random.default_rng(1)
+    n = 30
+    time, event = rng.exponential(size=n), (rng.random(n) < 0.7).astype(float)
+    treated = rng.integers(0, 2, n).astype(float)
+    for X, names in ((None, ()), (rng.normal(size=(n, 4)), ("a", "b", "c", "d"))):
+        monkeypatch.setattr(fit_module, "_COMPILED", {})
+        with pytest.raises(StopIteration):
+            fit_module.fit_survival_model("weibull", time, event, treated, X=X,
+                                          covariate_names=names)
+    declared = [[v.name for v in m.data_vars] for m in built]
+    assert declared[0] != declared[1]  # declared in another order ...
+    assert model_digest(built[0]) == model_digest(built[1])  # ... same compiled structure
