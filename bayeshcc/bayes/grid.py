@@ -169,9 +169,10 @@ def drop_groups(tree, groups: Sequence[str]) -> None:
 
     A DataTree's nodes point to their parent and the parent to them: a posterior nothing
     refers to any more is a reference cycle, whose draws x patients arrays wait for Python's
-    cycle collector, in a grid of fits until several fits later (with the same delay for
-    :func:`arviz.loo`'s, see :func:`bayeshcc.tables.bayes.loo_result`, ``analyze`` of 3 000
-    patients peaked at 1.7 GB instead of 0.9 GB). A deleted child node is freed at once.
+    next full cycle collection, in a grid of fits several fits later. A deleted child node is
+    freed at once. (With :func:`arviz.loo`'s cycles, see
+    :func:`bayeshcc.tables.bayes.loo_result`, that delay took ``analyze`` of 3 000 patients
+    to 1.7 GB instead of 0.9 GB.)
     """
     for group in groups:
         if group in tree.children:

@@ -115,6 +115,8 @@ def _observation_dims(loglik) -> list[str]:
 
 
 def _loo(tree):
+    """:func:`arviz.loo` with the pointwise values, its Pareto k warnings silenced (the table
+    reports the k)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return az.loo(tree, pointwise=True)
@@ -131,6 +133,7 @@ def _collect_cycles(loglik) -> None:
 
 
 def _without_weights(result):
+    """``result`` without its smoothed log weights (draws x patients; nothing reads them)."""
     if getattr(result, "log_weights", None) is not None:
         result.log_weights = None
     return result
