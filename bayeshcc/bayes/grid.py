@@ -172,7 +172,7 @@ def drop_groups(tree, groups: Sequence[str]) -> None:
     next full cycle collection, in a grid of fits several fits later. A deleted child node is
     freed at once. (With :func:`arviz.loo`'s cycles, see
     :func:`bayeshcc.tables.bayes.loo_result`, that delay took ``analyze`` of 3 000 patients
-    to 1.7 GB instead of 0.9 GB.)
+    to 1.5-1.7 GB instead of 0.9-1.0 GB.)
     """
     for group in groups:
         if group in tree.children:
