@@ -119,7 +119,10 @@ def _compiled_logp_call(compiled):
     pointer = ctypes.POINTER(ctypes.c_double)
     args = (compiled.n_dim, x.ctypes.data_as(pointer), grad.ctypes.data_as(pointer),
             logp.ctypes.data_as(pointer), ctypes.c_void_p(compiled.user_data.ctypes.data))
-    function = compiled.compiled_logp_func.ctypes
+    # nutpie's C signature (int64(uint64, double*, double*, double*, void*)) at the callback's
+    # address: a compiled numba cfunc and a callback loaded from the compile cache alike
+    function = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_uint64, pointer, pointer, pointer,
+                                ctypes.c_void_p)(compiled.compiled_logp_func.address)
     if function(*args) != 0:
         raise RuntimeError("the compiled log density failed at the origin")
     return lambda: function(*args), (x, grad, logp)
