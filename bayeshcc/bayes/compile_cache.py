@@ -271,8 +271,10 @@ def compile_cached(key: tuple, compile_model: Callable[[], Any],
     With ``describe`` and ``rebuild`` (:mod:`bayeshcc.bayes.nutpie_model`), an entry also keeps
     ``describe(compiled)`` and a hit is ``rebuild(that, callback payloads)``: the model without
     ``compile_model``'s PyTensor compilation. Without them, for an entry stored without that
-    description, or when ``rebuild`` raises :class:`StaleLayout`, a hit runs ``compile_model()``
-    with the callbacks loaded instead of compiled, and uses them if the compiled graphs match.
+    description, or when ``rebuild`` raises (:class:`StaleLayout`, or anything else: the
+    payload passed its checksum, so that is a nutpie it was not written for), a hit runs
+    ``compile_model()`` with the callbacks loaded instead of compiled, and uses them if the
+    compiled graphs match.
 
     Returns the compiled model and where its machine code came from: ``"disk"`` (loaded),
     ``"compiled"`` (compiled and stored) or ``"uncached"`` (cache disabled or not writable).
@@ -294,11 +296,8 @@ def compile_cached(key: tuple, compile_model: Callable[[], Any],
     if entry is not None and rebuild is not None and "layout" in entry:
         try:
             return rebuild(entry["layout"], entry["cfuncs"]), "disk"
-        except StaleLayout:
-            pass  # the quick check disagrees: the compiled graphs' check below decides
-        except Exception as exc:  # noqa: BLE001 - corrupt content: rebuild
-            _warn(f"compiled-model cache entry {path} could not be loaded ({exc}); recompiling")
-            entry = None
+        except Exception:  # noqa: BLE001 - StaleLayout, or nutpie's internals moved on: the
+            pass           # compiled graphs' check below decides (the payload's checksum held)
     if entry is not None:
         stores: list = []
         try:

@@ -293,11 +293,13 @@ def test_hit_is_rebuilt_from_the_stored_layout_without_compiling(fake, tmp_path,
             module.call(hit.compiled_expand_func, 3.0)] == [7.0, 9.0]  # 2 * 3 + 1, 3 * 3
 
 
+@pytest.mark.parametrize("error", ["stale", "nutpie changed"])
 def test_layout_that_does_not_fit_is_settled_by_the_compiled_graphs(fake, tmp_path,
-                                                                   monkeypatch):
-    """A rebuild that raises StaleLayout falls back to compiling the graphs with the cached
-    callbacks loaded: used, silently, when the compiled graphs match; recompiled, with one
-    warning, when they do not (the stored signature)."""
+                                                                   monkeypatch, error):
+    """A rebuild that raises (StaleLayout, or e.g. a TypeError from nutpie internals it was not
+    written for) falls back to compiling the graphs with the cached callbacks loaded: used,
+    silently, when the compiled graphs match; recompiled, with one warning, when they do not
+    (the stored signature)."""
     import warnings
 
     from bayeshcc.bayes.nutpie_model import StaleLayout
@@ -309,7 +311,9 @@ def test_layout_that_does_not_fit_is_settled_by_the_compiled_graphs(fake, tmp_pa
                       rebuild=_rebuild_from_payloads([]))
 
     def stale(layout, payloads):
-        raise StaleLayout("the model's graph differs from the cached one")
+        if error == "stale":
+            raise StaleLayout("the model's graph differs from the cached one")
+        raise TypeError("CompiledPyMCModel.__init__() got an unexpected keyword argument")
 
     def compile_stale(signature_n_dim):
         (path,) = _entries(tmp_path / "cache")
