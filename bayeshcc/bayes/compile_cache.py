@@ -176,6 +176,17 @@ def _write(path: Path, entry: dict) -> None:
         raise
 
 
+def load_compile_result(payload, target_context=None):
+    """numba's compile result from a stored payload (``CompileResult._reduce``), in
+    ``target_context`` (default: the CPU target's)."""
+    from numba.core import compiler
+    from numba.core.registry import cpu_target
+
+    context = target_context or cpu_target.target_context
+    context.refresh()  # as numba's dispatcher does: registries and the NRT first
+    return compiler.CompileResult._rebuild(context, *payload)
+
+
 class _CFuncStore:
     """Stands in for numba's per-function cache on nutpie's ``CFunc`` objects.
 
@@ -187,12 +198,8 @@ class _CFuncStore:
         self.payload = payload
 
     def load_overload(self, sig, target_context):
-        if self.payload is None:
-            return None
-        from numba.core import compiler
-
-        target_context.refresh()  # as numba's dispatcher does: registries and the NRT first
-        return compiler.CompileResult._rebuild(target_context, *self.payload)
+        return None if self.payload is None else load_compile_result(self.payload,
+                                                                      target_context)
 
     def save_overload(self, sig, cres):
         cachable = (not cres.library.has_dynamic_globals

@@ -22,8 +22,9 @@ PyMC model (:func:`rebuild`):
 
 A digest of the PyMC model's log-density graph (before any rewriting) is stored too and compared
 on rebuild; a mismatch or a missing ``pm.Data`` raises :class:`StaleLayout`, and the cache then
-checks the callbacks the slow way (PyTensor compiles the graphs and their hash is compared). This relies on nutpie internals of the versions the cache key
-names (``nutpie`` is part of it), so a nutpie upgrade starts from a fresh cache.
+checks the callbacks the slow way (PyTensor compiles the graphs and their hash is compared).
+This relies on nutpie internals of the versions the cache key names (``nutpie`` is part of
+it), so a nutpie upgrade starts from a fresh cache.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from uuid import uuid4
 
 import numpy as np
 
-from bayeshcc.bayes.compile_cache import StaleLayout, compile_cached
+from bayeshcc.bayes.compile_cache import StaleLayout, compile_cached, load_compile_result
 
 
 def compile_pymc_cached(key: tuple, pm_model, initial_points: dict):
@@ -83,12 +84,7 @@ class LoadedCallback:
     ``address``), keeping the code library alive as long as the model."""
 
     def __init__(self, payload):
-        from numba.core import compiler
-        from numba.core.registry import cpu_target
-
-        context = cpu_target.target_context
-        context.refresh()  # as numba's dispatcher does before loading cached code
-        result = compiler.CompileResult._rebuild(context, *payload)
+        result = load_compile_result(payload)
         self._library = result.library
         self.native_name = result.fndesc.llvm_cfunc_wrapper_name
         self.address = self._library.get_pointer_to_function(self.native_name)
