@@ -474,9 +474,7 @@ def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
         grad = d_a[:, :p] - lam_a
         # d l / d log k = d (1 + u) - Lambda u
         grad[:, 1] = d_a[:, 0] + shape * (d_a[:, p] - lam_log_a[:, 0])
-        neg = np.empty((thetas.shape[0], p, p))
-        neg[:, upper, lower] = sums[:, 2 * p + 1:]                    # sum W Lambda a a'
-        neg[:, lower, upper] = sums[:, 2 * p + 1:]
+        neg = _symmetric(sums[:, 2 * p + 1:], p)                      # sum W Lambda a a'
         cross = shape[:, None] * lam_log_a                            # sum W Lambda u a
         neg[:, :, 1] += cross
         neg[:, 1, :] += cross
@@ -514,10 +512,16 @@ def weighted_outer(W: np.ndarray, a: np.ndarray) -> np.ndarray:
     a plain loop: it was 60 % of the jackknife's time at N = 3 000)."""
     p = a.shape[1]
     upper, lower = np.triu_indices(p)                      # the p(p+1)/2 distinct products
-    sums = W @ (a[:, upper] * a[:, lower])
-    out = np.empty((sums.shape[0], p, p))
-    out[:, upper, lower] = sums
-    out[:, lower, upper] = sums
+    return _symmetric(W @ (a[:, upper] * a[:, lower]), p)
+
+
+def _symmetric(distinct: np.ndarray, p: int) -> np.ndarray:
+    """B x p x p symmetric matrices from their p(p+1)/2 distinct entries per row (B x
+    p(p+1)/2, in ``np.triu_indices(p)`` order)."""
+    upper, lower = np.triu_indices(p)
+    out = np.empty((distinct.shape[0], p, p))
+    out[:, upper, lower] = distinct
+    out[:, lower, upper] = distinct
     return out
 
 
@@ -603,6 +607,20 @@ def _converged(step: np.ndarray, value: np.ndarray) -> bool:
     return bool(np.all(np.abs(step) <= JACKKNIFE_TOL * np.maximum(1.0, np.abs(value))))
 
 
+def _newton(start: np.ndarray, score_and_information, steps: int) -> np.ndarray:
+    """Newton's method for a block of estimating equations at once: ``start`` (B x p) moved by
+    ``solve(information, score)`` (``score_and_information(x)`` gives B x p and B x p x p) at
+    most ``steps`` times, fewer once :func:`_converged`."""
+    x = start
+    for _ in range(steps):
+        grad, info = score_and_information(x)
+        step = np.linalg.solve(info, grad[..., None])[..., 0]
+        x = x + step
+        if _converged(step, x):
+            break
+    return x
+
+
 # leave-one-cluster-out PS coefficients of the last few designs: the fits of one population
 # (both outcome models, every outcome) share them
 _PS_REFITS: dict[str, np.ndarray] = {}
@@ -633,19 +651,16 @@ def _leave_out_ps(x_ps: np.ndarray, score: np.ndarray, treated: np.ndarray,
     for start in range(0, groups, block):
         cs = np.arange(start, min(start + block, groups))
         keep = (index[None, :] != cs[:, None]).astype(float)            # B x N
-        gam = np.tile(gamma, (cs.size, 1))
         treated_x = (keep * treated) @ x_ps
-        for _ in range(steps):
+
+        def score_and_information(gam):
             eb = expit(gam @ x_ps.T)
             kept = keep * eb
             grad = treated_x - kept @ x_ps                            # sum keep (t - e) x
             kept *= 1 - eb
-            info = weighted_outer(kept, x_ps)                         # sum keep e (1 - e) x x'
-            step = np.linalg.solve(info, grad[..., None])[..., 0]
-            gam = gam + step
-            if _converged(step, gam):
-                break
-        out[cs] = gam
+            return grad, weighted_outer(kept, x_ps)                   # sum keep e (1 - e) x x'
+
+        out[cs] = _newton(np.tile(gamma, (cs.size, 1)), score_and_information, steps)
     _PS_REFITS[key] = out
     while len(_PS_REFITS) > _PS_REFITS_KEPT:
         del _PS_REFITS[next(iter(_PS_REFITS))]
@@ -692,15 +707,9 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
             weights = keep * ratio * _formula_weights(design.estimand, eb, d.treated)
         else:
             weights = keep * d.weights
-        theta = np.tile(theta_hat, (cs.size, 1))
-        for _ in range(steps):
-            grad, neg = batched_sums(fit.model, theta, weights, d.scaled_time, d.event,
-                                     d.treated, d.X, cuts)
-            step = np.linalg.solve(neg, grad[..., None])[..., 0]
-            theta = theta + step
-            if _converged(step, theta):
-                break
-        out[cs] = theta
+        out[cs] = _newton(np.tile(theta_hat, (cs.size, 1)),
+                          lambda theta: batched_sums(fit.model, theta, weights, d.scaled_time,
+                                                     d.event, d.treated, d.X, cuts), steps)
     if not np.all(np.isfinite(out)):
         raise AnalysisError("a leave-one-out refit of the jackknife did not converge; use "
                             "method='sandwich'")
