@@ -249,7 +249,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     from bayeshcc.sensitivity import tipping_point_table
 
     tipping = tipping_point_table(cohort, adjusted.populations, frequentist.tables.get("cox"),
-                                  hr_table, partial(_grid_log_hr, hr_table, b, writer))
+                                  hr_table, partial(_grid_log_hr, b, writer))
     writer.table("tipping_point", tipping)
     from bayeshcc.bayes.borrowing import borrowing_sweep_table
 
@@ -264,17 +264,15 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
                            manifest)
 
 
-def _grid_log_hr(hr_table: pd.DataFrame, b, writer: ResultsWriter, task) -> "np.ndarray | None":
+def _grid_log_hr(b, writer: ResultsWriter, task) -> "np.ndarray | None":
     """The log-HR draws the grid saved for ``task``, if it sampled them as the tipping-point
-    table would: a fixed-length run of ``[bayes] draws`` whose posterior is the sampled (or
-    sandwich-calibrated) one, not a PS-bootstrap mixture."""
+    table would: a fixed-length run of ``[bayes] draws`` (:func:`sensitivity_length`, with the
+    task's own seed) whose posterior is the sampled (or sandwich-calibrated) one, not a
+    PS-bootstrap mixture. None when the grid did not fit it (no posterior file)."""
     import arviz as az
 
-    row = hr_table[(hr_table["outcome"] == task.outcome) & (hr_table["model"] == task.model)
-                   & (hr_table["prior"] == task.prior) & (hr_table["adjustment"] == task.adjustment)]
     path = writer.staging / "posterior" / f"{task.name}.nc"
-    if (len(row) != 1 or b.uncertainty == "ps_bootstrap" or row["draws_rule"].iloc[0] != "fixed"
-            or int(row["draws"].iloc[0]) != b.draws or int(row["seed"].iloc[0]) != task.seed
+    if (b.uncertainty == "ps_bootstrap" or sensitivity_length(b, task) != (b.draws, "fixed")
             or not path.is_file()):
         return None
     return az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
