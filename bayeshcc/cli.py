@@ -1,7 +1,9 @@
 """The ``bayeshcc`` command.
 
 Exit status: 0 on success; 2 with one line on stderr for bad input (data, spec, arguments, an
-existing results folder); 1 for an internal error. ``--debug`` shows the traceback.
+existing results folder); 1 for an internal error; 130 after Ctrl-C (SIGINT) and 143 after
+SIGTERM, with one line and nothing written (:mod:`bayeshcc.interrupts`). ``--debug`` shows the
+traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from bayeshcc.errors import BayesHCCError
+from bayeshcc.interrupts import exit_status, handling_signals
 
 EXIT_BAD_INPUT = 2
 
@@ -86,22 +89,30 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bayeshcc`` command; returns the exit status."""
     args = build_parser().parse_args(argv)
-    try:
-        return _dispatch(args)
-    except BayesHCCError as exc:
-        if args.debug:
-            raise
-        print(f"bayeshcc: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("bayeshcc: interrupted; no results folder was written", file=sys.stderr)
-        return 130
-    except Exception as exc:  # an internal fault: one line unless --debug
-        if args.debug:
-            raise
-        print(f"bayeshcc: internal error: {type(exc).__name__}: {exc} (run with --debug for the "
-              "traceback, and please report it)", file=sys.stderr)
-        return 1
+    with handling_signals():  # SIGTERM ends a run as Ctrl-C does, cleanups included
+        try:
+            return _dispatch(args)
+        except BayesHCCError as exc:
+            if args.debug:
+                raise
+            print(f"bayeshcc: error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except KeyboardInterrupt as exc:  # SIGINT, or SIGTERM (interrupts.Terminated)
+            written = _NOTHING_WRITTEN.get(args.command, "nothing was written")
+            print(f"bayeshcc: interrupted; {written}", file=sys.stderr)
+            return exit_status(exc)
+        except Exception as exc:  # an internal fault: one line unless --debug
+            if args.debug:
+                raise
+            print(f"bayeshcc: internal error: {type(exc).__name__}: {exc} (run with --debug for "
+                  "the traceback, and please report it)", file=sys.stderr)
+            return 1
+
+
+_NOTHING_WRITTEN = {"analyze": "no results folder was written",
+                    "reproduce": "no results folder was written",
+                    "report": "the report was not replaced",
+                    "reconstruct": "no file was written", "validate": "nothing was checked"}
 
 
 def _import_arviz_near_the_stack_bottom() -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bayeshcc.errors import BayesHCCError
+from bayeshcc.interrupts import ignore_interrupts, raise_if_interrupted
 
 #: Seeds are drawn from ``[0, 2**63)``: valid for numpy ``default_rng``/``SeedSequence``,
 #: PyMC ``random_seed`` and nutpie (``u64``); far fewer collisions than 32 bits.
@@ -184,6 +185,7 @@ def _run_sequential(fn, tasks, progress, keep) -> list:
             result = fn(task)
         except Exception as exc:
             raise _failed(task, exc) from exc
+        raise_if_interrupted()  # an interrupt that the task's code caught is still one
         results.append(keep(result))
         del result
         if progress is not None:
@@ -197,7 +199,10 @@ def _run_pool(fn, tasks, workers, progress, keep) -> list:
     from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+    # workers ignore Ctrl-C (it reaches the whole process group): this process stops them
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
+                               initializer=ignore_interrupts)
+    try:
         futures = [pool.submit(fn, task) for task in tasks]
         index = {future: i for i, future in enumerate(futures)}
         results = [None] * len(tasks)
@@ -206,19 +211,41 @@ def _run_pool(fn, tasks, workers, progress, keep) -> list:
             task = tasks[i]
             exc = future.exception()
             if exc is not None:
-                for other in index:
-                    other.cancel()
+                if isinstance(exc, KeyboardInterrupt):
+                    raise KeyboardInterrupt from exc
                 if isinstance(exc, BrokenProcessPool):
                     raise ExecutorError(
                         f"a worker process died while running task {task_label(task)} (out of "
                         f"memory, or a script that starts processes without an "
                         f"`if __name__ == '__main__':` guard)") from exc
                 raise _failed(task, exc) from exc
+            raise_if_interrupted()
             results[i] = keep(future.result())
             futures[i] = future = None  # the result is not held until the others finish
             if progress is not None:
                 progress.step(task_label(task))
-        return results
+    except BaseException:  # a failed task or an interrupt: no task goes on running
+        _stop_pool(pool)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _stop_pool(pool) -> None:
+    """Cancel the pending tasks of a process pool and end its workers now, running tasks
+    included (``shutdown`` alone waits for them)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    # 3.12 and 3.13 have no public way: the pool's processes, read before shutdown drops them
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
 
 
 def _run_dask(fn, tasks, scheduler, progress, keep) -> list:
@@ -244,7 +271,10 @@ def _run_dask(fn, tasks, scheduler, progress, keep) -> list:
                 task = tasks[i]
                 if future.status == "error":
                     exc = future.exception()
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise KeyboardInterrupt from exc
                     raise _failed(task, exc) from exc
+                raise_if_interrupted()
                 results[i] = keep(future.result())
                 future.release()
                 if progress is not None:

@@ -27,6 +27,7 @@ from typing import Any, Iterator
 import pandas as pd
 
 from bayeshcc.errors import BayesHCCError
+from bayeshcc.interrupts import raise_if_interrupted
 
 
 class ResultsExistError(BayesHCCError, FileExistsError):
@@ -151,14 +152,28 @@ def open_results(out: str | Path, force: bool = False) -> Iterator[ResultsWriter
     ResultsWriter
     """
     out = check_destination(out, force).absolute()
+    created = _missing_ancestors(out.parent)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
         yield ResultsWriter(staging)
-    except BaseException:
+        raise_if_interrupted()  # an interrupt caught on the way is still no result
+        _replace(staging, out, force)
+    except BaseException:  # an error or an interrupt: the parent folder is left as it was
         shutil.rmtree(staging, ignore_errors=True)
+        for folder in created:  # innermost first; only if still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
         raise
-    _replace(staging, out, force)
+
+
+def _missing_ancestors(folder: Path) -> list[Path]:
+    """The folders that ``folder.mkdir(parents=True)`` would create, innermost first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
 
 
 def _replace(staging: Path, out: Path, force: bool) -> None:
@@ -167,6 +182,12 @@ def _replace(staging: Path, out: Path, force: bool) -> None:
         os.replace(staging, out)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.replace(out, old / "previous")
-    os.replace(staging, out)
+    try:
+        os.replace(out, old / "previous")
+        os.replace(staging, out)
+    except BaseException:  # interrupted between the two moves: the previous folder goes back
+        if (old / "previous").exists() and not out.exists():
+            os.replace(old / "previous", out)
+        shutil.rmtree(old, ignore_errors=True)
+        raise
     shutil.rmtree(old, ignore_errors=True)

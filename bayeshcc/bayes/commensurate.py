@@ -439,9 +439,10 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
         An unknown model, a prior that is not a :class:`CurvePrior`, or data that cannot be
         fitted (as :func:`bayeshcc.bayes.fit.fit_survival_model`).
     """
-    import nutpie
     import xarray as xr
     from threadpoolctl import threadpool_limits
+
+    from bayeshcc.bayes.sampler import sample
 
     from bayeshcc.bayes.fit import (MODELS, BayesFit, _drop_padding, _pad_covariates,
                                     compiled_columns)
@@ -468,9 +469,9 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
     compile_s = _time.perf_counter() - start
     start = _time.perf_counter()
     with threadpool_limits(limits=1, user_api="blas"):
-        tree = nutpie.sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
-                             seed=int(seed), progress_bar=False, save_warmup=False,
-                             target_accept=CURVE_TARGET_ACCEPT[model])
+        tree = sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
+                      seed=int(seed), progress_bar=False, save_warmup=False,
+                      target_accept=CURVE_TARGET_ACCEPT[model])
     sample_s = _time.perf_counter() - start
     tree = _drop_padding(tree, k)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),

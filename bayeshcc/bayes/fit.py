@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 from bayeshcc.bayes.data import SurvivalData, model_cutpoints, prepare
 from bayeshcc.bayes.groups import add_model_groups
 from bayeshcc.bayes.models import build_model, data_values, walk_sd_draws
+from bayeshcc.bayes.sampler import sample
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.bayes.stopping import RULES, mark, sample_until_ess
 from bayeshcc.errors import AnalysisError
@@ -191,8 +192,6 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
         :func:`~bayeshcc.bayes.commensurate.fit_with_curve`: its baseline borrows from the
         external reference arm (its commensurate prior replaces ``baseline_prior``).
     """
-    import nutpie
-
     from bayeshcc.bayes.commensurate import CurvePrior, fit_with_curve
     from bayeshcc.bayes.priors import BUILT_IN
 
@@ -229,8 +228,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
         if draws_rule == "until_ess":
             tree, _ = sample_until_ess(compiled, draws=draws, beta_columns=k, **settings)
         else:
-            tree = nutpie.sample(compiled, draws=draws, progress_bar=False, save_warmup=False,
-                                 **settings)
+            tree = sample(compiled, draws=draws, progress_bar=False, save_warmup=False,
+                          **settings)
     sample_s = _time.perf_counter() - start
     tree = _drop_padding(tree, k)
     if model == "piecewise":

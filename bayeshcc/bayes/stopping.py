@@ -39,6 +39,8 @@ import numpy as np
 import xarray as xr
 
 from bayeshcc.bayes.diagnostics import ESS_MIN, RHAT_MAX
+from bayeshcc.bayes.sampler import check_complete
+from bayeshcc.interrupts import raise_if_interrupted
 
 RULES = ("fixed", "until_ess")
 FIRST_CHECK = 200   # draws per chain at the first check
@@ -201,10 +203,13 @@ def sample_until_ess(compiled, *, draws: int, tune: int, chains: int,
             if passes(posterior_prefix(run, m, reparameterized, beta_columns)):
                 return first_draws(run.abort(), m), True
             run.resume()
-        return run.wait(), False
-    except BaseException:
+        tree = run.wait()
+    except BaseException:  # an interrupt included: the chains stop, nothing is returned
         run.cancel()
         raise
+    raise_if_interrupted()
+    check_complete(tree, draws)
+    return tree, False
 
 
 def draws_taken(tree) -> int:
