@@ -31,11 +31,15 @@ Safety:
   repository.
 * Entries are pickles: the cache folder must only be writable by its user (as any
   ``~/.cache``).
+* It relies on nutpie's and numba's internals (how nutpie builds its callbacks, numba's
+  ``CompileResult``), so it is on only for the nutpie releases it is tested with
+  (:data:`TESTED_NUTPIE`); with any other it is off, with one log line, and every fit compiles.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 import platform
@@ -48,6 +52,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 ENV_VAR = "BAYESHCC_CACHE_DIR"
+#: nutpie releases the cache is tested with (by this package's test suite).
+TESTED_NUTPIE = ("0.16.11",)
+_LOG = logging.getLogger(__name__)
+_UNTESTED_LOGGED = False
 _OFF = {"off", "0", "false", "no", "none", "disable", "disabled"}
 _MAGIC = b"bayeshcc-nutpie-cache 1\n"
 _SUFFIX = ".nutpie"
@@ -72,6 +80,8 @@ def cache_dir() -> Path | None:
     value = os.environ.get(ENV_VAR, "").strip()
     if value.lower() in _OFF and value:
         return None
+    if not nutpie_is_tested():
+        return None
     if value:
         return Path(value).expanduser()
     try:
@@ -82,6 +92,22 @@ def cache_dir() -> Path | None:
         base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
                                                                 ".cache")
         return Path(base) / "bayeshcc"
+
+
+def nutpie_is_tested() -> bool:
+    """Whether the installed nutpie is one the cache is tested with (:data:`TESTED_NUTPIE`);
+    logs once per process when it is not."""
+    global _UNTESTED_LOGGED
+    from importlib.metadata import version
+
+    installed = version("nutpie")
+    if installed in TESTED_NUTPIE:
+        return True
+    if not _UNTESTED_LOGGED:
+        _UNTESTED_LOGGED = True
+        _LOG.warning("bayeshcc: compiled-model cache off: nutpie %s is not one it is tested with "
+                     "(%s); every fit compiles", installed, ", ".join(TESTED_NUTPIE))
+    return False
 
 
 def _source_hash() -> str:
@@ -303,8 +329,11 @@ def compile_cached(key: tuple, compile_model: Callable[[], Any],
     if entry is not None and rebuild is not None and "layout" in entry:
         try:
             return rebuild(entry["layout"], entry["cfuncs"]), "disk"
-        except Exception:  # noqa: BLE001 - StaleLayout, or nutpie's internals moved on: the
-            pass           # compiled graphs' check below decides (the payload's checksum held)
+        except StaleLayout:  # the compiled graphs' check below decides
+            pass
+        except Exception as exc:  # noqa: BLE001 - a bug or an internal change, not a stale entry
+            _warn(f"compiled-model cache entry {path} could not be rebuilt "
+                  f"({type(exc).__name__}: {exc}); checking it against the compiled graphs")
     if entry is not None:
         stores: list = []
         try:
@@ -327,8 +356,9 @@ def compile_cached(key: tuple, compile_model: Callable[[], Any],
     if describe is not None:
         try:
             entry["layout"] = describe(compiled)
-        except Exception:  # noqa: BLE001 - the entry is still usable without it
-            pass
+        except Exception as exc:  # noqa: BLE001 - the entry is still usable without it
+            _LOG.debug("compiled model stored without its layout: %s: %s",
+                       type(exc).__name__, exc)
     try:
         _write(path, entry)
     except Exception as exc:  # noqa: BLE001 - read-only or full disk: fit anyway
