@@ -60,10 +60,11 @@ class RunOptions:
 
 
 def paper_spec_path() -> Path:
-    """The reference study's spec shipped with the package (``models/paper.toml``)."""
-    from importlib.resources import files
+    """The reference study's spec shipped with the package
+    (``bayeshcc/studies/hcc2024/paper.toml``)."""
+    from bayeshcc.studies.hcc2024 import spec_path
 
-    return Path(str(files("bayeshcc") / "specs" / "paper.toml"))
+    return spec_path()
 
 
 def reproduce(out: str | Path = "results", force: bool = False,

@@ -107,7 +107,7 @@ def paper_comparison_stage(cohort: Cohort, adjusted: "Adjustment",
     """``paper_comparison.csv``: the published figures beside ours (``reproduce`` only)."""
     if not getattr(options, "compare_to_paper", False):
         return
-    from bayeshcc.paper_comparison import load_paper_targets, paper_comparison
+    from bayeshcc.studies.hcc2024.comparison import load_paper_targets, paper_comparison
 
     pairs = (adjusted.summary or {}).get("pairs")
     writer.table("paper_comparison", paper_comparison(dict(frequentist.tables),

@@ -28,7 +28,7 @@ _saved: dict = {}
 
 
 def grid_spec_text(priors: tuple[str, ...] = GRID_PRIORS) -> str:
-    """The reference study's spec (``bayeshcc/specs/paper.toml``) with ``[bayes] priors``
+    """The reference study's spec (``bayeshcc/studies/hcc2024/paper.toml``) with ``[bayes] priors``
     replaced by ``priors``."""
     from bayeshcc.pipeline import paper_spec_path
 

@@ -4,7 +4,7 @@ Issue #17 reports a real observational cohort of about 3,000 patients (2 outcome
 ``[bayes]`` settings: 2 models x 4 adjustments = 16 fits) taking 487 s and 2.33 GB peak memory,
 against 104 s for one weighted Weibull fit of the same cohort in brms; the target is at most 2x
 that brms fit and at most 1 GB. That cohort is not shareable, so this benchmark runs the bundled
-synthetic generator (:mod:`bayeshcc.datasets.generator`) scaled to ``n`` patients, with the
+synthetic generator (:mod:`bayeshcc.studies.hcc2024.generator`) scaled to ``n`` patients, with the
 reference study's spec minus its ``[bayes]`` table (every Bayesian setting at its default).
 
 Hand-written here: the scaling of the generator's exact counts (group sizes, Child-Pugh A,
@@ -36,7 +36,7 @@ TARGET_PEAK_MB = 1024.0
 
 def scaled_cohort(n: int = N_PATIENTS, seed: int = 20242061):
     """The synthetic cohort with ``n`` patients (arm sizes and exact counts scaled by n/126)."""
-    from bayeshcc.datasets.generator import CohortParameters, generate_paper_cohort
+    from bayeshcc.studies.hcc2024.generator import CohortParameters, generate_paper_cohort
 
     p = CohortParameters()
     factor = n / sum(p.n)

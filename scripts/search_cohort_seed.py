@@ -1,6 +1,6 @@
 """Search seeds of the synthetic-cohort generator against the reference study's figures.
 
-Not part of the package: this is how the seed in ``bayeshcc/datasets/generator.py`` was
+Not part of the package: this is how the seed in ``bayeshcc/studies/hcc2024/generator.py`` was
 chosen. Each candidate cohort goes through the same code as ``bayeshcc reproduce``
 (adjustment, Kaplan-Meier / log-rank, the Cox screen) and is kept when it reproduces the
 study's directions (Clin Mol Hepatol 2024;30:345-359):
@@ -26,7 +26,7 @@ import warnings
 
 from bayeshcc.adjust.cohort import adjust
 from bayeshcc.cohort import Cohort
-from bayeshcc.datasets.generator import generate_paper_cohort
+from bayeshcc.studies.hcc2024.generator import generate_paper_cohort
 from bayeshcc.spec import load_spec
 from bayeshcc.pipeline import paper_spec_path
 from bayeshcc.tables.cox import cox_tables

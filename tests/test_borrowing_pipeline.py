@@ -1,4 +1,4 @@
-"""End to end: the bundled cohort with models/paper.toml's robust and power priors
+"""End to end: the bundled cohort with bayeshcc/studies/hcc2024/paper.toml's robust and power priors
 (``persano_robust``, ``persano_half``) on a small grid (short chains) gives the borrowing
 columns, the discount sweep table and figure, and the report shows them."""
 

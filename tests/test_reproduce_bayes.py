@@ -21,7 +21,7 @@ def run(tmp_path_factory):
 
 def test_every_outcome_model_and_adjustment_is_fitted(run):
     hr = pd.read_csv(run / "tables" / "posterior_hr.csv")
-    # models/paper.toml: 2 outcomes x 2 models x 4 adjustments x 3 priors, plus the two
+    # bayeshcc/studies/hcc2024/paper.toml: 2 outcomes x 2 models x 4 adjustments x 3 priors, plus the two
     # Persano (OS-only) priors, power and robust, for OS: 48 + 16 fits
     assert len(hr) == 64
     assert set(hr["adjustment"]) == {"none", "covariates", "ate", "matched"}
@@ -84,7 +84,7 @@ def test_tipping_point_reads_the_grids_vague_fit_of_the_primary_analysis(run):
 # --- issue 13: the primary analysis, estimands, calibrated intervals --------------------------
 
 def test_manifest_records_the_primary_adjusted_analysis(run):
-    # models/paper.toml lists adjustments none, covariates, ate, matched and no [bayes] primary:
+    # bayeshcc/studies/hcc2024/paper.toml lists adjustments none, covariates, ate, matched and no [bayes] primary:
     # the default is the first weighting adjustment (ate), first model, first prior for all outcomes
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["primary"] == {"model": "weibull", "adjustment": "ate",
@@ -183,7 +183,7 @@ def test_report_is_at_most_2_mb(run):
 
 
 def test_borrowed_priors_report_their_weight_ess_conflict_and_sweep(run):
-    """models/paper.toml borrows Persano et al.'s OS HR as a power prior (a0 = 0.5) and as a
+    """bayeshcc/studies/hcc2024/paper.toml borrows Persano et al.'s OS HR as a power prior (a0 = 0.5) and as a
     robust mixture (weight 0.8): both rows carry the borrowing columns, and the power prior is
     swept over a0 for the primary analysis."""
     hr = pd.read_csv(run / "tables" / "posterior_hr.csv")

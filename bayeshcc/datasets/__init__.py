@@ -1,24 +1,25 @@
 """Bundled data sets.
 
 ``load_paper_cohort()`` returns the synthetic 126-patient cohort calibrated to the published
-aggregates of the reference study (see ``README.md`` here): it is simulated, not patient data.
-Its generator is ``bayeshcc.datasets.generator`` (not imported here, so that
-``python -m bayeshcc.datasets.generator`` runs cleanly).
+aggregates of the reference study: it is simulated, not patient data. It belongs to the study
+(:mod:`bayeshcc.studies.hcc2024`, whose ``README.md`` documents it and whose ``generator``
+module makes it); this module is where users find it.
 """
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
+
+from bayeshcc.studies import hcc2024
 
 __all__ = ["PAPER_COHORT_CSV", "load_paper_cohort", "paper_cohort_path"]
 
 
 def paper_cohort_path() -> Path:
     """Path of the shipped ``paper_cohort.csv`` (synthetic cohort, not patient data)."""
-    return Path(str(resources.files("bayeshcc.datasets").joinpath("paper_cohort.csv")))
+    return hcc2024.cohort_path()
 
 
 PAPER_COHORT_CSV = paper_cohort_path()
@@ -31,7 +32,7 @@ def load_paper_cohort() -> pd.DataFrame:
     -------
     pandas.DataFrame
         126 rows (40 lenvatinib, 86 sorafenib); columns documented in
-        ``bayeshcc/datasets/README.md``. Synthetic data, not patient data.
+        ``bayeshcc/studies/hcc2024/README.md``. Synthetic data, not patient data.
 
     Examples
     --------
@@ -39,5 +40,4 @@ def load_paper_cohort() -> pd.DataFrame:
     >>> load_paper_cohort()["arm"].value_counts().to_dict()
     {'sorafenib': 86, 'lenvatinib': 40}
     """
-    with resources.files("bayeshcc.datasets").joinpath("paper_cohort.csv").open("rb") as fh:
-        return pd.read_csv(fh)
+    return hcc2024.load_cohort()

@@ -12,7 +12,7 @@ from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test
 
 from bayeshcc.datasets import PAPER_COHORT_CSV, load_paper_cohort
-from bayeshcc.datasets.generator import AE_TYPES, generate_paper_cohort, write_paper_cohort
+from bayeshcc.studies.hcc2024.generator import AE_TYPES, generate_paper_cohort, write_paper_cohort
 
 ARMS = ("lenvatinib", "sorafenib")
 
@@ -32,7 +32,7 @@ def _km_median(part, outcome):
 
 
 def test_regeneration_is_byte_identical(tmp_path):
-    """`python -m bayeshcc.datasets.generator` reproduces the shipped CSV byte for byte."""
+    """`python -m bayeshcc.studies.hcc2024.generator` reproduces the shipped CSV byte for byte."""
     written = write_paper_cohort(tmp_path / "cohort.csv")
     assert written.read_bytes() == PAPER_COHORT_CSV.read_bytes()
 

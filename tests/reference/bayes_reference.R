@@ -14,8 +14,8 @@ fit_one <- function(time, event, treated) {
 lung2 <- na.omit(lung[, c("time", "status", "sex")])
 out$lung <- c(list(data = "lung.csv (time, status 2 = death, sex 2 = treated)"),
               fit_one(lung2$time, as.integer(lung2$status == 2), as.integer(lung2$sex == 2)))
-if (file.exists("bayeshcc/datasets/paper_cohort.csv")) {
-  d <- read.csv("bayeshcc/datasets/paper_cohort.csv")
+if (file.exists("bayeshcc/studies/hcc2024/paper_cohort.csv")) {
+  d <- read.csv("bayeshcc/studies/hcc2024/paper_cohort.csv")
   for (o in c("os", "pfs")) {
     out[[paste0("paper_", o)]] <- fit_one(d[[paste0(o, "_months")]], d[[paste0(o, "_event")]],
                                           as.integer(d$arm == "lenvatinib"))

@@ -28,7 +28,7 @@ Datasets (tests/reference/data, written by survival_reference.R / matchit_refere
 - ``veteran``: survival::veteran, treated = test chemotherapy (``group``), PS covariates karno,
   age, celltype dummies (N = 137).
 - ``paper_os``: the bundled synthetic cohort, overall survival (paper_os.csv), PS covariates of
-  models/paper.toml (paper_cohort.csv: age, sex, tumour size and number, extrahepatic and
+  bayeshcc/studies/hcc2024/paper.toml (paper_cohort.csv: age, sex, tumour size and number, extrahepatic and
   lymph-node metastasis, Child-Pugh class; N = 126).
 """
 

@@ -161,7 +161,7 @@ tc$treat <- rbinom(n, 1, plogis(-0.8 + 0.5 * (tc$stage %in% c("III", "IV")) + 0.
 make_reference("ties_categorical", tc, treat ~ stage + male)
 
 # 7. The bundled cohort, when present
-pc_path <- "bayeshcc/datasets/paper_cohort.csv"
+pc_path <- "bayeshcc/studies/hcc2024/paper_cohort.csv"
 if (file.exists(pc_path)) {
   pc <- read.csv(pc_path)
   if (!"id" %in% names(pc)) pc$id <- seq_len(nrow(pc))

@@ -18,7 +18,7 @@
 #   retinopathy futime/status, group = trt == 1, cluster = id (two eyes per patient, one
 #               treated: the shape of a matched-pair cohort); covariates age, risk;
 #               weights w_frac as for veteran (weighted + clustered fits)
-#   paper       bayeshcc/datasets/paper_cohort.csv when it exists (arm == "lenvatinib",
+#   paper       bayeshcc/studies/hcc2024/paper_cohort.csv when it exists (arm == "lenvatinib",
 #               os_months/os_event, pfs_months/pfs_event); skipped when absent.
 suppressPackageStartupMessages({library(survival); library(jsonlite)})
 
@@ -186,7 +186,7 @@ reference("retinopathy", data.frame(time = r$futime, event = r$status, group = r
           weights = list(NULL, "w_frac"))
 
 # ---- the bundled cohort, when another part of the project has written it ------
-paper_csv <- "bayeshcc/datasets/paper_cohort.csv"
+paper_csv <- "bayeshcc/studies/hcc2024/paper_cohort.csv"
 if (file.exists(paper_csv)) {
   p <- read.csv(paper_csv)
   need <- c("arm", "os_months", "os_event", "pfs_months", "pfs_event")

@@ -70,7 +70,7 @@ def write_bayes_results(tmp_path):
         "versions": {k: "1" for k in ("bayeshcc", "python", "pymc", "arviz", "nutpie", "numpy",
                                       "pandas", "scipy")},
         "primary": {"model": "weibull", "adjustment": "ate", "prior": "weakly_informative"},
-        "inputs": {"data": {"path": "/data/bayeshcc/datasets/paper_cohort.csv",
+        "inputs": {"data": {"path": "/data/bayeshcc/studies/hcc2024/paper_cohort.csv",
                             "sha256": "ab" * 32, "rows": 126}},
         "dropped_for_missing_values": {"count": 0, "ids": []},
         "spec": {"title": "Trial", "data": {"treated": TREATED, "reference": REFERENCE,

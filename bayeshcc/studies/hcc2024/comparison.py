@@ -1,19 +1,19 @@
 """``paper_comparison.csv``: every published figure of the reference study beside ours.
 
 Reads the results tables of a run of the paper's spec and the published aggregates
-(``specs/paper_targets.toml``, a copy of ``shared/paper/targets.toml``). One row per figure:
+(``targets.toml`` of this study, a copy of ``shared/paper/targets.toml``). One row per figure:
 what it is, the cohort and arm, the paper's value and the value computed on the bundled
 cohort. Nothing here is asserted; the tests calibrate the cohort, this table shows the result.
 """
 
 from __future__ import annotations
 
-import tomllib
-from importlib.resources import files
 from typing import Any, Mapping
 
 import numpy as np
 import pandas as pd
+
+from bayeshcc.studies.hcc2024 import load_targets
 
 ARMS = ("lenvatinib", "sorafenib")
 COLUMNS = ["quantity", "cohort", "arm", "paper", "bundled", "note"]
@@ -21,7 +21,7 @@ COLUMNS = ["quantity", "cohort", "arm", "paper", "bundled", "note"]
 
 def load_paper_targets() -> dict[str, Any]:
     """The published aggregates of the reference study."""
-    return tomllib.loads((files("bayeshcc") / "specs" / "paper_targets.toml").read_text("utf-8"))
+    return load_targets()
 
 
 def _pick(table: pd.DataFrame | None, column: str, **where) -> float:

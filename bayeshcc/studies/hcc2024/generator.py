@@ -1,6 +1,6 @@
 """Generator of the bundled synthetic cohort (NOT patient data).
 
-The study behind ``models/paper.toml`` (second-line lenvatinib vs sorafenib after
+The study behind ``paper.toml`` (this folder) (second-line lenvatinib vs sorafenib after
 atezolizumab+bevacizumab failure in advanced HCC; Clin Mol Hepatol 2024;30:345-359) did not
 publish its patient-level data. This module simulates 126 *synthetic* patients whose
 aggregates are calibrated to the published figures (``paper/targets.toml``): group sizes,
@@ -17,7 +17,7 @@ exactly (Child-Pugh A, best response, adverse events, third-line) are allocated 
 Everything comes from one ``numpy.random.Generator`` seeded by ``seed``; floats are
 rounded before returning, so the CSV is byte-identical across runs and platforms.
 
-Regenerate the shipped CSV with ``python -m bayeshcc.datasets.generator``.
+Regenerate the shipped CSV with ``python -m bayeshcc.studies.hcc2024.generator``.
 """
 
 from __future__ import annotations
@@ -251,7 +251,7 @@ def generate_paper_cohort(seed: int = 20242061, params: CohortParameters | None 
     -------
     pandas.DataFrame
         One row per synthetic patient (ids 1..126), columns as in
-        ``bayeshcc/datasets/README.md``. Synthetic data, not patient data.
+        ``bayeshcc/studies/hcc2024/README.md``. Synthetic data, not patient data.
     """
     p = params or CohortParameters()
     rng = np.random.default_rng(seed)
