@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 OUT ?= results
 PYTEST_ARGS ?=
 
-.PHONY: install reproduce test bench clean
+.PHONY: install reproduce test bench docs clean
 
 $(BIN)/bayeshcc: pyproject.toml
 	@py=$$(PYTHON='$(PYTHON)' sh scripts/find_python.sh) || exit 2; \
@@ -26,8 +26,13 @@ reproduce: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then exit 0; fi; exit $$rc
 
+# The documentation site (Sphinx, numpydoc, MyST); any warning is an error.
+docs: install
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
+	$(BIN)/python -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
 bench: install
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/_build docs/examples

@@ -35,7 +35,7 @@ def file_sha256(path: str | Path) -> str:
 def build_manifest(cohort: Cohort, spec_path: str | Path | None, timings: Mapping[str, float],
                    warnings: Sequence[str], extra: Mapping[str, Any],
                    files: Sequence[str]) -> dict[str, Any]:
-    """The manifest of one run (see DESIGN.md, results folder contract)."""
+    """The manifest of one run (see docs/architecture.md, results folder contract)."""
     spec = cohort.spec
     return {
         "bayeshcc_manifest_version": 1,

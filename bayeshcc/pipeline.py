@@ -1,4 +1,4 @@
-"""The pipeline: cohort -> adjustment -> analyses -> results folder (DESIGN.md, data flow).
+"""The pipeline: cohort -> adjustment -> analyses -> results folder (docs/architecture.md, data flow).
 
 Each stage is a plain function that takes the previous stage's value and returns tables and
 figures; this module only orders the stages, times them, collects warnings and writes the

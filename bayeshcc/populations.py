@@ -1,7 +1,7 @@
 """Analysed populations: the whole cohort, the matched cohort, and propensity-weighted cohorts.
 
 Every frequentist table has a ``cohort`` column naming the population a row describes:
-``unadjusted``, ``matched``, ``ate``, ``att`` or ``overlap`` (DESIGN.md conventions).
+``unadjusted``, ``matched``, ``ate``, ``att`` or ``overlap`` (docs/architecture.md conventions).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A crash or Ctrl-C therefore never leaves a half-written results folder, and an existing
 non-empty folder is only replaced when the caller asks for it (``--force``).
 
-Layout (DESIGN.md, "results folder contract")::
+Layout (docs/architecture.md, "results folder contract")::
 
     DIR/manifest.json   DIR/tables/*.csv   DIR/figures/*.png   DIR/posterior/*.nc   DIR/report.html
 

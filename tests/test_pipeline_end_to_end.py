@@ -13,7 +13,7 @@ from bayeshcc.spec import spec_from_text
 
 from tests.conftest import SMALL_SPEC, make_small_frame
 
-CONTRACT = {  # DESIGN.md, results folder contract
+CONTRACT = {  # docs/architecture.md, results folder contract
     "survival": ["cohort", "outcome", "arm", "n", "events", "median", "median_lower",
                  "median_upper", "logrank_chisq", "logrank_p"],
     "cox": ["cohort", "outcome", "model", "term", "coef", "se", "hr", "hr_lower", "hr_upper", "p"],

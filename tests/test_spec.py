@@ -14,7 +14,7 @@ def test_small_spec_reads_outcomes_covariates_and_defaults():
     assert [o.name for o in spec.outcomes] == ["os"]
     assert spec.covariate("stage").reference == "I"
     assert spec.km.conf_type == "log"          # R survfit's default
-    assert spec.propensity.caliper is None     # DESIGN.md: "omit for none"
+    assert spec.propensity.caliper is None     # docs/architecture.md: "omit for none"
     assert spec.cox.ties == "efron"            # R coxph's default
 
 

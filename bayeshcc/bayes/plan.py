@@ -1,6 +1,6 @@
 """Which Bayesian fits a spec asks for, and the data each one sees.
 
-One fit per outcome x model x prior x adjustment (DESIGN.md names). ``none``: treatment only;
+One fit per outcome x model x prior x adjustment (docs/architecture.md names). ``none``: treatment only;
 ``covariates``: treatment plus a pre-specified covariate set (conditional HR; see
 :func:`adjustment_covariates`);
 ``ate`` / ``att`` / ``overlap``: the weighted population; ``matched``: the matched patients.
