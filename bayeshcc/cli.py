@@ -172,8 +172,18 @@ def _dispatch(args: argparse.Namespace) -> int:
         out = pipeline.run_analysis(cohort, args.out, force=args.force, options=options,
                                     spec_path=spec_path)
     if not args.quiet:
-        print(f"results written to {out}")
+        print(f"results written to {out} ({_size(out)})")
     return 0
+
+
+def _size(folder: Path) -> str:
+    """A folder's size on disk in words, e.g. ``"119 MB"``."""
+    total = sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+    for unit in ("bytes", "kB", "MB"):
+        if total < 1000:
+            return f"{total:.0f} {unit}"
+        total /= 1000
+    return f"{total:.1f} GB"
 
 
 if __name__ == "__main__":  # pragma: no cover
