@@ -171,8 +171,9 @@ def _fit_spec(df: pd.DataFrame, *, time, event, treatment, treated, reference, o
               adjustment, covariates, categorical, prior, draws, tune, chains, seed, uncertainty,
               tau, thresholds, cutpoints, intervals, propensity, id):
     """The one-fit spec mapping of :func:`fit`, validated by :func:`spec_from_mapping`."""
-    from bayeshcc.bayes.propagation import ADJUSTMENTS as PS_ADJUSTMENTS
-    from bayeshcc.spec import ADJUSTMENTS, MODELS, UNCERTAINTY, spec_from_mapping
+    from bayeshcc.spec import MODELS, spec_from_mapping
+    from bayeshcc.vocab import ADJUSTMENTS, UNCERTAINTY
+    from bayeshcc.vocab import PROPENSITY as PS_ADJUSTMENTS
 
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}")

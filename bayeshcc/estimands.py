@@ -23,6 +23,8 @@ analysed (weighted or matched) population, so they are marginal for every adjust
 
 from __future__ import annotations
 
+from bayeshcc.vocab import ADJUSTED
+
 HR_ESTIMAND = {
     "none": "crude marginal HR",
     "covariates": "conditional HR",
@@ -51,8 +53,6 @@ POPULATION_IN_WORDS = {
     "matched": "the propensity-score matched patients",
 }
 
-ADJUSTED = ("covariates", "ate", "att", "overlap", "matched")
-"""Adjustments that address measured confounding (all but ``none``)."""
 
 
 def hr_estimand(adjustment: str) -> str:

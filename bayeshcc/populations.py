@@ -11,8 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayeshcc.cohort import Cohort
-
-WEIGHTED = ("ate", "att", "overlap")
+from bayeshcc.vocab import WEIGHTED
 
 
 @dataclass(frozen=True)

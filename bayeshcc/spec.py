@@ -26,14 +26,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bayeshcc.errors import SpecError
+from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, UNCERTAINTY, WEIGHTED
 
 Level = str | int | float | bool
 
 MODELS = ("weibull", "piecewise")
-ADJUSTMENTS = ("none", "covariates", "ate", "att", "overlap", "matched")
-UNCERTAINTY = ("sandwich", "kish", "ps_bootstrap")
-WEIGHTING = ("ate", "att", "overlap")
-BUILT_IN_PRIORS = ("vague", "weakly_informative", "skeptical", "enthusiastic")
+WEIGHTING = WEIGHTED
 CONF_TYPES = ("log", "log-log", "plain")
 
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from bayeshcc.errors import AnalysisError, AnalysisWarning
+from bayeshcc.vocab import WEIGHTED
 
-_ESTIMANDS = ("ate", "att", "overlap")
+_ESTIMANDS = WEIGHTED
 _MAX_WEIGHT = 10.0
 
 

@@ -16,13 +16,13 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from bayeshcc.design import covariate_columns, design_matrix
 from bayeshcc.bayes.calibration import CalibrationDesign, design_for_population
 from bayeshcc.bayes.priors import prior_applies
-from bayeshcc.bayes.propagation import ADJUSTMENTS as PS_ADJUSTMENTS
 from bayeshcc.bayes.propagation import PropensityDesign
+from bayeshcc.design import covariate_columns, design_matrix
 from bayeshcc.executors import derive_seed
 from bayeshcc.populations import Population
+from bayeshcc.vocab import PROPENSITY as PS_ADJUSTMENTS
 
 
 @dataclass(frozen=True)

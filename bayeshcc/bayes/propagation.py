@@ -76,8 +76,9 @@ from bayeshcc.bayes.models import BASELINE_SD, rate_center
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
 from bayeshcc.executors import derive_seed
+from bayeshcc.vocab import PROPENSITY
 
-ADJUSTMENTS = ("ate", "att", "overlap", "matched")
+ADJUSTMENTS = PROPENSITY
 
 
 @dataclass(frozen=True)

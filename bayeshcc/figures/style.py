@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
+from bayeshcc.vocab import ADJUSTMENTS
+
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442",
              "#000000")
 """Okabe & Ito (2008) colours, ordered so the first ones are the most distinct."""
@@ -13,7 +15,7 @@ OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
 LINE_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 1)), (0, (8, 2)), (0, (3, 3)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
-ADJUSTMENT_ORDER = ("none", "covariates", "ate", "att", "overlap", "matched")
+ADJUSTMENT_ORDER = ADJUSTMENTS
 """Known adjustments in a fixed order, so each keeps its colour from figure to figure."""
 
 

@@ -1,0 +1,36 @@
+"""The package's vocabulary, in one place: the names of adjustments, their groups, the ways of
+making a weighted or matched fit's interval, the built-in priors and the populations.
+
+Every other module takes these names from here, so that adding an adjustment is one entry here
+plus its module in :mod:`bayeshcc.adjust` (what each adjustment estimates, in words, is
+:mod:`bayeshcc.estimands`). The model families' names come from their registry,
+:mod:`bayeshcc.bayes.families`.
+"""
+
+from __future__ import annotations
+
+ADJUSTMENTS = ("none", "covariates", "ate", "att", "overlap", "matched")
+"""Every adjustment, in the order tables and figures list them: ``none`` (treatment only),
+``covariates`` (conditional on a pre-specified set), ``ate`` / ``att`` / ``overlap``
+(propensity weights for that estimand), ``matched`` (the matched cohort)."""
+
+WEIGHTED = ("ate", "att", "overlap")
+"""Adjustments by propensity-score weights (their name is the estimand's)."""
+
+PROPENSITY = WEIGHTED + ("matched",)
+"""Adjustments built on a propensity score: weighted or matched."""
+
+ADJUSTED = ("covariates",) + PROPENSITY
+"""Adjustments that address measured confounding (all but ``none``)."""
+
+UNCERTAINTY = ("sandwich", "kish", "ps_bootstrap")
+"""How a weighted or matched fit's interval is made (``[bayes] uncertainty``)."""
+
+BUILT_IN_PRIORS = ("vague", "weakly_informative", "skeptical", "enthusiastic")
+"""Priors every spec may name without defining them."""
+
+POPULATIONS = ("unadjusted",) + ("matched",) + WEIGHTED
+"""The ``cohort`` column of the frequentist tables: who a row describes."""
+
+__all__ = ["ADJUSTED", "ADJUSTMENTS", "BUILT_IN_PRIORS", "POPULATIONS", "PROPENSITY",
+           "UNCERTAINTY", "WEIGHTED"]
