@@ -325,22 +325,64 @@ def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, treated: s
     return sentences
 
 
-def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: float) -> str:
-    """How many analyses of the sensitivity grid give P(HR < 1) above the decision threshold."""
+def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: float,
+                primary: pd.Series | None = None) -> str:
+    """How many analyses of the sensitivity grid give P(HR < 1) above the decision threshold,
+    counted within one estimand (:mod:`bayeshcc.estimands`: a crude, a conditional and a
+    marginal HR are different quantities, so their rows are never pooled).
+
+    With a primary analysis the first sentence counts the rows of its estimand (models x
+    priors) and says whether the conclusion holds in all of them; the other estimands follow,
+    one count each. Without one, one count per estimand."""
     if grid is None or "prob_hr_below_1" not in grid.columns:
         return ""
     rows = grid[grid["outcome"].astype(str) == str(outcome)]
     if not len(rows):
         return ""
-    agree = int((rows["prob_hr_below_1"] > threshold).sum())
-    below_one = int((rows["hr_median"] < 1).sum()) if "hr_median" in rows else agree
-    unreliable = int((~rows["reliable"].map(_is_true)).sum()) if "reliable" in rows else 0
-    text = (f"Robustness: P(benefit) > {percent(threshold)} in {agree} of {len(rows)} analyses of "
-            f"{label} (models x priors x adjustments); the posterior median HR is below 1 in "
-            f"{below_one} of {len(rows)}.")
-    if unreliable:
-        text += f" {unreliable} of these {len(rows)} fits did not pass the convergence checks."
-    return text
+    from bayeshcc.estimands import hr_estimand
+
+    estimands = (rows["estimand"].astype(str) if "estimand" in rows.columns
+                 else rows["adjustment"].map(hr_estimand))
+    level = percent(threshold)
+
+    def count(part: pd.DataFrame) -> tuple[int, int, int, int]:
+        agree = int((part["prob_hr_below_1"] > threshold).sum())
+        below_one = int((part["hr_median"] < 1).sum()) if "hr_median" in part else agree
+        unreliable = (int((~part["reliable"].map(_is_true)).sum()) if "reliable" in part
+                      else 0)
+        return agree, below_one, unreliable, len(part)
+
+    order = list(dict.fromkeys(estimands))
+    texts = []
+    if primary is not None:
+        mine = str(primary["estimand"]) if "estimand" in primary.index else hr_estimand(
+            primary["adjustment"])
+        if mine in order:
+            agree, below_one, unreliable, n = count(rows[estimands == mine])
+            text = (f"Robustness within the primary estimand ({mine}): P(benefit) > {level} in "
+                    f"{agree} of {n} analyses of {label} (models x priors); the posterior "
+                    f"median HR is below 1 in {below_one} of {n}. ")
+            text += ("The conclusion holds under every model and prior of this estimand."
+                     if agree == n else
+                     "The conclusion depends on the model and prior: it is not robust."
+                     if agree else
+                     f"No analysis of this estimand reaches {level}: the result is not robust "
+                     "evidence of benefit.")
+            if unreliable:
+                text += f" {unreliable} of these {n} fits did not pass the convergence checks."
+            texts.append(text)
+            order.remove(mine)
+    others = []
+    for estimand in order:
+        agree, _, unreliable, n = count(rows[estimands == estimand])
+        what = f"{estimand}, an association" if estimand == hr_estimand("none") else estimand
+        others.append(f"{what}: {agree} of {n}"
+                      + (f" ({unreliable} not converged)" if unreliable else ""))
+    if others:
+        head = ("Other estimands, not pooled with it" if texts else
+                f"Robustness, one count per estimand of {label}")
+        texts.append(f"{head}: P(benefit) > {level} in " + "; ".join(others) + ".")
+    return " ".join(texts)
 
 
 def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
@@ -480,7 +522,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
                          f"{row['adjustment']}."),
             "absolute": _absolute_effects(tables.get("posterior_contrasts"), row, treated,
                                           reference, unit),
-            "robustness": _robustness(grid, outcome, label.lower(), level),
+            "robustness": _robustness(grid, outcome, label.lower(), level,
+                                      row if primary else None),
             "tipping": _tipping(tables.get("tipping_point"), outcome, level),
             "evalue": _evalue(tables.get("tipping_point"), outcome).replace("{label}",
                                                                             label.lower()),

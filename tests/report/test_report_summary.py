@@ -144,7 +144,8 @@ def test_summary_comes_first_and_fits_in_the_first_2500_characters(folder):
     text = visible_text(build_report(folder))[:2500]
     for label in OUTCOMES.values():
         assert text.count(f"lowers the hazard of {label.lower()}") == 1
-        assert f"Robustness: P(benefit) > 95% in 6 of 16 analyses of {label.lower()}" in text
+        assert (f"Robustness within the primary estimand (marginal HR (ATE)): P(benefit) > 95% "
+                f"in 2 of 4 analyses of {label.lower()}") in text
     assert text.count("Difference in median survival") == 2
 
 
@@ -169,9 +170,37 @@ def test_hazard_ratio_has_two_decimals(folder):
     assert "Hazard ratio 0.62 (95% credible interval 0.41 to 0.93)" in block(folder, "os")
 
 
-def test_robustness_counts_the_grid_analyses_above_the_decision_threshold(folder):
-    assert ("Robustness: P(benefit) > 95% in 6 of 16 analyses of overall survival"
-            in block(folder, "os"))
+def test_robustness_counts_only_the_primary_estimands_analyses(folder):
+    # the fixture's ATE rows of OS: 0.987 (primary), 0.97, 0.9, 0.9 -> 2 of 4 above 0.95; the
+    # 16-row grid pools 6 of 16, which mixes the crude, conditional and matched estimands in
+    text = block(folder, "os")
+    assert ("Robustness within the primary estimand (marginal HR (ATE)): P(benefit) > 95% in 2 "
+            "of 4 analyses of overall survival (models x priors)") in text
+    assert "of 16" not in text
+
+
+def test_robustness_gives_the_other_estimands_one_count_each(folder):
+    # per estimand of the fixture: none 0 of 4 (no strong rows), covariates 2 of 4, matched 2 of 4
+    assert ("Other estimands, not pooled with it: P(benefit) > 95% in crude marginal HR, an "
+            "association: 0 of 4; conditional HR: 2 of 4; marginal HR (matched sample): 2 of 4."
+            ) in block(folder, "os")
+
+
+def test_only_unadjusted_rows_above_the_threshold_is_not_called_robust(tmp_path):
+    # every crude (none) row at 0.99, every adjusted row (the primary's too) at 0.90: the
+    # primary estimand has 0 of 4 above 0.95, whatever the unadjusted association says
+    folder = write_bayes_results(tmp_path)
+    for name in ("posterior_hr", "sensitivity"):
+        path = folder / "tables" / f"{name}.csv"
+        grid = pd.read_csv(path)
+        grid["prob_hr_below_1"] = np.where(grid["adjustment"] == "none", 0.99, 0.90)
+        grid.to_csv(path, index=False)
+    text = block(folder, "os")
+    assert ("Robustness within the primary estimand (marginal HR (ATE)): P(benefit) > 95% in 0 "
+            "of 4 analyses") in text
+    assert "the result is not robust evidence of benefit" in text
+    assert "holds under every model and prior" not in text
+    assert "crude marginal HR, an association: 4 of 4" in text
 
 
 def test_tipping_point_is_given_in_events_of_null_evidence(folder):
