@@ -248,8 +248,12 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     _bayes_figures(cohort, tables, frequentist.tables.get("km_curves"), writer)
     from bayeshcc.sensitivity import tipping_point_table
 
-    tipping = tipping_point_table(cohort, adjusted.populations, frequentist.tables.get("cox"),
-                                  hr_table, partial(_grid_log_hr, b, writer))
+    from bayeshcc.tables.confounding import confounding_columns
+
+    tipping = tipping_point_table(cohort, adjusted.populations, hr_table,
+                                  partial(_grid_log_hr, b, writer))
+    tipping = confounding_columns(tipping, hr_table, frequentist.tables.get("cox"),
+                                  partial(_saved_log_hr, writer), b.decision_threshold)
     writer.table("tipping_point", tipping)
     from bayeshcc.bayes.borrowing import borrowing_sweep_table
 
@@ -274,6 +278,17 @@ def _grid_log_hr(b, writer: ResultsWriter, task) -> "np.ndarray | None":
     path = writer.staging / "posterior" / f"{task.name}.nc"
     if (b.uncertainty == "ps_bootstrap" or sensitivity_length(b, task) != (b.draws, "fixed")
             or not path.is_file()):
+        return None
+    return az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+
+
+def _saved_log_hr(writer: ResultsWriter, row) -> "np.ndarray | None":
+    """The log-HR draws the grid saved for a ``posterior_hr`` row (None without the file)."""
+    import arviz as az
+
+    path = (writer.staging / "posterior"
+            / f"{row['outcome']}_{row['model']}_{row['prior']}_{row['adjustment']}.nc")
+    if not path.is_file():
         return None
     return az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
 

@@ -74,8 +74,16 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                         "prior_ess_events: the external evidence's worth in events.",
                         ("outcome", "prior", "a0", "prior_ess_events", "hr_median", "hr_lower",
                          "hr_upper", "prob_hr_below_1", "reliable")),
-    "tipping_point": ("Tipping point", "How sceptical a prior it takes before the probability of "
-                      "benefit falls below the decision threshold.", ()),
+    "tipping_point": ("Tipping points", "Sceptical-prior tipping point (tipping_prior_*): how "
+                      "sceptical a prior it takes before the probability of benefit falls below "
+                      "the decision threshold (a reverse-Bayes analysis under the vague-prior "
+                      "likelihood). Confounding tipping point (confounding_*): the bounding factor "
+                      "B (Ding & VanderWeele 2016) of an unmeasured confounder, applied to the "
+                      "primary posterior's hazard ratio, at which P(HR < 1) falls to the "
+                      "threshold, and its E-value B + sqrt(B(B - 1)). evalue, evalue_ci: E-values "
+                      "of the primary posterior's median and credible limit (outcome taken as "
+                      "common, VanderWeele & Ding 2017); evalue_cox, evalue_ci_cox: the Cox "
+                      "model's of the same population.", ()),
     "prior_predictive": ("Prior predictive check", "What each prior says before the outcomes are "
                          "seen: prior quantiles (2.5, 25, 50, 75, 97.5 %) of the hazard ratio and "
                          "of the median survival per arm for a patient at the covariate means.",
@@ -386,6 +394,7 @@ def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: 
 
 
 def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
+    """The sceptical-prior tipping point (a reverse-Bayes analysis), in words."""
     if tipping is None or not len(tipping):
         return ""
     rows = tipping[tipping["outcome"].astype(str) == str(outcome)]
@@ -393,33 +402,77 @@ def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> st
         return ""
     t = rows.iloc[0]
     level = percent(t.get("threshold", threshold))
+    name = "Sceptical-prior tipping point"
     if pd.isna(t.get("tipping_prior_events")):
         if t.get("prob_hr_below_1_vague", 1.0) < t.get("threshold", threshold):
-            return (f"Tipping point: none; even with a vague prior P(benefit) is below {level}.")
-        return "Tipping point: none could be computed."
+            return f"{name}: none; even with a vague prior P(benefit) is below {level}."
+        return f"{name}: none could be computed."
     events = float(t["tipping_prior_events"])
     if events < 1:
-        return (f"Tipping point: P(benefit) is at {level} with a vague prior already; any "
+        return (f"{name}: P(benefit) is at {level} with a vague prior already; any "
                 f"sceptical prior, however weak, brings it below {level}.")
-    return (f"Tipping point: a sceptical prior would have to be as strong as "
+    return (f"{name}: a sceptical prior would have to be as strong as "
             f"{events:.0f} events of null evidence (a normal prior on the log HR centred on no "
             f"effect with SD {float(t['tipping_prior_sd']):.2f}) to bring P(benefit) below "
             f"{level}.")
 
 
-def _evalue(tipping: pd.DataFrame | None, outcome: str) -> str:
-    if tipping is None or "evalue" not in tipping.columns:
-        return ""
+def _row_of(tipping: pd.DataFrame | None, outcome: str) -> pd.Series | None:
+    if tipping is None or not len(tipping):
+        return None
     rows = tipping[tipping["outcome"].astype(str) == str(outcome)]
-    if not len(rows) or pd.isna(rows.iloc[0]["evalue"]):
+    return rows.iloc[0] if len(rows) else None
+
+
+def _evalue(tipping: pd.DataFrame | None, outcome: str) -> str:
+    """The E-value of the primary posterior (median and credible limit), the Cox model's beside
+    it; ``{label}`` is left for the outcome's name. A results folder written before the
+    posterior E-value existed (no ``evalue_prior`` column) holds the Cox model's only."""
+    t = _row_of(tipping, outcome)
+    if t is None or "evalue" not in t.index:
         return ""
-    t = rows.iloc[0]
-    text = (f"Unmeasured confounding: to explain the Cox estimate away, an unmeasured confounder "
+    posterior = "evalue_prior" in t.index
+    if pd.isna(t["evalue"]):
+        if not posterior or pd.isna(t.get("evalue_cox")):
+            return ""
+        return (f"Unmeasured confounding (Cox model of the same population): E-value "
+                f"{float(t['evalue_cox']):.1f}"
+                + (f", {float(t['evalue_ci_cox']):.1f} for its confidence limit"
+                   if not pd.isna(t.get("evalue_ci_cox")) else "") + ".")
+    what = (f"the primary estimate (posterior median HR {hazard_ratio(t['evalue_hr_median'])})"
+            if posterior else "the Cox estimate")
+    text = (f"Unmeasured confounding: to explain {what} away, an unmeasured confounder "
             f"would have to be associated with both the treatment choice and {{label}} by a risk "
             f"ratio of {float(t['evalue']):.1f} each, beyond the measured covariates (E-value)")
     if not pd.isna(t.get("evalue_ci")):
-        text += f"; {float(t['evalue_ci']):.1f} would move the confidence limit to no effect"
+        limit = "credible" if posterior else "confidence"
+        text += f"; {float(t['evalue_ci']):.1f} would move the {limit} limit to no effect"
+    if posterior and not pd.isna(t.get("evalue_cox")):
+        text += (f". The Cox model of the same population gives an E-value of "
+                 f"{float(t['evalue_cox']):.1f}")
+        if not pd.isna(t.get("evalue_ci_cox")):
+            text += f" ({float(t['evalue_ci_cox']):.1f} for its confidence limit)"
     return text + "."
+
+
+def _confounding(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
+    """The confounding tipping point of the primary posterior, in words."""
+    t = _row_of(tipping, outcome)
+    if t is None or "confounding_bias_factor" not in t.index:
+        return ""
+    level = percent(t.get("threshold", threshold))
+    b = t["confounding_bias_factor"]
+    if pd.isna(b):
+        if pd.isna(t.get("prob_hr_below_1_primary")):
+            return ""
+        return (f"Confounding tipping point: none; P(benefit) of the primary analysis is below "
+                f"{level} without any unmeasured confounding.")
+    return (f"Confounding tipping point: an unmeasured confounder that made {{treated}} look "
+            f"better than it is by a factor of {float(b):.2f} on the hazard ratio (bounding "
+            f"factor, Ding & VanderWeele 2016), for example one associated with both the "
+            f"treatment choice and {{label}} by a risk ratio of "
+            f"{float(t['confounding_evalue']):.2f} each, would bring P(benefit) of the primary "
+            f"analysis below {level}.")
 
 
 CONFLICT_LEVEL = 0.05
@@ -461,7 +514,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
     Each block holds the probability statements (benefit and clinically meaningful benefit,
     worded as an effect only for an adjusted primary analysis; see :func:`bayes_statements`),
     the absolute effects (median and RMST differences with their 95 % credible intervals and
-    P(> 0)), the robustness across the sensitivity grid, the tipping point, the E-value and any
+    P(> 0)), the robustness within the primary estimand (:func:`_robustness`), the sceptical-prior
+    tipping point, the E-value, the confounding tipping point and any
     prior-data conflict (p < 0.05) of a prior borrowing external evidence in the primary
     analysis's model and adjustment. A
     primary fit that failed its convergence checks gives a warning, and its numbers are marked
@@ -479,7 +533,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
     list of dict
         Per outcome: ``outcome``, ``label``, ``reliable``, ``warning``, ``statements`` (the
         probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
-        ``tipping``, ``evalue``, ``conflict`` (sentences), ``row`` (the posterior row used, as
+        ``tipping`` (sceptical-prior tipping point), ``evalue``, ``confounding`` (confounding
+        tipping point), ``conflict`` (sentences), ``row`` (the posterior row used, as
         a dict).
     """
     if "posterior_hr" not in tables:
@@ -527,6 +582,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             "tipping": _tipping(tables.get("tipping_point"), outcome, level),
             "evalue": _evalue(tables.get("tipping_point"), outcome).replace("{label}",
                                                                             label.lower()),
+            "confounding": _confounding(tables.get("tipping_point"), outcome, level).replace(
+                "{label}", label.lower()).replace("{treated}", treated),
             "conflict": _conflict(hr, row, outcome, label.lower()),
             "row": {k: (None if pd.isna(v) else v) for k, v in row.items()},
             "treated": treated, "reference": reference,

@@ -99,8 +99,12 @@ def write_bayes_results(tmp_path):
                   "estimand": "marginal HR (ATE)", "threshold": 0.95,
                   "prob_hr_below_1_vague": 0.99, "tipping_prior_sd": [0.21, 0.3],
                   "tipping_prior_events": [90.7, 44.4], "tipping_prior_prob_hr_below_0_5": 0.0,
-                  "prob_hr_below_1_at_tipping": 0.95, "evalue": [2.31, 1.9],
-                  "evalue_ci": [1.27, 1.1], "note": ""}
+                  "prob_hr_below_1_at_tipping": 0.95, "note": "", "evalue": [2.31, 1.9],
+                  "evalue_ci": [1.27, 1.1], "evalue_hr_median": 0.62, "evalue_hr_lower": 0.41,
+                  "evalue_hr_upper": 0.93, "evalue_prior": "weakly_informative",
+                  "evalue_cox": [2.04, 1.7], "evalue_ci_cox": [1.12, 1.0],
+                  "prob_hr_below_1_primary": 0.987, "confounding_bias_factor": [1.134, np.nan],
+                  "confounding_evalue": [1.53, np.nan], "confounding_note": ""}
                  ).to_csv(tmp_path / "tables" / "tipping_point.csv", index=False)
     pd.DataFrame({"outcome": ["os"], "model": ["weibull"], "prior": ["weakly_informative"],
                   "quantity": ["hr"], "arm": [""], "q025": [0.14], "q500": [1.0], "q975": [7.1],
@@ -203,15 +207,47 @@ def test_only_unadjusted_rows_above_the_threshold_is_not_called_robust(tmp_path)
     assert "crude marginal HR, an association: 4 of 4" in text
 
 
-def test_tipping_point_is_given_in_events_of_null_evidence(folder):
+def test_sceptical_prior_tipping_point_is_given_in_events_of_null_evidence(folder):
     text = summary_text(folder)
-    assert ("Overall survival: Tipping point: a sceptical prior would have to be as strong as 91 "
-            "events of null evidence") in text
+    assert ("Overall survival: Sceptical-prior tipping point: a sceptical prior would have to be "
+            "as strong as 91 events of null evidence") in text
     assert "to bring P(benefit) below 95%." in text
 
 
-def test_unmeasured_confounding_caveat_gives_the_evalue_in_words(folder):
-    assert "by a risk ratio of 2.3 each, beyond the measured covariates (E-value)" in summary_text(folder)
+def test_unmeasured_confounding_caveat_gives_the_primary_posteriors_evalue_in_words(folder):
+    assert ("Unmeasured confounding: to explain the primary estimate (posterior median HR 0.62) "
+            "away, an unmeasured confounder would have to be associated with both the treatment "
+            "choice and overall survival by a risk ratio of 2.3 each, beyond the measured "
+            "covariates (E-value); 1.3 would move the credible limit to no effect."
+            ) in summary_text(folder)
+
+
+def test_the_cox_evalue_is_beside_it_and_labelled(folder):
+    assert ("The Cox model of the same population gives an E-value of 2.0 (1.1 for its "
+            "confidence limit).") in summary_text(folder)
+
+
+def test_confounding_tipping_point_in_words(folder):
+    text = summary_text(folder)
+    assert (f"Overall survival: Confounding tipping point: an unmeasured confounder that made "
+            f"{TREATED} look better than it is by a factor of 1.13 on the hazard ratio (bounding "
+            "factor, Ding & VanderWeele 2016), for example one associated with both the "
+            "treatment choice and overall survival by a risk ratio of 1.53 each, would bring "
+            "P(benefit) of the primary analysis below 95%.") in text
+    assert ("Progression-free survival: Confounding tipping point: none; P(benefit) of the "
+            "primary analysis is below 95% without any unmeasured confounding.") in text
+
+
+def test_an_older_tipping_table_is_worded_as_the_cox_evalue(folder):
+    path = folder / "tables" / "tipping_point.csv"
+    old = pd.read_csv(path).drop(columns=["evalue_hr_median", "evalue_hr_lower",
+                                          "evalue_hr_upper", "evalue_prior", "evalue_cox",
+                                          "evalue_ci_cox", "prob_hr_below_1_primary",
+                                          "confounding_bias_factor", "confounding_evalue",
+                                          "confounding_note"])
+    old.to_csv(path, index=False)
+    text = summary_text(folder)
+    assert "to explain the Cox estimate away" in text and "Confounding tipping point" not in text
 
 
 def test_summary_says_what_the_data_and_the_estimand_are(folder):
@@ -345,5 +381,6 @@ def test_tipping_point_at_the_threshold_says_any_sceptical_prior_tips_it(folder)
     tipping.loc[tipping["outcome"] == "os", ["tipping_prior_sd", "tipping_prior_events"]] = [
         float("inf"), 0.0]
     tipping.to_csv(path, index=False)
-    assert ("Overall survival: Tipping point: P(benefit) is at 95% with a vague prior already; "
+    assert ("Overall survival: Sceptical-prior tipping point: P(benefit) is at 95% with a vague "
+            "prior already; "
             "any sceptical prior, however weak, brings it below 95%.") in summary_text(folder)
