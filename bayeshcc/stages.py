@@ -42,6 +42,7 @@ def adjustment_stage(cohort: Cohort, writer: ResultsWriter) -> "Adjustment":
     """Populations to analyse: the whole cohort, then matched and weighted ones."""
     from bayeshcc.adjust.cohort import adjust
     from bayeshcc.figures.balance import plot_love
+    from bayeshcc.figures.overlap import plot_ps_histogram
 
     result = adjust(cohort)
     if result.propensity is not None:
@@ -51,7 +52,25 @@ def adjustment_stage(cohort: Cohort, writer: ResultsWriter) -> "Adjustment":
     if result.balance is not None:
         writer.table("balance", result.balance)
         writer.figure("love_plot", plot_love(result.balance).figure)
+    if result.overlap is not None:
+        writer.table("overlap", result.overlap)
+    if result.ps_histogram is not None:
+        writer.table("ps_histogram", result.ps_histogram)
+        writer.figure("ps_histogram", plot_ps_histogram(
+            result.ps_histogram, cohort.arm_labels(),
+            title="Propensity score by arm (shaded: outside 0.05-0.95)").figure)
     return result
+
+
+def primary_stage(cohort: Cohort, adjusted: "Adjustment") -> Cohort:
+    """The cohort whose spec the later stages read: the primary analysis moved to overlap
+    weights when the adjustment stage made that default switch (``Adjustment.bayes``; see
+    :func:`bayeshcc.adjust.cohort.adjust`), else the cohort as it is."""
+    if adjusted.bayes is None:
+        return cohort
+    from dataclasses import replace
+
+    return replace(cohort, spec=replace(cohort.spec, bayes=adjusted.bayes))
 
 
 def frequentist_stage(cohort: Cohort, adjusted: "Adjustment",

@@ -30,7 +30,16 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                   "test", "p", "smd")),
     "balance": ("Covariate balance", "Standardized mean differences as MatchIt's summary "
                 "(treated-group SD in the whole cohort as denominator).",
-                ("covariate", "smd_unadjusted", "smd_matched", "smd_weighted")),
+                ("covariate", "smd_unadjusted", "smd_matched", "smd_weighted", "smd_ate",
+                 "smd_att", "smd_overlap")),
+    "overlap": ("Overlap of the propensity score", "Per weighting estimand and arm: quantiles "
+                "of the arm's propensity score (ps_*, the same for every estimand), patients "
+                "with a score outside [0.05, 0.95], the largest weight, the Kish effective "
+                "sample size (ess; ess_share = ess / n) and the arm's patients in the matched "
+                "cohort. A weight above 10 or an ESS under half the arm marks extreme weights.",
+                ("estimand", "arm", "n", "ps_min", "ps_q05", "ps_median", "ps_q95", "ps_max",
+                 "n_ps_outside", "max_weight", "ess", "ess_share", "n_matched",
+                 "matched_share")),
     "response": ("Table 2. Best overall response", "ORR = CR + PR; DCR = CR + PR + SD.",
                  ("cohort", "measure", "n_treated", "pct_treated", "n_reference", "pct_reference",
                   "test", "p")),
@@ -178,6 +187,8 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
                 wanted.append(c)
         # a column no row fills (e.g. commensurate_sd without a curve prior) is left out
         cols = tuple(c for c in wanted if c in frame.columns and frame[c].notna().any())
+        if key == "balance" and any(c in cols for c in ("smd_ate", "smd_att", "smd_overlap")):
+            cols = tuple(c for c in cols if c != "smd_weighted")  # one of those, repeated
         if key in ("posterior_hr", "posterior_contrasts", "sensitivity"):
             note = " ".join(filter(None, [note, uncertainty_note(frame)]))
         if key == "posterior_hr":
@@ -370,10 +381,10 @@ def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: 
             text = (f"Robustness within the primary estimand ({mine}): P(benefit) > {level} in "
                     f"{agree} of {n} analyses of {label} (models x priors); the posterior "
                     f"median HR is below 1 in {below_one} of {n}. ")
-            text += ("The conclusion holds under every model and prior of this estimand."
-                     if agree == n else
-                     "The conclusion depends on the model and prior: it is not robust."
-                     if agree else
+            text += (f"P(benefit) exceeds {level} under every model and prior of this "
+                     "estimand." if agree == n else
+                     f"Whether P(benefit) exceeds {level} depends on the model and prior: the "
+                     "result is not robust." if agree else
                      f"No analysis of this estimand reaches {level}: the result is not robust "
                      "evidence of benefit.")
             if unreliable:
@@ -604,7 +615,9 @@ def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFram
     Returns
     -------
     list of str
-        Observational design, synthetic data when so, the estimand, the main caveat.
+        Observational design, synthetic data when so, the estimand, why the primary analysis
+        uses overlap weights (or a warning that an explicit ATE primary has extreme weights),
+        the main caveat.
     """
     from bayeshcc.estimands import POPULATION_IN_WORDS, hr_estimand, population_in_words
 
@@ -629,6 +642,11 @@ def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFram
         sentences.append(f"Estimand of the primary analysis: the {estimand} for "
                          f"{population_in_words(adjustment, treated)} ({primary.get('model')} "
                          f"model, {primary.get('prior')} prior).")
+    overlap = (manifest.get("adjustment") or {}).get("primary_overlap") or {}
+    if overlap.get("sentence"):
+        sentences.append(overlap["sentence"] if overlap.get("switched") else
+                         f"Warning: {overlap['sentence']} The spec names the ATE analysis as "
+                         "primary, which is kept as given.")
     sentences.append("Main caveat: adjustment balances only the measured covariates; an "
                      "unmeasured confounder could explain part or all of the difference.")
     return sentences

@@ -181,6 +181,8 @@ def test_robustness_counts_only_the_primary_estimands_analyses(folder):
     assert ("Robustness within the primary estimand (marginal HR (ATE)): P(benefit) > 95% in 2 "
             "of 4 analyses of overall survival (models x priors)") in text
     assert "of 16" not in text
+    assert ("Whether P(benefit) exceeds 95% depends on the model and prior: the result is not "
+            "robust.") in text
 
 
 def test_robustness_gives_the_other_estimands_one_count_each(folder):
@@ -203,7 +205,7 @@ def test_only_unadjusted_rows_above_the_threshold_is_not_called_robust(tmp_path)
     assert ("Robustness within the primary estimand (marginal HR (ATE)): P(benefit) > 95% in 0 "
             "of 4 analyses") in text
     assert "the result is not robust evidence of benefit" in text
-    assert "holds under every model and prior" not in text
+    assert "under every model and prior" not in text
     assert "crude marginal HR, an association: 4 of 4" in text
 
 
@@ -384,3 +386,50 @@ def test_tipping_point_at_the_threshold_says_any_sceptical_prior_tips_it(folder)
     assert ("Overall survival: Sceptical-prior tipping point: P(benefit) is at 95% with a vague "
             "prior already; "
             "any sceptical prior, however weak, brings it below 95%.") in summary_text(folder)
+
+
+# --- issue 23, part 4: overlap visible, the overlap-weights primary explained -----------------
+
+SWITCH = ("The ATE weights are extreme: the largest treated weight is 23.4 (above 10), the "
+          "regime where ATE intervals are biased and too narrow; without an explicit [bayes] "
+          "primary the primary analysis therefore uses overlap weights (Li, Morgan & Zaslavsky "
+          "2018), which target the patients for whom either treatment was plausible and stay "
+          "bounded.")
+
+
+def _with_overlap(folder, switched: bool):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["adjustment"] = {"pairs": 37,
+                              "primary_overlap": {"sentence": SWITCH, "switched": switched}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    from bayeshcc.figures.overlap import plot_ps_histogram
+
+    hist = pd.DataFrame({"arm": ["treated", "reference"], "bin_lower": [0.4, 0.1],
+                         "bin_upper": [0.45, 0.15], "n": [40, 86]})
+    plot_ps_histogram(hist).figure.savefig(folder / "figures" / "ps_histogram.png")
+    pd.DataFrame({"estimand": ["ate", "ate"], "arm": ["treated", "reference"], "n": [40, 86],
+                  "ps_min": [0.043, 0.049], "ps_median": [0.4, 0.31], "ps_max": [0.66, 0.6],
+                  "n_ps_outside": [1, 1], "max_weight": [23.36, 2.52], "ess": [17.98, 81.3],
+                  "ess_share": [0.45, 0.95], "n_matched": [37, 37],
+                  "matched_share": [0.925, 0.43]}
+                 ).to_csv(folder / "tables" / "overlap.csv", index=False)
+    return folder
+
+
+def test_the_summary_says_why_the_primary_uses_overlap_weights(folder):
+    assert SWITCH in summary_text(_with_overlap(folder, switched=True))
+
+
+def test_an_explicit_ate_primary_with_extreme_weights_is_flagged_in_the_summary(folder):
+    text = summary_text(_with_overlap(folder, switched=False))
+    assert f"Warning: {SWITCH} The spec names the ATE analysis as primary" in text
+
+
+def test_the_report_shows_the_ps_histogram_and_the_overlap_table(folder):
+    html = build_report(_with_overlap(folder, switched=True))
+    assert 'alt="ps_histogram"' in html
+    text = visible_text(html)
+    assert "Overlap of the propensity score" in text
+    table = html[html.index('id="table-overlap"'):]
+    table = visible_text(table[:table.index("</table>")])
+    assert "ate treated 40 0.043 0.4 0.66 1 23.4 18 0.45 37 0.925" in table  # 3 digits
