@@ -43,6 +43,13 @@ def _cox_row(cox: pd.DataFrame | None, outcome: str, adjustment: str) -> pd.Seri
     return pick.iloc[0] if len(pick) else None
 
 
+def _summary_ok(row: pd.Series) -> bool:
+    """Whether a posterior row's HR summary can give an E-value (positive, finite, ordered)."""
+    values = np.array([row["hr_lower"], row["hr_median"], row["hr_upper"]], dtype=float)
+    return bool(np.all(np.isfinite(values)) and np.all(values > 0)
+                and values[0] <= values[1] <= values[2])
+
+
 def confounding_columns(tipping: pd.DataFrame, hr_table: pd.DataFrame, cox: pd.DataFrame | None,
                         primary_log_hr: Callable[[pd.Series], np.ndarray | None],
                         threshold: float) -> pd.DataFrame:
@@ -64,7 +71,7 @@ def confounding_columns(tipping: pd.DataFrame, hr_table: pd.DataFrame, cox: pd.D
     for i, t in out.iterrows():
         row = primary[(primary["outcome"] == t["outcome"]) & (primary["model"] == t["model"])
                       & (primary["adjustment"] == t["adjustment"])]
-        if len(row):
+        if len(row) and _summary_ok(row.iloc[0]):
             r = row.iloc[0]
             ev = evalue_hazard_ratio(r["hr_median"], r["hr_lower"], r["hr_upper"])
             out.loc[i, ["evalue", "evalue_ci", "evalue_hr_median", "evalue_hr_lower",
@@ -72,7 +79,7 @@ def confounding_columns(tipping: pd.DataFrame, hr_table: pd.DataFrame, cox: pd.D
                                                float(r["hr_lower"]), float(r["hr_upper"])]
             out.loc[i, "evalue_prior"] = str(r["prior"])
             draws = primary_log_hr(r)
-            if draws is not None:
+            if draws is not None and np.size(draws) and np.all(np.isfinite(draws)):
                 tp = confounding_tipping_point(draws, threshold)
                 out.loc[i, ["prob_hr_below_1_primary", "confounding_bias_factor",
                             "confounding_evalue"]] = [tp.prob_benefit, tp.bias_factor,
