@@ -87,9 +87,9 @@ def confounding_columns(tipping: pd.DataFrame, hr_table: pd.DataFrame, cox: pd.D
                 out.loc[i, "confounding_note"] = (
                     f"P(HR < 1) is below {threshold:g} without any unmeasured confounding"
                     if math.isnan(tp.bias_factor) else
-                    f"an unmeasured confounder of bounding factor {tp.bias_factor:.3f} (E-value "
-                    f"{tp.evalue:.3f}) toward benefit brings P(HR < 1) of the primary posterior "
-                    f"below {threshold:g}")
+                    f"an unmeasured confounder favouring the treated arm with bounding factor "
+                    f"{tp.bias_factor:.3f} (E-value {tp.evalue:.3f}) brings P(HR < 1) of the "
+                    f"primary posterior below {threshold:g}")
         c = _cox_row(cox, t["outcome"], t["adjustment"])
         if c is not None:
             out.loc[i, ["evalue_cox", "evalue_ci_cox"]] = [float(c["evalue"]),
