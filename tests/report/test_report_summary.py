@@ -433,3 +433,17 @@ def test_the_report_shows_the_ps_histogram_and_the_overlap_table(folder):
     table = html[html.index('id="table-overlap"'):]
     table = visible_text(table[:table.index("</table>")])
     assert "ate treated 40 0.043 0.4 0.66 1 23.4 18 0.45 37 0.925" in table  # 3 digits
+
+
+def test_without_a_primary_analysis_robustness_is_one_count_per_estimand(tmp_path):
+    folder = write_bayes_results(tmp_path)
+    for name in ("posterior_hr", "sensitivity"):
+        path = folder / "tables" / f"{name}.csv"
+        pd.read_csv(path).assign(primary=False).to_csv(path, index=False)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["primary"] = None
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    # per estimand of the fixture's OS rows: none 0 of 4, covariates / ate / matched 2 of 4
+    assert ("Robustness, one count per estimand of overall survival: P(benefit) > 95% in crude "
+            "marginal HR, an association: 0 of 4; conditional HR: 2 of 4; marginal HR (ATE): 2 "
+            "of 4; marginal HR (matched sample): 2 of 4.") in block(folder, "os")
