@@ -115,7 +115,7 @@ def run_analysis(cohort: Cohort, out: str | Path, force: bool = False,
         The results folder.
     """
     from bayeshcc.stages import (adjustment_stage, bayesian_stage, frequentist_stage,
-                                 paper_comparison_stage)
+                                 paper_comparison_stage, primary_stage)
 
     check_destination(out, force)
     spec = options.apply(cohort.spec)
@@ -132,6 +132,7 @@ def run_analysis(cohort: Cohort, out: str | Path, force: bool = False,
 
             # Each stage takes the typed results of those before it (bayeshcc.stages).
             adjusted = timed("adjustment", adjustment_stage, cohort, writer)
+            cohort = primary_stage(cohort, adjusted)  # overlap weights when ATE's are extreme
             frequentist = timed("frequentist", frequentist_stage, cohort, adjusted, writer)
             bayesian = timed("bayesian", bayesian_stage, cohort, adjusted, frequentist, writer,
                              options)

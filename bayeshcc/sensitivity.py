@@ -1,5 +1,7 @@
-"""Tipping point: how sceptical a prior it takes before the probability of benefit falls below
-the decision threshold, and the E-value for unmeasured confounding.
+"""Sceptical-prior tipping point: how sceptical a prior it takes before the probability of
+benefit falls below the decision threshold (a reverse-Bayes analysis). The E-values and the
+confounding tipping point beside it in ``tipping_point.csv`` are
+:func:`bayeshcc.tables.confounding.confounding_columns`'s.
 
 For each outcome, the primary analysis (``[bayes] primary``: its model and adjustment, never the
 unadjusted one) under the vague prior gives a normal approximation of the likelihood for the log
@@ -14,8 +16,7 @@ strong that prior is (its P(HR < 0.5)) and checks the approximation with a real 
 The vague-prior fit is the grid's own when the grid ran it at full length with the same
 calibration (its draws are read back, not resampled); otherwise it is fitted here with the seed
 the grid would give it, so the table's ``prob_hr_below_1_vague`` is the grid's vague row either way.
-The E-value is that of the Cox model of the same population (VanderWeele & Ding 2017). The
-tipping point is also given in events: a N(0, tau^2) prior on a log HR carries about
+The tipping point is also given in events: a N(0, tau^2) prior on a log HR carries about
 ``4 / tau^2`` events' worth of information (a log HR from E events has variance about 4 / E,
 Spiegelhalter et al. 1994), the number of events of null evidence it would take.
 """
@@ -39,7 +40,7 @@ from bayeshcc.estimands import hr_estimand
 
 COLUMNS = ["outcome", "model", "adjustment", "estimand", "threshold", "prob_hr_below_1_vague",
            "tipping_prior_sd", "tipping_prior_events", "tipping_prior_prob_hr_below_0_5",
-           "prob_hr_below_1_at_tipping", "evalue", "evalue_ci", "note"]
+           "prob_hr_below_1_at_tipping", "note"]
 
 
 def tipping_sd(mean: float, sd: float, threshold: float) -> float:
@@ -50,14 +51,13 @@ def tipping_sd(mean: float, sd: float, threshold: float) -> float:
     return float(z * sd ** 2 / math.sqrt(mean ** 2 - (z * sd) ** 2))
 
 
-def tipping_point_table(cohort: Cohort, populations, cox: pd.DataFrame | None,
-                        hr_table: pd.DataFrame,
+def tipping_point_table(cohort: Cohort, populations, hr_table: pd.DataFrame,
                         grid_log_hr: Callable[[FitTask], np.ndarray | None] | None = None
                         ) -> pd.DataFrame:
     """One row per outcome for the primary analysis (see module docstring); empty without one.
 
-    ``populations``: the adjusted populations (:func:`bayeshcc.adjust.cohort.adjust`); ``cox``:
-    ``cox.csv`` (for the E-value); ``grid_log_hr(task)``: the log-HR draws the grid saved for
+    ``populations``: the adjusted populations (:func:`bayeshcc.adjust.cohort.adjust`);
+    ``grid_log_hr(task)``: the log-HR draws the grid saved for
     ``task`` when they are what this table would sample (else None)."""
     spec, b = cohort.spec, cohort.spec.bayes
     if b.primary is None:
@@ -91,8 +91,7 @@ def tipping_point_table(cohort: Cohort, populations, cox: pd.DataFrame | None,
                "prob_hr_below_1_vague": float(np.mean(log_hr < 0)),
                "tipping_prior_sd": tau, "tipping_prior_events": 4 / tau ** 2,
                "tipping_prior_prob_hr_below_0_5": np.nan,
-               "prob_hr_below_1_at_tipping": np.nan, "evalue": np.nan, "evalue_ci": np.nan,
-               "note": ""}
+               "prob_hr_below_1_at_tipping": np.nan, "note": ""}
         if math.isnan(tau) and row["prob_hr_below_1_vague"] < b.decision_threshold:
             row["note"] = ("no tipping point: P(HR < 1) is below the threshold even with a vague "
                            "prior")
@@ -106,12 +105,5 @@ def tipping_point_table(cohort: Cohort, populations, cox: pd.DataFrame | None,
             row["prob_hr_below_1_at_tipping"] = float(np.mean(check.draws()["log_hr"] < 0))
             row["note"] = (f"a sceptical prior N(0, {tau:.3f}) on the log HR, or any stronger one, "
                            f"brings P(HR < 1) below {b.decision_threshold:g}")
-        if cox is not None:
-            cohort_name = {"none": "unadjusted", "covariates": "unadjusted"}.get(adjustment, adjustment)
-            model_name = "multivariable" if adjustment == "covariates" else "univariable"
-            pick = cox[(cox["cohort"] == cohort_name) & (cox["outcome"] == out.name)
-                       & (cox["model"] == model_name) & (cox["term"] == "treatment")]
-            if len(pick):
-                row["evalue"], row["evalue_ci"] = float(pick["evalue"].iloc[0]), float(pick["evalue_ci"].iloc[0])
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -117,12 +117,17 @@ class AdverseEventSpec:
 
 @dataclass(frozen=True)
 class PrimaryAnalysis:
-    """The pre-specified analysis that the report's summary, the tipping point and the E-value
-    use: one model, adjustment (never ``none``) and prior of the grid, for every outcome."""
+    """The pre-specified analysis that the report's summary, the tipping points and the E-value
+    use: one model, adjustment (never ``none``) and prior of the grid, for every outcome.
+
+    ``adjustment_given``: whether ``[bayes] primary`` names the adjustment. A defaulted one
+    (:func:`default_primary_adjustment`) gives way to overlap weights when the ATE weights are
+    extreme (:func:`with_overlap_primary`); a given one is always obeyed."""
 
     model: str
     adjustment: str
     prior: str
+    adjustment_given: bool = True
 
     def as_dict(self) -> dict[str, str]:
         return {"model": self.model, "adjustment": self.adjustment, "prior": self.prior}
@@ -561,7 +566,21 @@ def _primary(value: Any, models: tuple[str, ...], adjustments: tuple[str, ...],
     else:
         raise SpecError(f"{source}: bayes.primary.prior: no prior of bayes.priors applies to every "
                         "outcome; add one (e.g. 'weakly_informative')")
-    return PrimaryAnalysis(model, adjustment, prior)
+    return PrimaryAnalysis(model, adjustment, prior, adjustment_given="adjustment" in table)
+
+
+def with_overlap_primary(bayes: BayesSpec) -> BayesSpec:
+    """``bayes`` with the primary analysis on overlap weights (same model and prior), overlap
+    added to ``adjustments`` (after the last weighting one) when the grid lacks it; used when
+    the defaulted ATE primary meets extreme weights (:mod:`bayeshcc.adjust.overlap`)."""
+    from dataclasses import replace
+
+    adjustments = list(bayes.adjustments)
+    if "overlap" not in adjustments:
+        weighting = [i for i, a in enumerate(adjustments) if a in WEIGHTING]
+        adjustments.insert(weighting[-1] + 1 if weighting else len(adjustments), "overlap")
+    primary = replace(bayes.primary, adjustment="overlap")
+    return replace(bayes, adjustments=tuple(adjustments), primary=primary)
 
 
 # --- small validators ----------------------------------------------------------------------

@@ -42,6 +42,7 @@ def adjustment_stage(cohort: Cohort, writer: ResultsWriter) -> "Adjustment":
     """Populations to analyse: the whole cohort, then matched and weighted ones."""
     from bayeshcc.adjust.cohort import adjust
     from bayeshcc.figures.balance import plot_love
+    from bayeshcc.figures.overlap import plot_ps_histogram
 
     result = adjust(cohort)
     if result.propensity is not None:
@@ -51,7 +52,25 @@ def adjustment_stage(cohort: Cohort, writer: ResultsWriter) -> "Adjustment":
     if result.balance is not None:
         writer.table("balance", result.balance)
         writer.figure("love_plot", plot_love(result.balance).figure)
+    if result.overlap is not None:
+        writer.table("overlap", result.overlap)
+    if result.ps_histogram is not None:
+        writer.table("ps_histogram", result.ps_histogram)
+        writer.figure("ps_histogram", plot_ps_histogram(
+            result.ps_histogram, cohort.arm_labels(),
+            title="Propensity score by arm (shaded: outside 0.05-0.95)").figure)
     return result
+
+
+def primary_stage(cohort: Cohort, adjusted: "Adjustment") -> Cohort:
+    """The cohort whose spec the later stages read: the primary analysis moved to overlap
+    weights when the adjustment stage made that default switch (``Adjustment.bayes``; see
+    :func:`bayeshcc.adjust.cohort.adjust`), else the cohort as it is."""
+    if adjusted.bayes is None:
+        return cohort
+    from dataclasses import replace
+
+    return replace(cohort, spec=replace(cohort.spec, bayes=adjusted.bayes))
 
 
 def frequentist_stage(cohort: Cohort, adjusted: "Adjustment",
@@ -248,8 +267,12 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     _bayes_figures(cohort, tables, frequentist.tables.get("km_curves"), writer)
     from bayeshcc.sensitivity import tipping_point_table
 
-    tipping = tipping_point_table(cohort, adjusted.populations, frequentist.tables.get("cox"),
-                                  hr_table, partial(_grid_log_hr, b, writer))
+    from bayeshcc.tables.confounding import confounding_columns
+
+    tipping = tipping_point_table(cohort, adjusted.populations, hr_table,
+                                  partial(_grid_log_hr, b, writer))
+    tipping = confounding_columns(tipping, hr_table, frequentist.tables.get("cox"),
+                                  partial(_saved_log_hr, writer), b.decision_threshold)
     writer.table("tipping_point", tipping)
     from bayeshcc.bayes.borrowing import borrowing_sweep_table
 
@@ -274,6 +297,17 @@ def _grid_log_hr(b, writer: ResultsWriter, task) -> "np.ndarray | None":
     path = writer.staging / "posterior" / f"{task.name}.nc"
     if (b.uncertainty == "ps_bootstrap" or sensitivity_length(b, task) != (b.draws, "fixed")
             or not path.is_file()):
+        return None
+    return az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+
+
+def _saved_log_hr(writer: ResultsWriter, row) -> "np.ndarray | None":
+    """The log-HR draws the grid saved for a ``posterior_hr`` row (None without the file)."""
+    import arviz as az
+
+    path = (writer.staging / "posterior"
+            / f"{row['outcome']}_{row['model']}_{row['prior']}_{row['adjustment']}.nc")
+    if not path.is_file():
         return None
     return az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
 

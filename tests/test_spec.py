@@ -140,3 +140,13 @@ def test_custom_prior_name_can_be_used_in_bayes_priors():
                           "type = 'external'\nhr = 0.5\nlower = 0.3\nupper = 0.9\ndiscount = 1.0\n")
     assert spec.bayes.priors == ("mine",)
     assert spec.priors["mine"]["hr"] == 0.5
+
+
+def test_a_defaulted_primary_adjustment_is_marked_as_not_given():
+    # only a defaulted adjustment may move to overlap weights (bayeshcc.adjust.cohort.adjust)
+    bayes = '\n[bayes]\nadjustments = ["none", "ate", "overlap"]\n'
+    assert not spec_from_text(SMALL_SPEC + bayes).bayes.primary.adjustment_given
+    assert not spec_from_text(SMALL_SPEC + bayes + 'primary = { model = "weibull" }\n'
+                              ).bayes.primary.adjustment_given
+    given = spec_from_text(SMALL_SPEC + bayes + 'primary = { adjustment = "ate" }\n')
+    assert given.bayes.primary.adjustment_given and given.bayes.primary.adjustment == "ate"

@@ -64,7 +64,8 @@ def standardized_mean_difference(x, treated, weights=None) -> tuple[float, float
     return smd, float(ratio)
 
 
-def balance_table(X: pd.DataFrame, treated, matched_weights=None, weights=None) -> pd.DataFrame:
+def balance_table(X: pd.DataFrame, treated, matched_weights=None, weights=None,
+                  by_estimand=None) -> pd.DataFrame:
     """Balance of every covariate: unadjusted, after matching, after weighting.
 
     Parameters
@@ -72,25 +73,33 @@ def balance_table(X: pd.DataFrame, treated, matched_weights=None, weights=None) 
     X : numeric DataFrame of dummy-coded covariates (all units of the full sample).
     treated : boolean array.
     matched_weights : MatchIt-style matching weights (0 = unmatched), e.g. ``MatchResult.weights``.
-    weights : propensity weights, e.g. ``WeightResult.weights``.
+    weights : propensity weights, e.g. ``WeightResult.weights`` (the ``smd_weighted`` columns).
+    by_estimand : mapping of weighting estimand (``ate``, ``att``, ``overlap``) to its weights:
+        one ``smd_<estimand>`` and ``variance_ratio_<estimand>`` column each, so that every
+        weighted population's balance is shown.
 
     Returns
     -------
     DataFrame with columns covariate, smd_unadjusted, smd_matched, smd_weighted,
     variance_ratio_unadjusted, variance_ratio_matched, variance_ratio_weighted (NaN when the
-    corresponding weights are not given or the covariate is 0/1).
+    corresponding weights are not given or the covariate is 0/1), then smd_<estimand> and
+    variance_ratio_<estimand> per estimand of ``by_estimand``.
     """
     t = np.asarray(treated).astype(bool)
     if t.shape != (len(X),):
         raise AnalysisError(f"treated must have one value per row of X ({len(X)}); got shape {t.shape}")
-    for name, w in (("matched_weights", matched_weights), ("weights", weights)):
+    by_estimand = dict(by_estimand or {})
+    for name, w in (("matched_weights", matched_weights), ("weights", weights),
+                    *((f"weights of {e}", w) for e, w in by_estimand.items())):
         if w is not None and (np.shape(w) != (len(X),) or np.any(np.asarray(w) < 0)):
             raise AnalysisError(f"{name} must be one non-negative value per row of X ({len(X)})")
+    series = [("unadjusted", None), ("matched", matched_weights), ("weighted", weights),
+              *by_estimand.items()]
     rows = []
     for col in X.columns:
         x = X[col].to_numpy(dtype=float)
         row = {"covariate": col}
-        for label, w in (("unadjusted", None), ("matched", matched_weights), ("weighted", weights)):
+        for label, w in series:
             smd, vr = (np.nan, np.nan)
             if label == "unadjusted" or w is not None:
                 smd, vr = standardized_mean_difference(x, t, w)
@@ -98,4 +107,5 @@ def balance_table(X: pd.DataFrame, treated, matched_weights=None, weights=None) 
         rows.append(row)
     columns = ["covariate", "smd_unadjusted", "smd_matched", "smd_weighted",
                "variance_ratio_unadjusted", "variance_ratio_matched", "variance_ratio_weighted"]
+    columns += [f"smd_{e}" for e in by_estimand] + [f"variance_ratio_{e}" for e in by_estimand]
     return pd.DataFrame(rows, columns=columns)

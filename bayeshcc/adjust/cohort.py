@@ -15,12 +15,15 @@ import pandas as pd
 
 from bayeshcc.adjust.balance import balance_table
 from bayeshcc.adjust.matching import match_nearest
+from bayeshcc.adjust.overlap import (extreme_ate_weights, overlap_primary_sentence,
+                                     overlap_table, ps_histogram)
 from bayeshcc.adjust.propensity import fit_propensity
 from bayeshcc.adjust.weights import propensity_weights
 from bayeshcc.cohort import Cohort
 from bayeshcc.design import design_matrix
 from bayeshcc.errors import AnalysisError, AnalysisWarning
 from bayeshcc.populations import WEIGHTED, Population, unadjusted
+from bayeshcc.spec import BayesSpec, with_overlap_primary
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,15 @@ class Adjustment:
     balance : pandas.DataFrame or None
         ``balance.csv``.
     summary : dict
-        Figures for the manifest (pairs, largest weights, effective sample sizes).
+        Figures for the manifest (pairs, largest weights, effective sample sizes, and
+        ``primary_overlap`` when the ATE weights are extreme; see :func:`adjust`).
+    overlap : pandas.DataFrame or None
+        ``overlap.csv`` (:func:`bayeshcc.adjust.overlap.overlap_table`).
+    ps_histogram : pandas.DataFrame or None
+        ``ps_histogram.csv`` (:func:`bayeshcc.adjust.overlap.ps_histogram`).
+    bayes : BayesSpec or None
+        The spec's ``[bayes]`` with the primary analysis moved to overlap weights, when
+        :func:`adjust` made that default switch; None when the spec's stands.
     """
 
     populations: tuple[Population, ...]
@@ -46,6 +57,9 @@ class Adjustment:
     matches: pd.DataFrame | None = None
     balance: pd.DataFrame | None = None
     summary: dict | None = None
+    overlap: pd.DataFrame | None = None
+    ps_histogram: pd.DataFrame | None = None
+    bayes: BayesSpec | None = None
 
 
 def weighting_estimands(cohort: Cohort) -> tuple[str, ...]:
@@ -76,6 +90,14 @@ def adjust(cohort: Cohort) -> Adjustment:
 
     Without ``[propensity] covariates`` only the unadjusted population is returned. When no
     pair falls within the caliper, the matched population is left out with a warning.
+
+    The weights of every weighting estimand are computed for ``overlap.csv``; only those the
+    grid analyses (:func:`weighting_estimands`) become populations and warn. When the primary
+    analysis is on ATE weights and these are extreme
+    (:func:`bayeshcc.adjust.overlap.extreme_ate_weights`): a defaulted primary moves to
+    overlap weights (``Adjustment.bayes``, overlap added to the grid if it was not there); an
+    explicit ``[bayes] primary`` is kept, with the same sentence as an AnalysisWarning. The
+    sentence is the summary's ``primary_overlap``.
     """
     spec = cohort.spec.propensity
     if not spec.covariates:
@@ -85,7 +107,7 @@ def adjust(cohort: Cohort) -> Adjustment:
     fit = fit_propensity(X, treated)
     populations = [unadjusted(cohort)]
     summary: dict = {"propensity_covariates": list(X.columns)}
-    matches, match_weights = None, None
+    matches, match_weights, matched = None, None, None
     try:
         result = match_nearest(fit.logit, treated, cohort.ids, caliper=spec.caliper,
                                ratio=spec.ratio, replace=spec.replace)
@@ -93,22 +115,57 @@ def adjust(cohort: Cohort) -> Adjustment:
         warnings.warn(f"no matched cohort: {exc}", AnalysisWarning, stacklevel=2)
     else:
         matches, match_weights = result.pairs, np.asarray(result.weights, dtype=float)
+        matched = np.asarray(result.matched, dtype=bool)
         populations.append(_matched_population(cohort, result))
         summary["matched_treated"] = int(np.sum(result.matched & treated))
         summary["matched_reference"] = int(np.sum(result.matched & ~treated))
         summary["pairs"] = int(len(matches))
         summary["caliper_logit"] = result.caliper
-    first_weights = None
-    for estimand in weighting_estimands(cohort):
-        w = propensity_weights(fit.score, treated, estimand=estimand, stabilize=spec.stabilize,
-                               trim=spec.trim)
+    analysed = list(weighting_estimands(cohort))
+    with warnings.catch_warnings():  # warned below for the estimands analysed only
+        warnings.simplefilter("ignore", AnalysisWarning)
+        weights = {e: propensity_weights(fit.score, treated, estimand=e, trim=spec.trim,
+                                         stabilize=spec.stabilize and (e == "ate"
+                                                                       or e in analysed))
+                   for e in WEIGHTED}
+    bayes, sentence = _overlap_primary(cohort.spec.bayes, weights["ate"], treated)
+    if bayes is not None:
+        summary["primary_overlap"] = {"sentence": sentence, "switched": True}
+        if "overlap" not in analysed:
+            analysed.append("overlap")
+    elif sentence:
+        summary["primary_overlap"] = {"sentence": sentence, "switched": False}
+    by_estimand = {}
+    for estimand in analysed:
+        w = weights[estimand]
+        for message in w.warnings:
+            warnings.warn(message, AnalysisWarning, stacklevel=2)
         populations.append(Population(estimand, cohort, weights=np.asarray(w.weights),
                                       ps_score=np.asarray(fit.score, dtype=float),
                                       ps_covariates=X.to_numpy(dtype=float)))
         summary[f"weights_{estimand}"] = {"max_weight": w.max_weight, "ess": w.ess,
                                           "n_trimmed": w.n_trimmed}
-        if first_weights is None:
-            first_weights = np.asarray(w.weights)
-    balance = balance_table(X, treated, matched_weights=match_weights, weights=first_weights)
+        by_estimand[estimand] = np.asarray(w.weights)
+    balance = balance_table(X, treated, matched_weights=match_weights,
+                            weights=by_estimand[analysed[0]], by_estimand=by_estimand)
     return Adjustment(populations=tuple(populations), propensity=fit.coefficients,
-                      matches=matches, balance=balance, summary=summary)
+                      matches=matches, balance=balance, summary=summary,
+                      overlap=overlap_table(fit.score, treated, weights, matched),
+                      ps_histogram=ps_histogram(fit.score, treated), bayes=bayes)
+
+
+def _overlap_primary(bayes: BayesSpec, ate, treated) -> tuple[BayesSpec | None, str | None]:
+    """The switched ``[bayes]`` (or None) and the sentence saying why (or None): see
+    :func:`adjust`."""
+    primary = bayes.primary
+    if not bayes.enabled or primary is None or primary.adjustment != "ate":
+        return None, None
+    reason = extreme_ate_weights(ate, treated)
+    if reason is None:
+        return None, None
+    sentence = overlap_primary_sentence(reason)
+    if not primary.adjustment_given:
+        return with_overlap_primary(bayes), sentence
+    warnings.warn(f"{sentence} The spec's [bayes] primary names adjustment 'ate', which is kept "
+                  "as given.", AnalysisWarning, stacklevel=3)
+    return None, sentence

@@ -1,6 +1,7 @@
 """Love plot: absolute standardized mean differences before and after adjustment.
 
-Reads ``balance.csv`` (covariate, smd_unadjusted, smd_matched, smd_weighted); computes nothing.
+Reads ``balance.csv`` (covariate, smd_unadjusted, smd_matched, smd_weighted, and smd_<estimand>
+per weighted population); computes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from bayeshcc.figures.style import adjustment_style, new_axes
 SERIES = {"smd_unadjusted": ("Unadjusted", "none"),
           "smd_matched": ("Matched", "matched"),
           "smd_weighted": ("Weighted", "ate")}
+BY_ESTIMAND = {"smd_ate": ("ATE weights", "ate"), "smd_att": ("ATT weights", "att"),
+               "smd_overlap": ("Overlap weights", "overlap")}
+"""One series per weighted population; when ``balance.csv`` has them, they replace the
+``smd_weighted`` series (the first of them)."""
 
 
 def plot_love(balance: pd.DataFrame, threshold: float = 0.1, ax=None):
@@ -25,7 +30,11 @@ def plot_love(balance: pd.DataFrame, threshold: float = 0.1, ax=None):
     if ax is None:
         ax = new_axes(6.5, 0.32 * len(balance) + 1.4)
     rows = np.arange(len(balance))[::-1]
-    for column, (label, adjustment) in SERIES.items():
+    series = dict(SERIES)
+    if any(c in balance for c in BY_ESTIMAND):
+        del series["smd_weighted"]
+        series.update(BY_ESTIMAND)
+    for column, (label, adjustment) in series.items():
         if column in balance and balance[column].notna().any():
             style = adjustment_style(adjustment)
             ax.scatter(balance[column].abs(), rows, marker=style["marker"], color=style["color"],

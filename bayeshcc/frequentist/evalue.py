@@ -77,3 +77,69 @@ def evalue_hazard_ratio(hr, lower, upper, rare_outcome=False):
     else:
         ci = evalue_rr(rr_lo if rr > 1 else rr_hi)
     return EValue(float(evalue_rr(rr)), float(ci), float(rr), float(rr_lo), float(rr_hi))
+
+
+def evalue_bias_factor(bias_factor):
+    """The E-value of a bounding factor B >= 1: E = B + sqrt(B (B - 1)).
+
+    Ding & VanderWeele (2016, Epidemiology 27:368): an unmeasured confounder associated with
+    treatment and outcome by risk ratios RR_EU and RR_UD can shift a risk ratio by at most
+    B = RR_EU RR_UD / (RR_EU + RR_UD - 1); with the two equal, the smallest such association
+    that reaches B is E.
+    """
+    b = float(bias_factor)
+    if not b >= 1:
+        raise AnalysisError(f"a bounding factor is at least 1, got {b}")
+    return b + np.sqrt(b * (b - 1))
+
+
+@dataclass(frozen=True)
+class ConfoundingTippingPoint:
+    """How much unmeasured confounding it takes before P(benefit) falls below a threshold.
+
+    ``bias_factor``: the bounding factor B (NaN when P(benefit) is below the threshold without
+    any confounding); ``evalue``: its E-value; ``prob_benefit``: P(HR < 1) of the draws as
+    they are.
+    """
+
+    bias_factor: float
+    evalue: float
+    prob_benefit: float
+
+
+def confounding_tipping_point(log_hr, threshold: float) -> ConfoundingTippingPoint:
+    """The confounding tipping point of posterior draws of a log hazard ratio (HR < 1 = benefit).
+
+    An unmeasured confounder of bounding factor B (Ding & VanderWeele 2016) that made the
+    treatment look better than it is moves every draw by log B toward the null: the
+    bias-corrected draws are ``log_hr + log B``, and their P(HR < 1) is P(log_hr < -log B).
+    The tipping point is the B at which that probability equals ``threshold`` q:
+
+    .. math:: B = \\exp(-Q_q(\\log \\mathrm{HR}))
+
+    with Q_q the draws' q-quantile; for normal draws with mean m and SD s, B = exp(-m - z_q s).
+    B is applied to the hazard ratio itself (as EValue's ``rare = TRUE``). Its E-value is
+    :func:`evalue_bias_factor`.
+
+    Parameters
+    ----------
+    log_hr : array of posterior draws of the log HR, treated vs reference.
+    threshold : the decision threshold q in (0, 1).
+
+    Returns
+    -------
+    ConfoundingTippingPoint
+        B and E are NaN when P(benefit) < q already (no confounding is needed to bring it
+        below); B = 1 when it is exactly at q.
+    """
+    x = np.asarray(log_hr, dtype=float).ravel()
+    if not x.size or not np.all(np.isfinite(x)):
+        raise AnalysisError("log_hr must be a non-empty array of finite draws")
+    if not 0 < threshold < 1:
+        raise AnalysisError(f"threshold must be in (0, 1), got {threshold}")
+    prob = float(np.mean(x < 0))
+    quantile = float(np.quantile(x, threshold))
+    if quantile > 0:
+        return ConfoundingTippingPoint(float("nan"), float("nan"), prob)
+    b = float(np.exp(-quantile))
+    return ConfoundingTippingPoint(b, float(evalue_bias_factor(b)), prob)

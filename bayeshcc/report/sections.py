@@ -30,7 +30,16 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                   "test", "p", "smd")),
     "balance": ("Covariate balance", "Standardized mean differences as MatchIt's summary "
                 "(treated-group SD in the whole cohort as denominator).",
-                ("covariate", "smd_unadjusted", "smd_matched", "smd_weighted")),
+                ("covariate", "smd_unadjusted", "smd_matched", "smd_weighted", "smd_ate",
+                 "smd_att", "smd_overlap")),
+    "overlap": ("Overlap of the propensity score", "Per weighting estimand and arm: quantiles "
+                "of the arm's propensity score (ps_*, the same for every estimand), patients "
+                "with a score outside [0.05, 0.95], the largest weight, the Kish effective "
+                "sample size (ess; ess_share = ess / n) and the arm's patients in the matched "
+                "cohort. A weight above 10 or an ESS under half the arm marks extreme weights.",
+                ("estimand", "arm", "n", "ps_min", "ps_q05", "ps_median", "ps_q95", "ps_max",
+                 "n_ps_outside", "max_weight", "ess", "ess_share", "n_matched",
+                 "matched_share")),
     "response": ("Table 2. Best overall response", "ORR = CR + PR; DCR = CR + PR + SD.",
                  ("cohort", "measure", "n_treated", "pct_treated", "n_reference", "pct_reference",
                   "test", "p")),
@@ -74,8 +83,16 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                         "prior_ess_events: the external evidence's worth in events.",
                         ("outcome", "prior", "a0", "prior_ess_events", "hr_median", "hr_lower",
                          "hr_upper", "prob_hr_below_1", "reliable")),
-    "tipping_point": ("Tipping point", "How sceptical a prior it takes before the probability of "
-                      "benefit falls below the decision threshold.", ()),
+    "tipping_point": ("Tipping points", "Sceptical-prior tipping point (tipping_prior_*): how "
+                      "sceptical a prior it takes before the probability of benefit falls below "
+                      "the decision threshold (a reverse-Bayes analysis under the vague-prior "
+                      "likelihood). Confounding tipping point (confounding_*): the bounding factor "
+                      "B (Ding & VanderWeele 2016) of an unmeasured confounder, applied to the "
+                      "primary posterior's hazard ratio, at which P(HR < 1) falls to the "
+                      "threshold, and its E-value B + sqrt(B(B - 1)). evalue, evalue_ci: E-values "
+                      "of the primary posterior's median and credible limit (outcome taken as "
+                      "common, VanderWeele & Ding 2017); evalue_cox, evalue_ci_cox: the Cox "
+                      "model's of the same population.", ()),
     "prior_predictive": ("Prior predictive check", "What each prior says before the outcomes are "
                          "seen: prior quantiles (2.5, 25, 50, 75, 97.5 %) of the hazard ratio and "
                          "of the median survival per arm for a patient at the covariate means.",
@@ -170,6 +187,8 @@ def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any])
                 wanted.append(c)
         # a column no row fills (e.g. commensurate_sd without a curve prior) is left out
         cols = tuple(c for c in wanted if c in frame.columns and frame[c].notna().any())
+        if key == "balance" and any(c in cols for c in ("smd_ate", "smd_att", "smd_overlap")):
+            cols = tuple(c for c in cols if c != "smd_weighted")  # one of those, repeated
         if key in ("posterior_hr", "posterior_contrasts", "sensitivity"):
             note = " ".join(filter(None, [note, uncertainty_note(frame)]))
         if key == "posterior_hr":
@@ -325,25 +344,68 @@ def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, treated: s
     return sentences
 
 
-def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: float) -> str:
-    """How many analyses of the sensitivity grid give P(HR < 1) above the decision threshold."""
+def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: float,
+                primary: pd.Series | None = None) -> str:
+    """How many analyses of the sensitivity grid give P(HR < 1) above the decision threshold,
+    counted within one estimand (:mod:`bayeshcc.estimands`: a crude, a conditional and a
+    marginal HR are different quantities, so their rows are never pooled).
+
+    With a primary analysis the first sentence counts the rows of its estimand (models x
+    priors) and says whether the conclusion holds in all of them; the other estimands follow,
+    one count each. Without one, one count per estimand."""
     if grid is None or "prob_hr_below_1" not in grid.columns:
         return ""
     rows = grid[grid["outcome"].astype(str) == str(outcome)]
     if not len(rows):
         return ""
-    agree = int((rows["prob_hr_below_1"] > threshold).sum())
-    below_one = int((rows["hr_median"] < 1).sum()) if "hr_median" in rows else agree
-    unreliable = int((~rows["reliable"].map(_is_true)).sum()) if "reliable" in rows else 0
-    text = (f"Robustness: P(benefit) > {percent(threshold)} in {agree} of {len(rows)} analyses of "
-            f"{label} (models x priors x adjustments); the posterior median HR is below 1 in "
-            f"{below_one} of {len(rows)}.")
-    if unreliable:
-        text += f" {unreliable} of these {len(rows)} fits did not pass the convergence checks."
-    return text
+    from bayeshcc.estimands import hr_estimand
+
+    estimands = (rows["estimand"].astype(str) if "estimand" in rows.columns
+                 else rows["adjustment"].map(hr_estimand))
+    level = percent(threshold)
+
+    def count(part: pd.DataFrame) -> tuple[int, int, int, int]:
+        agree = int((part["prob_hr_below_1"] > threshold).sum())
+        below_one = int((part["hr_median"] < 1).sum()) if "hr_median" in part else agree
+        unreliable = (int((~part["reliable"].map(_is_true)).sum()) if "reliable" in part
+                      else 0)
+        return agree, below_one, unreliable, len(part)
+
+    order = list(dict.fromkeys(estimands))
+    texts = []
+    if primary is not None:
+        mine = str(primary["estimand"]) if "estimand" in primary.index else hr_estimand(
+            primary["adjustment"])
+        if mine in order:
+            agree, below_one, unreliable, n = count(rows[estimands == mine])
+            text = (f"Robustness within the primary estimand ({mine}): P(benefit) > {level} in "
+                    f"{agree} of {n} analyses of {label} (models x priors); the posterior "
+                    f"median HR is below 1 in {below_one} of {n}. ")
+            text += (f"P(benefit) exceeds {level} under every model and prior of this "
+                     "estimand." if agree == n else
+                     f"Whether P(benefit) exceeds {level} depends on the model and prior: the "
+                     "result is not robust." if agree else
+                     f"No analysis of this estimand reaches {level}: the result is not robust "
+                     "evidence of benefit.")
+            if unreliable:
+                text += f" {unreliable} of these {n} fits did not pass the convergence checks."
+            texts.append(text)
+            order.remove(mine)
+    others = []
+    for estimand in order:
+        agree, _, unreliable, n = count(rows[estimands == estimand])
+        what = f"{estimand}, an association" if estimand == hr_estimand("none") else estimand
+        others.append(f"{what}: {agree} of {n}"
+                      + (f" ({unreliable} not converged)" if unreliable else ""))
+    if others:
+        head = ("Other estimands, not pooled with it" if texts else
+                f"Robustness, one count per estimand of {label}")
+        texts.append(f"{head}: P(benefit) > {level} in " + "; ".join(others) + ".")
+    return " ".join(texts)
 
 
 def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
+    """The sceptical-prior tipping point (a reverse-Bayes analysis), in words."""
     if tipping is None or not len(tipping):
         return ""
     rows = tipping[tipping["outcome"].astype(str) == str(outcome)]
@@ -351,33 +413,77 @@ def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> st
         return ""
     t = rows.iloc[0]
     level = percent(t.get("threshold", threshold))
+    name = "Sceptical-prior tipping point"
     if pd.isna(t.get("tipping_prior_events")):
         if t.get("prob_hr_below_1_vague", 1.0) < t.get("threshold", threshold):
-            return (f"Tipping point: none; even with a vague prior P(benefit) is below {level}.")
-        return "Tipping point: none could be computed."
+            return f"{name}: none; even with a vague prior P(benefit) is below {level}."
+        return f"{name}: none could be computed."
     events = float(t["tipping_prior_events"])
     if events < 1:
-        return (f"Tipping point: P(benefit) is at {level} with a vague prior already; any "
+        return (f"{name}: P(benefit) is at {level} with a vague prior already; any "
                 f"sceptical prior, however weak, brings it below {level}.")
-    return (f"Tipping point: a sceptical prior would have to be as strong as "
+    return (f"{name}: a sceptical prior would have to be as strong as "
             f"{events:.0f} events of null evidence (a normal prior on the log HR centred on no "
             f"effect with SD {float(t['tipping_prior_sd']):.2f}) to bring P(benefit) below "
             f"{level}.")
 
 
-def _evalue(tipping: pd.DataFrame | None, outcome: str) -> str:
-    if tipping is None or "evalue" not in tipping.columns:
-        return ""
+def _row_of(tipping: pd.DataFrame | None, outcome: str) -> pd.Series | None:
+    if tipping is None or not len(tipping):
+        return None
     rows = tipping[tipping["outcome"].astype(str) == str(outcome)]
-    if not len(rows) or pd.isna(rows.iloc[0]["evalue"]):
+    return rows.iloc[0] if len(rows) else None
+
+
+def _evalue(tipping: pd.DataFrame | None, outcome: str) -> str:
+    """The E-value of the primary posterior (median and credible limit), the Cox model's beside
+    it; ``{label}`` is left for the outcome's name. A results folder written before the
+    posterior E-value existed (no ``evalue_prior`` column) holds the Cox model's only."""
+    t = _row_of(tipping, outcome)
+    if t is None or "evalue" not in t.index:
         return ""
-    t = rows.iloc[0]
-    text = (f"Unmeasured confounding: to explain the Cox estimate away, an unmeasured confounder "
+    posterior = "evalue_prior" in t.index
+    if pd.isna(t["evalue"]):
+        if not posterior or pd.isna(t.get("evalue_cox")):
+            return ""
+        return (f"Unmeasured confounding (Cox model of the same population): E-value "
+                f"{float(t['evalue_cox']):.1f}"
+                + (f", {float(t['evalue_ci_cox']):.1f} for its confidence limit"
+                   if not pd.isna(t.get("evalue_ci_cox")) else "") + ".")
+    what = (f"the primary estimate (posterior median HR {hazard_ratio(t['evalue_hr_median'])})"
+            if posterior else "the Cox estimate")
+    text = (f"Unmeasured confounding: to explain {what} away, an unmeasured confounder "
             f"would have to be associated with both the treatment choice and {{label}} by a risk "
             f"ratio of {float(t['evalue']):.1f} each, beyond the measured covariates (E-value)")
     if not pd.isna(t.get("evalue_ci")):
-        text += f"; {float(t['evalue_ci']):.1f} would move the confidence limit to no effect"
+        limit = "credible" if posterior else "confidence"
+        text += f"; {float(t['evalue_ci']):.1f} would move the {limit} limit to no effect"
+    if posterior and not pd.isna(t.get("evalue_cox")):
+        text += (f". The Cox model of the same population gives an E-value of "
+                 f"{float(t['evalue_cox']):.1f}")
+        if not pd.isna(t.get("evalue_ci_cox")):
+            text += f" ({float(t['evalue_ci_cox']):.1f} for its confidence limit)"
     return text + "."
+
+
+def _confounding(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
+    """The confounding tipping point of the primary posterior, in words."""
+    t = _row_of(tipping, outcome)
+    if t is None or "confounding_bias_factor" not in t.index:
+        return ""
+    level = percent(t.get("threshold", threshold))
+    b = t["confounding_bias_factor"]
+    if pd.isna(b):
+        if pd.isna(t.get("prob_hr_below_1_primary")):
+            return ""
+        return (f"Confounding tipping point: none; P(benefit) of the primary analysis is below "
+                f"{level} without any unmeasured confounding.")
+    return (f"Confounding tipping point: an unmeasured confounder that made {{treated}} look "
+            f"better than it is by a factor of {float(b):.2f} on the hazard ratio (bounding "
+            f"factor, Ding & VanderWeele 2016), for example one associated with both the "
+            f"treatment choice and {{label}} by a risk ratio of "
+            f"{float(t['confounding_evalue']):.2f} each, would bring P(benefit) of the primary "
+            f"analysis below {level}.")
 
 
 CONFLICT_LEVEL = 0.05
@@ -419,7 +525,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
     Each block holds the probability statements (benefit and clinically meaningful benefit,
     worded as an effect only for an adjusted primary analysis; see :func:`bayes_statements`),
     the absolute effects (median and RMST differences with their 95 % credible intervals and
-    P(> 0)), the robustness across the sensitivity grid, the tipping point, the E-value and any
+    P(> 0)), the robustness within the primary estimand (:func:`_robustness`), the sceptical-prior
+    tipping point, the E-value, the confounding tipping point and any
     prior-data conflict (p < 0.05) of a prior borrowing external evidence in the primary
     analysis's model and adjustment. A
     primary fit that failed its convergence checks gives a warning, and its numbers are marked
@@ -437,7 +544,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
     list of dict
         Per outcome: ``outcome``, ``label``, ``reliable``, ``warning``, ``statements`` (the
         probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
-        ``tipping``, ``evalue``, ``conflict`` (sentences), ``row`` (the posterior row used, as
+        ``tipping`` (sceptical-prior tipping point), ``evalue``, ``confounding`` (confounding
+        tipping point), ``conflict`` (sentences), ``row`` (the posterior row used, as
         a dict).
     """
     if "posterior_hr" not in tables:
@@ -480,10 +588,13 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
                          f"{row['adjustment']}."),
             "absolute": _absolute_effects(tables.get("posterior_contrasts"), row, treated,
                                           reference, unit),
-            "robustness": _robustness(grid, outcome, label.lower(), level),
+            "robustness": _robustness(grid, outcome, label.lower(), level,
+                                      row if primary else None),
             "tipping": _tipping(tables.get("tipping_point"), outcome, level),
             "evalue": _evalue(tables.get("tipping_point"), outcome).replace("{label}",
                                                                             label.lower()),
+            "confounding": _confounding(tables.get("tipping_point"), outcome, level).replace(
+                "{label}", label.lower()).replace("{treated}", treated),
             "conflict": _conflict(hr, row, outcome, label.lower()),
             "row": {k: (None if pd.isna(v) else v) for k, v in row.items()},
             "treated": treated, "reference": reference,
@@ -504,7 +615,9 @@ def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFram
     Returns
     -------
     list of str
-        Observational design, synthetic data when so, the estimand, the main caveat.
+        Observational design, synthetic data when so, the estimand, why the primary analysis
+        uses overlap weights (or a warning that an explicit ATE primary has extreme weights),
+        the main caveat.
     """
     from bayeshcc.estimands import POPULATION_IN_WORDS, hr_estimand, population_in_words
 
@@ -529,6 +642,11 @@ def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFram
         sentences.append(f"Estimand of the primary analysis: the {estimand} for "
                          f"{population_in_words(adjustment, treated)} ({primary.get('model')} "
                          f"model, {primary.get('prior')} prior).")
+    overlap = (manifest.get("adjustment") or {}).get("primary_overlap") or {}
+    if overlap.get("sentence"):
+        sentences.append(overlap["sentence"] if overlap.get("switched") else
+                         f"Warning: {overlap['sentence']} The spec names the ATE analysis as "
+                         "primary, which is kept as given.")
     sentences.append("Main caveat: adjustment balances only the measured covariates; an "
                      "unmeasured confounder could explain part or all of the difference.")
     return sentences

@@ -140,3 +140,25 @@ def test_every_adjustment_has_its_own_colour_line_style_and_marker():
     for key in ("color", "linestyle", "marker"):
         assert len({str(s[key]) for s in styles}) == len(ADJUSTMENT_ORDER)
     assert all(s["color"] in OKABE_ITO for s in styles)  # colour-blind-safe palette
+
+
+def test_ps_histogram_mirrors_the_reference_arm_below_the_axis():
+    from bayeshcc.figures.overlap import plot_ps_histogram
+
+    hist = pd.DataFrame({"arm": ["treated"] * 2 + ["reference"] * 2,
+                         "bin_lower": [0.0, 0.5] * 2, "bin_upper": [0.5, 1.0] * 2,
+                         "n": [3, 5, 7, 1]})
+    ax = plot_ps_histogram(hist, arms=("new", "old"))
+    heights = [p.get_height() for p in ax.patches if hasattr(p, "get_height")
+               and p.get_width() == 0.5]
+    assert heights == [3, 5, -7, -1]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["new (n = 8)", "old (n = 8)"]
+
+
+def test_love_plot_draws_one_series_per_weighted_population():
+    balance = pd.DataFrame({"covariate": ["age", "sex[male]"], "smd_unadjusted": [0.5, -0.2],
+                            "smd_matched": [0.05, 0.01], "smd_weighted": [0.1, 0.2],
+                            "smd_ate": [0.1, 0.2], "smd_overlap": [0.0, 0.0]})
+    ax = plot_love(balance)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["Unadjusted", "Matched", "ATE weights", "Overlap weights"]

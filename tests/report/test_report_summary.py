@@ -99,8 +99,12 @@ def write_bayes_results(tmp_path):
                   "estimand": "marginal HR (ATE)", "threshold": 0.95,
                   "prob_hr_below_1_vague": 0.99, "tipping_prior_sd": [0.21, 0.3],
                   "tipping_prior_events": [90.7, 44.4], "tipping_prior_prob_hr_below_0_5": 0.0,
-                  "prob_hr_below_1_at_tipping": 0.95, "evalue": [2.31, 1.9],
-                  "evalue_ci": [1.27, 1.1], "note": ""}
+                  "prob_hr_below_1_at_tipping": 0.95, "note": "", "evalue": [2.31, 1.9],
+                  "evalue_ci": [1.27, 1.1], "evalue_hr_median": 0.62, "evalue_hr_lower": 0.41,
+                  "evalue_hr_upper": 0.93, "evalue_prior": "weakly_informative",
+                  "evalue_cox": [2.04, 1.7], "evalue_ci_cox": [1.12, 1.0],
+                  "prob_hr_below_1_primary": 0.987, "confounding_bias_factor": [1.134, np.nan],
+                  "confounding_evalue": [1.53, np.nan], "confounding_note": ""}
                  ).to_csv(tmp_path / "tables" / "tipping_point.csv", index=False)
     pd.DataFrame({"outcome": ["os"], "model": ["weibull"], "prior": ["weakly_informative"],
                   "quantity": ["hr"], "arm": [""], "q025": [0.14], "q500": [1.0], "q975": [7.1],
@@ -144,7 +148,8 @@ def test_summary_comes_first_and_fits_in_the_first_2500_characters(folder):
     text = visible_text(build_report(folder))[:2500]
     for label in OUTCOMES.values():
         assert text.count(f"lowers the hazard of {label.lower()}") == 1
-        assert f"Robustness: P(benefit) > 95% in 6 of 16 analyses of {label.lower()}" in text
+        assert (f"Robustness within the primary estimand (marginal HR (ATE)): P(benefit) > 95% "
+                f"in 2 of 4 analyses of {label.lower()}") in text
     assert text.count("Difference in median survival") == 2
 
 
@@ -169,20 +174,82 @@ def test_hazard_ratio_has_two_decimals(folder):
     assert "Hazard ratio 0.62 (95% credible interval 0.41 to 0.93)" in block(folder, "os")
 
 
-def test_robustness_counts_the_grid_analyses_above_the_decision_threshold(folder):
-    assert ("Robustness: P(benefit) > 95% in 6 of 16 analyses of overall survival"
-            in block(folder, "os"))
+def test_robustness_counts_only_the_primary_estimands_analyses(folder):
+    # the fixture's ATE rows of OS: 0.987 (primary), 0.97, 0.9, 0.9 -> 2 of 4 above 0.95; the
+    # 16-row grid pools 6 of 16, which mixes the crude, conditional and matched estimands in
+    text = block(folder, "os")
+    assert ("Robustness within the primary estimand (marginal HR (ATE)): P(benefit) > 95% in 2 "
+            "of 4 analyses of overall survival (models x priors)") in text
+    assert "of 16" not in text
+    assert ("Whether P(benefit) exceeds 95% depends on the model and prior: the result is not "
+            "robust.") in text
 
 
-def test_tipping_point_is_given_in_events_of_null_evidence(folder):
+def test_robustness_gives_the_other_estimands_one_count_each(folder):
+    # per estimand of the fixture: none 0 of 4 (no strong rows), covariates 2 of 4, matched 2 of 4
+    assert ("Other estimands, not pooled with it: P(benefit) > 95% in crude marginal HR, an "
+            "association: 0 of 4; conditional HR: 2 of 4; marginal HR (matched sample): 2 of 4."
+            ) in block(folder, "os")
+
+
+def test_only_unadjusted_rows_above_the_threshold_is_not_called_robust(tmp_path):
+    # every crude (none) row at 0.99, every adjusted row (the primary's too) at 0.90: the
+    # primary estimand has 0 of 4 above 0.95, whatever the unadjusted association says
+    folder = write_bayes_results(tmp_path)
+    for name in ("posterior_hr", "sensitivity"):
+        path = folder / "tables" / f"{name}.csv"
+        grid = pd.read_csv(path)
+        grid["prob_hr_below_1"] = np.where(grid["adjustment"] == "none", 0.99, 0.90)
+        grid.to_csv(path, index=False)
+    text = block(folder, "os")
+    assert ("Robustness within the primary estimand (marginal HR (ATE)): P(benefit) > 95% in 0 "
+            "of 4 analyses") in text
+    assert "the result is not robust evidence of benefit" in text
+    assert "under every model and prior" not in text
+    assert "crude marginal HR, an association: 4 of 4" in text
+
+
+def test_sceptical_prior_tipping_point_is_given_in_events_of_null_evidence(folder):
     text = summary_text(folder)
-    assert ("Overall survival: Tipping point: a sceptical prior would have to be as strong as 91 "
-            "events of null evidence") in text
+    assert ("Overall survival: Sceptical-prior tipping point: a sceptical prior would have to be "
+            "as strong as 91 events of null evidence") in text
     assert "to bring P(benefit) below 95%." in text
 
 
-def test_unmeasured_confounding_caveat_gives_the_evalue_in_words(folder):
-    assert "by a risk ratio of 2.3 each, beyond the measured covariates (E-value)" in summary_text(folder)
+def test_unmeasured_confounding_caveat_gives_the_primary_posteriors_evalue_in_words(folder):
+    assert ("Unmeasured confounding: to explain the primary estimate (posterior median HR 0.62) "
+            "away, an unmeasured confounder would have to be associated with both the treatment "
+            "choice and overall survival by a risk ratio of 2.3 each, beyond the measured "
+            "covariates (E-value); 1.3 would move the credible limit to no effect."
+            ) in summary_text(folder)
+
+
+def test_the_cox_evalue_is_beside_it_and_labelled(folder):
+    assert ("The Cox model of the same population gives an E-value of 2.0 (1.1 for its "
+            "confidence limit).") in summary_text(folder)
+
+
+def test_confounding_tipping_point_in_words(folder):
+    text = summary_text(folder)
+    assert (f"Overall survival: Confounding tipping point: an unmeasured confounder that made "
+            f"{TREATED} look better than it is by a factor of 1.13 on the hazard ratio (bounding "
+            "factor, Ding & VanderWeele 2016), for example one associated with both the "
+            "treatment choice and overall survival by a risk ratio of 1.53 each, would bring "
+            "P(benefit) of the primary analysis below 95%.") in text
+    assert ("Progression-free survival: Confounding tipping point: none; P(benefit) of the "
+            "primary analysis is below 95% without any unmeasured confounding.") in text
+
+
+def test_an_older_tipping_table_is_worded_as_the_cox_evalue(folder):
+    path = folder / "tables" / "tipping_point.csv"
+    old = pd.read_csv(path).drop(columns=["evalue_hr_median", "evalue_hr_lower",
+                                          "evalue_hr_upper", "evalue_prior", "evalue_cox",
+                                          "evalue_ci_cox", "prob_hr_below_1_primary",
+                                          "confounding_bias_factor", "confounding_evalue",
+                                          "confounding_note"])
+    old.to_csv(path, index=False)
+    text = summary_text(folder)
+    assert "to explain the Cox estimate away" in text and "Confounding tipping point" not in text
 
 
 def test_summary_says_what_the_data_and_the_estimand_are(folder):
@@ -316,5 +383,67 @@ def test_tipping_point_at_the_threshold_says_any_sceptical_prior_tips_it(folder)
     tipping.loc[tipping["outcome"] == "os", ["tipping_prior_sd", "tipping_prior_events"]] = [
         float("inf"), 0.0]
     tipping.to_csv(path, index=False)
-    assert ("Overall survival: Tipping point: P(benefit) is at 95% with a vague prior already; "
+    assert ("Overall survival: Sceptical-prior tipping point: P(benefit) is at 95% with a vague "
+            "prior already; "
             "any sceptical prior, however weak, brings it below 95%.") in summary_text(folder)
+
+
+# --- issue 23, part 4: overlap visible, the overlap-weights primary explained -----------------
+
+SWITCH = ("The ATE weights are extreme: the largest treated weight is 23.4 (above 10), the "
+          "regime where ATE intervals are biased and too narrow; without an explicit [bayes] "
+          "primary the primary analysis therefore uses overlap weights (Li, Morgan & Zaslavsky "
+          "2018), which target the patients for whom either treatment was plausible and stay "
+          "bounded.")
+
+
+def _with_overlap(folder, switched: bool):
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["adjustment"] = {"pairs": 37,
+                              "primary_overlap": {"sentence": SWITCH, "switched": switched}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    from bayeshcc.figures.overlap import plot_ps_histogram
+
+    hist = pd.DataFrame({"arm": ["treated", "reference"], "bin_lower": [0.4, 0.1],
+                         "bin_upper": [0.45, 0.15], "n": [40, 86]})
+    plot_ps_histogram(hist).figure.savefig(folder / "figures" / "ps_histogram.png")
+    pd.DataFrame({"estimand": ["ate", "ate"], "arm": ["treated", "reference"], "n": [40, 86],
+                  "ps_min": [0.043, 0.049], "ps_median": [0.4, 0.31], "ps_max": [0.66, 0.6],
+                  "n_ps_outside": [1, 1], "max_weight": [23.36, 2.52], "ess": [17.98, 81.3],
+                  "ess_share": [0.45, 0.95], "n_matched": [37, 37],
+                  "matched_share": [0.925, 0.43]}
+                 ).to_csv(folder / "tables" / "overlap.csv", index=False)
+    return folder
+
+
+def test_the_summary_says_why_the_primary_uses_overlap_weights(folder):
+    assert SWITCH in summary_text(_with_overlap(folder, switched=True))
+
+
+def test_an_explicit_ate_primary_with_extreme_weights_is_flagged_in_the_summary(folder):
+    text = summary_text(_with_overlap(folder, switched=False))
+    assert f"Warning: {SWITCH} The spec names the ATE analysis as primary" in text
+
+
+def test_the_report_shows_the_ps_histogram_and_the_overlap_table(folder):
+    html = build_report(_with_overlap(folder, switched=True))
+    assert 'alt="ps_histogram"' in html
+    text = visible_text(html)
+    assert "Overlap of the propensity score" in text
+    table = html[html.index('id="table-overlap"'):]
+    table = visible_text(table[:table.index("</table>")])
+    assert "ate treated 40 0.043 0.4 0.66 1 23.4 18 0.45 37 0.925" in table  # 3 digits
+
+
+def test_without_a_primary_analysis_robustness_is_one_count_per_estimand(tmp_path):
+    folder = write_bayes_results(tmp_path)
+    for name in ("posterior_hr", "sensitivity"):
+        path = folder / "tables" / f"{name}.csv"
+        pd.read_csv(path).assign(primary=False).to_csv(path, index=False)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["primary"] = None
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    # per estimand of the fixture's OS rows: none 0 of 4, covariates / ate / matched 2 of 4
+    assert ("Robustness, one count per estimand of overall survival: P(benefit) > 95% in crude "
+            "marginal HR, an association: 0 of 4; conditional HR: 2 of 4; marginal HR (ATE): 2 "
+            "of 4; marginal HR (matched sample): 2 of 4.") in block(folder, "os")
