@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--reference", help="reference arm label")
     rec.add_argument("--force", action="store_true", help="replace existing output files")
 
+    sub.add_parser("schema", help="print the JSON Schema of a spec file (for editors)")
+
     val = sub.add_parser("validate", help="check a table against a spec, write nothing")
     val.add_argument("--data", required=True)
     val.add_argument("--spec", required=True)
@@ -112,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 _NOTHING_WRITTEN = {"analyze": "no results folder was written",
                     "reproduce": "no results folder was written",
                     "report": "the report was not replaced",
-                    "reconstruct": "no file was written", "validate": "nothing was checked"}
+                    "reconstruct": "no file was written", "validate": "nothing was checked",
+                    "schema": "nothing was written"}
 
 
 def _import_arviz_near_the_stack_bottom() -> None:
@@ -129,6 +132,13 @@ def _import_arviz_near_the_stack_bottom() -> None:
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command in ("analyze", "reproduce"):
         _import_arviz_near_the_stack_bottom()
+    if args.command == "schema":
+        import json
+
+        from bayeshcc.spec_schema import json_schema
+
+        print(json.dumps(json_schema(), indent=2))
+        return 0
     from bayeshcc import pipeline
     from bayeshcc.cohort import Cohort
     from bayeshcc.spec import load_spec

@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bayeshcc.errors import SpecError
+from bayeshcc.spec_schema import CONF_TYPES, SENSITIVITY_DRAWS, check_document
 from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, UNCERTAINTY, WEIGHTED
 
 Level = str | int | float | bool
 
 MODELS = ("weibull", "piecewise")
 WEIGHTING = WEIGHTED
-CONF_TYPES = ("log", "log-log", "plain")
 
 
 @dataclass(frozen=True)
@@ -213,10 +213,6 @@ class AnalysisSpec:
 
 # --- reading -----------------------------------------------------------------------------
 
-_TOP_KEYS = ("title", "data", "outcomes", "covariates", "propensity", "cox", "km", "rmst",
-             "baseline", "response", "safety", "bayes", "priors")
-
-
 def load_spec(path: str | Path) -> AnalysisSpec:
     """Read and validate an analysis spec from a TOML file.
 
@@ -255,8 +251,9 @@ def spec_from_text(text: str, source: str = "<text>") -> AnalysisSpec:
 
 
 def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> AnalysisSpec:
-    """Validate a spec given as a nested mapping (the parsed TOML)."""
-    _check_keys(raw, _TOP_KEYS, "the spec", source)
+    """Validate a spec given as a nested mapping (the parsed TOML): its structure first, every
+    problem at once (:func:`bayeshcc.spec_schema.check_document`), then what crosses tables."""
+    check_document(raw, source)
     if "data" not in raw:
         raise SpecError(f"{source}: missing table [data] (treatment, treated, reference)")
     if "outcomes" not in raw or not raw["outcomes"]:
@@ -268,7 +265,6 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
     cox = _cox(_table(raw, "cox", source), declared, source)
     baseline = _names(raw.get("baseline", {}), "baseline.variables", source, key="variables")
     rmst = _table(raw, "rmst", source)
-    _check_keys(rmst, ("tau",), "[rmst]", source)
     tau = _positive(rmst["tau"], "rmst.tau", source) if "tau" in rmst else None
     priors = dict(_table(raw, "priors", source))
     from bayeshcc.bayes.commensurate import absolute_ipd
@@ -308,8 +304,6 @@ def _folder(source: str) -> Path:
 
 def _data(table: Any, source: str) -> DataSpec:
     table = _as_table(table, "data", source)
-    _check_keys(table, ("id", "treatment", "treated", "reference", "missing", "time_unit"),
-                "[data]", source)
     for key in ("treatment", "treated", "reference"):
         if key not in table:
             raise SpecError(f"{source}: [data] needs '{key}' (treatment column, treated level, "
@@ -333,7 +327,6 @@ def _outcomes(table: Any, source: str) -> tuple[OutcomeSpec, ...]:
     outcomes = []
     for name, sub in table.items():
         sub = _as_table(sub, f"outcomes.{name}", source)
-        _check_keys(sub, ("time", "event", "label"), f"[outcomes.{name}]", source)
         for key in ("time", "event"):
             if key not in sub:
                 raise SpecError(f"{source}: [outcomes.{name}] needs '{key}' (a column name)")
@@ -351,7 +344,6 @@ def _covariates(table: Mapping[str, Any], source: str) -> tuple[CovariateSpec, .
         if isinstance(value, str):
             value = {"type": value}
         value = _as_table(value, where, source)
-        _check_keys(value, ("type", "reference", "label"), f"[{where}]", source)
         kind = value.get("type")
         _choice(kind, ("numeric", "categorical"), f"{where} (or its 'type')", source)
         if kind == "numeric" and "reference" in value:
@@ -364,8 +356,6 @@ def _covariates(table: Mapping[str, Any], source: str) -> tuple[CovariateSpec, .
 
 
 def _propensity(table: Mapping[str, Any], declared: set[str], source: str) -> PropensitySpec:
-    _check_keys(table, ("covariates", "caliper", "ratio", "replace", "stabilize", "trim"),
-                "[propensity]", source)
     covs = _names(table, "propensity.covariates", source, key="covariates")
     _declared(covs, declared, "propensity.covariates", source)
     caliper = table.get("caliper")
@@ -385,7 +375,6 @@ def _propensity(table: Mapping[str, Any], declared: set[str], source: str) -> Pr
 
 
 def _cox(table: Mapping[str, Any], declared: set[str], source: str) -> CoxSpec:
-    _check_keys(table, ("covariates", "selection", "p_threshold", "ties"), "[cox]", source)
     covs = _names(table, "cox.covariates", source, key="covariates")
     _declared(covs, declared, "cox.covariates", source)
     selection = table.get("selection", "all")
@@ -399,7 +388,6 @@ def _cox(table: Mapping[str, Any], declared: set[str], source: str) -> CoxSpec:
 
 
 def _km(table: Mapping[str, Any], source: str) -> KaplanMeierSpec:
-    _check_keys(table, ("conf_type", "conf_level", "landmarks"), "[km]", source)
     conf_type = table.get("conf_type", "log")
     _choice(conf_type, CONF_TYPES, "km.conf_type", source)
     level = table.get("conf_level", 0.95)
@@ -413,7 +401,6 @@ def _response(table: Any, source: str) -> ResponseSpec | None:
     if table is None:
         return None
     table = _as_table(table, "response", source)
-    _check_keys(table, ("column", "levels"), "[response]", source)
     if "column" not in table:
         raise SpecError(f"{source}: [response] needs 'column' (the best-response column)")
     levels = tuple(_string(v, "response.levels", source) for v in
@@ -429,7 +416,6 @@ def _safety(table: Mapping[str, Any], source: str) -> tuple[AdverseEventSpec, ..
     for name, value in table.items():
         where = f"safety.{name}"
         value = _as_table(value, where, source)
-        _check_keys(value, ("any_grade", "grade_3_4"), f"[{where}]", source)
         if "any_grade" not in value:
             raise SpecError(f"{source}: [{where}] needs 'any_grade' (a 0/1 column)")
         g34 = value.get("grade_3_4")
@@ -441,10 +427,6 @@ def _safety(table: Mapping[str, Any], source: str) -> tuple[AdverseEventSpec, ..
 
 def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, Any]],
            declared: set[str], outcomes: tuple[OutcomeSpec, ...], source: str) -> BayesSpec:
-    keys = ("models", "adjustments", "priors", "draws", "tune", "chains", "seed", "cutpoints",
-            "intervals", "thresholds", "decision_threshold", "enabled", "uncertainty",
-            "ps_replicates", "covariates", "clinical_hr", "primary", "sensitivity_draws")
-    _check_keys(table, keys, "[bayes]", source)
     for key in ("models", "adjustments", "priors"):  # [] would silently mean "the defaults"
         if key in table and table[key] == []:
             raise SpecError(f"{source}: bayes.{key} is empty; list at least one, or set "
@@ -497,9 +479,6 @@ def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, An
                      sensitivity_draws=sensitivity_draws, **ints)
 
 
-SENSITIVITY_DRAWS = ("full", "until_ess")
-
-
 def _sensitivity_draws(value: Any, draws: int, source: str) -> str | int:
     """``[bayes] sensitivity_draws``: ``"full"``, ``"until_ess"`` or a whole number of draws per
     chain from 10 to ``draws``."""
@@ -532,7 +511,6 @@ def _primary(value: Any, models: tuple[str, ...], adjustments: tuple[str, ...],
     """``[bayes] primary = {model, adjustment, prior}``, each key defaulted (see
     :func:`default_primary_adjustment`; the first model; the first prior used for every outcome)."""
     table = {} if value is None else _as_table(value, "bayes.primary", source)
-    _check_keys(table, ("model", "adjustment", "prior"), "bayes.primary", source)
     adjusted = tuple(a for a in adjustments if a != "none")
 
     def every_outcome(prior: str) -> bool:
@@ -585,13 +563,6 @@ def with_overlap_primary(bayes: BayesSpec) -> BayesSpec:
 
 # --- small validators ----------------------------------------------------------------------
 
-def _check_keys(table: Mapping[str, Any], valid: tuple[str, ...], where: str, source: str) -> None:
-    unknown = [k for k in table if k not in valid]
-    if unknown:
-        raise SpecError(f"{source}: unknown key {unknown[0]!r} in {where}; valid keys are: "
-                        + ", ".join(valid))
-
-
 def _as_table(value: Any, where: str, source: str) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise SpecError(f"{source}: {where} must be a table ([{where}]), got {value!r}")
@@ -614,8 +585,6 @@ def _names(table: Any, where: str, source: str, key: str) -> tuple[str, ...]:
         values = table
     else:
         table = _as_table(table, where.split(".")[0], source)
-        if where.startswith("baseline"):
-            _check_keys(table, ("variables",), "[baseline]", source)
         values = _list(table, key, source)
     names = tuple(_string(v, where, source) for v in values)
     if len(set(names)) != len(names):
