@@ -199,7 +199,7 @@ def test_report_opens_with_the_summary_of_both_outcomes(run):
     for label in ("overall survival", "progression-free survival"):
         assert (f"lenvatinib lowers the hazard of {label} compared with sorafenib" in text
                 and "(primary analysis, adjustment: overlap)" in text)
-        assert (f"Robustness within the primary estimand (marginal HR (overlap)): P(benefit) > "
+        assert ("Robustness within the primary estimand (marginal HR (overlap)): P(benefit) > "
                 "95% in") in text and f"analyses of {label} (models x priors)" in text
     assert text.count("Difference in median survival (lenvatinib minus sorafenib)") == 2
     assert text.count("months (95% credible interval") >= 2
