@@ -20,12 +20,14 @@ NOT_YET_CONVERTED = {
                               # batched_sums, loglik_terms, ...: the calibration's next step
 }
 
-# A model name compared with ==, !=, in / not in a literal collection, or a match case.
+# A model name compared with ==, !=, in / not in a literal collection, a match case, or a
+# table keyed by model names (SETTING = {"weibull": ...}).
 NAMES = r"[\"'](?:weibull|piecewise)[\"']"
 COMPARISON = re.compile(
     rf"(?:==|!=)\s*{NAMES}|{NAMES}\s*(?:==|!=)"          # model == "weibull"
     rf"|\bin\s*[\(\[\{{][^\n]*{NAMES}"                   # model in ("weibull", ...)
-    rf"|\bcase\s+{NAMES}")                               # match model: case "weibull"
+    rf"|\bcase\s+{NAMES}"                                # match model: case "weibull"
+    rf"|=\s*\{{\s*{NAMES}\s*:")                          # TARGET = {"weibull": 0.9, ...}
 
 
 def _branching_modules() -> set[str]:
@@ -48,10 +50,12 @@ def test_the_allow_list_only_names_modules_that_still_branch():
 
 def test_the_pattern_finds_the_branches_it_is_meant_to():
     for line in ('if model == "weibull":', "x = a if 'piecewise' != fit.model else b",
-                 'if model in ("weibull", "piecewise"):', '    case "piecewise":'):
+                 'if model in ("weibull", "piecewise"):', '    case "piecewise":',
+                 'TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.9}'):
         assert COMPARISON.search(line), line
     for line in ('model : {"weibull", "piecewise"}', 'MODELS = ("weibull", "piecewise")',
-                 'fit_survival_model("weibull", time, event)'):
+                 'fit_survival_model("weibull", time, event)',
+                 'raise TypeError("give a dict {\'weibull\': fit}")'):
         assert not COMPARISON.search(line), line
 
 
