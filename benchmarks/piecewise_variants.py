@@ -71,7 +71,8 @@ def cohort(outcome: str):
 def _values(model: str, outcome: str, intervals: int):
     """``outcome``: ``os`` / ``pfs`` of the bundled cohort, or ``sim:N:SEED``, the weighted
     cohort with 8 covariates of ``benchmarks.fits`` (its scaling benchmark)."""
-    from bayeshcc.bayes.data import model_cutpoints, prepare
+    from bayeshcc.bayes.data import prepare
+    from bayeshcc.bayes.families import get_family
     from bayeshcc.bayes.fit import _pad_covariates, compiled_columns
     from bayeshcc.bayes.models import data_values
     from bayeshcc.bayes.priors import BUILT_IN
@@ -88,7 +89,7 @@ def _values(model: str, outcome: str, intervals: int):
             data = prepare(time_, event, trt, None, (), w, None)
     else:
         data = prepare(*cohort(outcome), None, (), None, None)
-    cuts = model_cutpoints(model, None, data, intervals)
+    cuts = get_family(model).cutpoints(None, data, intervals)
     return _pad_covariates(data_values(model, data, prior, cuts), data, prior,
                            compiled_columns(data.X.shape[1]))
 

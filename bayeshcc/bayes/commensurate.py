@@ -18,11 +18,11 @@ commensurability question is asked.
 
 - Weibull: :math:`\\theta_0 = (\\log\\lambda_0, \\log k_0)` (``log_rate_ext``, ``log_shape_ext``),
   priors ``log_shape_ext ~ N(0, 0.5)``, ``log_rate_ext ~ N(log(events / exposure), 2)`` of the
-  external data, as the cohort model's own baseline priors (:mod:`bayeshcc.bayes.models`).
+  external data, as the cohort model's own baseline priors (:mod:`bayeshcc.bayes.families.weibull`).
 - Piecewise exponential: :math:`\\theta_0 = (\\alpha_{0,1}, \\dots, \\alpha_{0,J})`
   (``alpha_ext``) on the cohort's cut points, a non-centred Gaussian random walk
   (``alpha_ext_first ~ N(log(events / exposure), 2)``, ``sigma_ext ~ HalfNormal(0.5)``: the
-  cohort model's walk before its SD was integrated out, :mod:`bayeshcc.bayes.models`).
+  cohort model's walk before its SD was integrated out, :mod:`bayeshcc.bayes.families.piecewise`).
 
 The cohort's baseline parameters :math:`\\theta` (``log_rate``, ``log_shape``; or ``alpha``) get
 the commensurate prior
@@ -91,7 +91,8 @@ import numpy as np
 
 # PyMC and the models are imported where a model is built: reading a spec with a curve prior
 # (bayeshcc.spec) loads this module and should not load PyMC.
-from bayeshcc.bayes.data import SurvivalData, exposure_matrix, model_cutpoints, prepare
+from bayeshcc.bayes.data import SurvivalData, prepare
+from bayeshcc.bayes.families import get_family
 from bayeshcc.bayes.priors import CLINICAL_HR, Prior, built_in_priors, describe
 from bayeshcc.errors import AnalysisError, SpecError
 
@@ -102,10 +103,9 @@ ETA_LOG_SD = (math.log(ETA_UPPER) - math.log(ETA_LOWER)) / (2 * 1.95996398454005
 DEFAULT_DISCOUNT = 0.5
 DEFAULT_LOG_HR = "weakly_informative"
 
-# pm.Data with one row per patient (cohort or external): cut to two rows to compile a model
-PER_PATIENT = frozenset({"t_obs", "event", "trt", "w", "X", "log_t", "exposure", "interval",
-                         "t_ext", "event_ext", "w_ext", "log_t_ext", "exposure_ext",
-                         "interval_ext"})
+# pm.Data with one row per patient (cohort or external) besides the family's own
+# (Family.patient_data): cut to two rows to compile a model
+PER_PATIENT = frozenset({"t_obs", "event", "trt", "w", "X", "t_ext", "event_ext", "w_ext"})
 CURVE_KEYS = frozenset({"type", "ipd", "arm", "outcomes", "discount", "log_hr", "log_hr_mean",
                         "log_hr_sd", "coef_sd", "description"})
 
@@ -289,14 +289,8 @@ def external_values(model: str, prior: CurvePrior, data: SurvivalData,
     w_events = data.weights[reference] * data.event[reference]
     values = {"t_ext": t, "event_ext": d, "w_ext": np.full(t.size, prior.discount),
               "rate_center_ext": float(np.log(d.sum() / t.sum()))}
-    if model == "weibull":
-        values["log_t_ext"] = np.log(t)
-        events = np.full(2, w_events.sum())
-    else:
-        edges = np.asarray(cuts, dtype=float) / data.time_scale
-        exposure, onehot = exposure_matrix(t, edges)
-        values.update(exposure_ext=exposure, interval_ext=onehot)
-        events = w_events @ exposure_matrix(data.scaled_time[reference], edges)[1]
+    own, events = get_family(model).external_values(t, data, cuts, w_events)
+    values.update(own)
     values["deviation_scale"] = 1.0 / np.sqrt(np.maximum(events, 1.0))
     return values
 
@@ -318,7 +312,9 @@ def build_curve_model(model: str, values: dict, n_covariates: int,
 
     Parameters
     ----------
-    model : {"weibull", "piecewise"}
+    model : str
+        A family's name (:data:`bayeshcc.bayes.families.FAMILIES`); the family builds its
+        part (:meth:`~bayeshcc.bayes.families.base.Family.build_curve_baseline`).
     values : dict
         The cohort's ``pm.Data`` values (:func:`bayeshcc.bayes.models.data_values`, without
         ``rate_center`` / ``rate_sd``) and the external ones (:func:`external_values`).
@@ -333,52 +329,16 @@ def build_curve_model(model: str, values: dict, n_covariates: int,
     import pymc as pm
     import pytensor.tensor as pt
 
-    from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
-                                           weibull_random)
-    from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, treatment_and_covariates
+    from bayeshcc.bayes.models import treatment_and_covariates
 
     with pm.Model() as m:
         d = {k: pm.Data(k, v) for k, v in values.items()}
         log_hr, xb = treatment_and_covariates(d, n_covariates)
         log_eta = pm.Normal("log_commensurate_sd", ETA_LOG_MEAN, ETA_LOG_SD)
         eta = pm.Deterministic("commensurate_sd", pt.exp(log_eta))
-        if model == "weibull":
-            log_shape_ext = pm.Normal("log_shape_ext", 0.0, LOG_SHAPE_SD)
-            log_rate_ext = pm.Normal("log_rate_ext", d["rate_center_ext"], BASELINE_SD)
-            delta = _deviation(eta, d["deviation_scale"], 2)
-            log_rate = pm.Deterministic("log_rate", log_rate_ext + delta[0])
-            log_shape = pm.Deterministic("log_shape", log_shape_ext + delta[1])
-            pm.Deterministic("shape", pt.exp(log_shape))
-            lp = log_rate + log_hr * d["trt"] + xb
-            pm.CustomDist("time", log_shape, lp, d["log_t"], d["event"], d["w"],
-                          logp=weibull_logp, random=weibull_random,
-                          signature="(),(n),(n),(n),(n)->(n)", observed=d["t_obs"])
-            lp_ext = log_rate_ext + pt.zeros_like(d["t_ext"])
-            pm.CustomDist("time_external", log_shape_ext, lp_ext, d["log_t_ext"],
-                          d["event_ext"], d["w_ext"], logp=weibull_logp, random=weibull_random,
-                          signature="(),(n),(n),(n),(n)->(n)", observed=d["t_ext"])
-        else:
-            first = pm.Normal("alpha_ext_first", d["rate_center_ext"], BASELINE_SD)
-            sigma = pm.HalfNormal("sigma_ext", EXTERNAL_SIGMA_SCALE)
-            steps = sigma * pm.Normal("alpha_ext_steps", 0.0, 1.0, shape=n_intervals - 1)
-            alpha_ext = pm.Deterministic("alpha_ext", first + pt.concatenate(
-                [pt.zeros(1), pt.cumsum(steps)]))
-            alpha = pm.Deterministic("alpha", alpha_ext + _deviation(eta, d["deviation_scale"],
-                                                                     n_intervals))
-            if not n_covariates:
-                xb = pt.zeros_like(d["trt"])
-            logp = make_piecewise_logp(False)
-            pm.CustomDist("time", alpha, pt.stack([log_hr]), d["trt"], xb, d["exposure"],
-                          d["interval"], d["edges"], d["event"], d["w"], logp=logp,
-                          random=piecewise_random,
-                          signature="(j),(h),(n),(n),(n,j),(n,j),(c),(n),(n)->(n)",
-                          observed=d["t_obs"])
-            zeros = pt.zeros_like(d["t_ext"])
-            pm.CustomDist("time_external", alpha_ext, pt.zeros(1), zeros, zeros,
-                          d["exposure_ext"], d["interval_ext"], d["edges"], d["event_ext"],
-                          d["w_ext"], logp=logp, random=piecewise_random,
-                          signature="(j),(h),(n),(n),(n,j),(n,j),(c),(n),(n)->(n)",
-                          observed=d["t_ext"])
+        get_family(model).build_curve_baseline(
+            d, log_hr, xb, lambda size: _deviation(eta, d["deviation_scale"], size),
+            n_covariates, n_intervals)
     return m
 
 
@@ -392,20 +352,14 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int):
         return _with_data(_COMPILED[key], values), "memory"
     # As bayeshcc.bayes.fit: compiled from two patients of each data set, then given the data,
     # with start values that do not depend on the data it was compiled with.
-    small = {name: (value[:2] if name in PER_PATIENT else value) for name, value in values.items()}
+    family = get_family(model)
+    per_patient = PER_PATIENT | family.patient_data
+    small = {name: (value[:2] if name in per_patient else value) for name, value in values.items()}
     pm_model = build_curve_model(model, small, k, j)
-    start = {"log_hr": 0.0,
-             "log_rate_ext" if model == "weibull" else "alpha_ext_first": 0.0}
+    start = {"log_hr": 0.0, **family.curve_start_values()}
     compiled, source = compile_pymc_cached(key, pm_model, start)
     _COMPILED[key] = compiled
     return _with_data(compiled, values), source
-
-
-# The external arm's piecewise baseline is the non-centred random walk with sigma_ext ~
-# HalfNormal(0.5), which has a funnel at small sigma_ext: it keeps the target acceptance the
-# cohort's piecewise model had before its walk was integrated over sigma (bayeshcc.bayes.models).
-CURVE_TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.99}
-EXTERNAL_SIGMA_SCALE = 0.5  # sigma_ext ~ HalfNormal(0.5)
 
 
 def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(), weights=None,
@@ -444,17 +398,15 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
 
     from bayeshcc.bayes.sampler import sample
 
-    from bayeshcc.bayes.fit import (MODELS, BayesFit, _drop_padding, _pad_covariates,
-                                    compiled_columns)
+    from bayeshcc.bayes.fit import BayesFit, _drop_padding, _pad_covariates, compiled_columns
     from bayeshcc.bayes.groups import add_model_groups
     from bayeshcc.bayes.models import data_values
 
-    if model not in MODELS:
-        raise AnalysisError(f"model must be one of {MODELS}, got {model!r}")
+    family = get_family(model)
     if not isinstance(prior, CurvePrior):
         raise AnalysisError("fit_with_curve needs a CurvePrior (a [priors.NAME] type = \"curve\")")
     data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
-    cuts = model_cutpoints(model, cutpoints, data, intervals)
+    cuts = family.cutpoints(cutpoints, data, intervals)
     j = 1 if cuts is None else len(cuts) + 1
     k = data.X.shape[1]
     columns = compiled_columns(k)
@@ -471,7 +423,7 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
     with threadpool_limits(limits=1, user_api="blas"):
         tree = sample(compiled, draws=draws, tune=tune, chains=chains, cores=chains,
                       seed=int(seed), progress_bar=False, save_warmup=False,
-                      target_accept=CURVE_TARGET_ACCEPT[model])
+                      target_accept=family.curve_target_accept)
     sample_s = _time.perf_counter() - start
     tree = _drop_padding(tree, k)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),

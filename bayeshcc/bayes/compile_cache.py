@@ -111,12 +111,14 @@ def nutpie_is_tested() -> bool:
 
 
 def _source_hash() -> str:
-    """SHA-256 of the bayeshcc.bayes sources (the model definitions), once per process."""
+    """SHA-256 of the bayeshcc.bayes sources (the model definitions, the families' modules
+    included), once per process."""
     global _SOURCE_HASH
     if _SOURCE_HASH is None:
         h = hashlib.sha256()
-        for path in sorted(Path(__file__).parent.glob("*.py")):
-            h.update(path.name.encode() + b"\0" + path.read_bytes())
+        root = Path(__file__).parent
+        for path in sorted(root.rglob("*.py")):
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
         _SOURCE_HASH = h.hexdigest()
     return _SOURCE_HASH
 

@@ -74,17 +74,6 @@ def quantile_cutpoints(time: np.ndarray, event: np.ndarray, intervals: int) -> n
     return cuts[cuts > 0]
 
 
-def model_cutpoints(model: str, cutpoints, data: SurvivalData,
-                    intervals: int) -> np.ndarray | None:
-    """A fit's piecewise cut points: ``cutpoints`` when given, else :func:`quantile_cutpoints`
-    of ``data``'s event times for ``intervals`` intervals; None for a Weibull model."""
-    if model != "piecewise":
-        return None
-    if cutpoints is not None and len(cutpoints):
-        return np.asarray(cutpoints, dtype=float)
-    return quantile_cutpoints(data.time, data.event, intervals)
-
-
 def exposure_matrix(time: np.ndarray, cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Time at risk in each interval (N x J) and the one-hot interval of each time (N x J).
 

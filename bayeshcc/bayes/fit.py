@@ -17,29 +17,21 @@ import numpy as np
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from bayeshcc.bayes.data import SurvivalData, model_cutpoints, prepare
+from bayeshcc.bayes.data import SurvivalData, prepare
+from bayeshcc.bayes.families import FAMILIES, get_family
 from bayeshcc.bayes.groups import add_model_groups
-from bayeshcc.bayes.models import build_model, data_values, walk_sd_draws
+from bayeshcc.bayes.models import build_model, data_values
 from bayeshcc.bayes.sampler import sample
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.bayes.stopping import RULES, mark, sample_until_ess
 from bayeshcc.errors import AnalysisError
 
 _COMPILED: dict[tuple, Any] = {}
-MODELS = ("weibull", "piecewise")
-# The piecewise baseline walk has no funnel (sigma integrated out, see bayeshcc.bayes.models),
-# so it samples at the Weibull's target; the time-varying log HR's walk (tau * u_j, non-centred)
-# still has one at small tau and keeps 0.99.
-TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.9}
+MODELS = tuple(FAMILIES)
+# Each family's NUTS target acceptance (bayeshcc.bayes.families); the time-varying log HR's walk
+# (tau * u_j, non-centred) has a funnel at small tau and keeps 0.99.
+TARGET_ACCEPT = {name: family.target_accept for name, family in FAMILIES.items()}
 TIME_VARYING_TARGET_ACCEPT = 0.99
-# The piecewise model gets nutpie's low-rank mass matrix: it captures the correlation of the log
-# HR with the levels alpha, which the diagonal one cannot (``python -m
-# benchmarks.piecewise_variants``; bulk ESS of the log HR per gradient evaluation, as a fraction
-# of the Weibull's: N = 126 weighted, 10 intervals 1.83 vs 0.26; bundled cohort 1.44-1.49 vs
-# 0.62-0.72; N = 2 000, 10 intervals, 8 covariates 1.97 vs 0.65). All 28 piecewise fits of
-# ``reproduce`` pass the convergence gate with it (min tail ESS 2 500; with the former
-# parameterisation low-rank had left 5 of 28 short of 400).
-
 
 # Compiled models carry covariates in blocks of this many columns; a fit with fewer fills the
 # rest with zero columns, whose coefficients only see their prior and are dropped from the
@@ -70,24 +62,13 @@ def _drop_padding(tree, k: int):
 
 
 def adaptation(model: str) -> str:
-    """nutpie's mass-matrix adaptation for a model (see TARGET_ACCEPT)."""
-    return "low_rank" if model == "piecewise" else "diag"
+    """nutpie's mass-matrix adaptation for a model (its family's, see TARGET_ACCEPT)."""
+    return get_family(model).adaptation
 
 
 def target_accept(model: str, time_varying: bool = False) -> float:
     """NUTS target acceptance of a fit (see TARGET_ACCEPT)."""
     return TIME_VARYING_TARGET_ACCEPT if time_varying else TARGET_ACCEPT[model]
-
-
-def _add_walk_sd(tree, seed: int):
-    """The piecewise posterior with ``sigma``, the random walk's SD, drawn from its conditional
-    posterior given each draw of ``alpha`` (:func:`bayeshcc.bayes.models.walk_sd_draws`)."""
-    posterior = tree["posterior"].to_dataset()
-    alpha = posterior["alpha"]
-    rng = np.random.default_rng([int(seed), 17])
-    posterior["sigma"] = (alpha.dims[:2], walk_sd_draws(alpha.values, rng))
-    tree["posterior"] = xr.DataTree(posterior)
-    return tree
 
 
 @dataclass(frozen=True)
@@ -130,8 +111,7 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
         # Start values that do not depend on the data the model was first compiled with: the
         # initial-point function is compiled once and does not see ``with_data`` updates, so a
         # data-dependent start would make draws depend on which fit compiled the model.
-        start = {"log_hr": 0.0, **({"log_rate": 0.0} if model == "weibull"
-                                   else {"alpha": np.zeros(j)})}
+        start = {"log_hr": 0.0, **get_family(model).start_values(j)}
         compiled, source = compile_pymc_cached(key, pm_model, start)
         _COMPILED[key] = _with_data(compiled, values)
         return _COMPILED[key], source
@@ -195,8 +175,7 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     from bayeshcc.bayes.commensurate import CurvePrior, fit_with_curve
     from bayeshcc.bayes.priors import BUILT_IN
 
-    if model not in MODELS:
-        raise AnalysisError(f"model must be one of {MODELS}, got {model!r}")
+    family = get_family(model)
     if draws_rule not in RULES:
         raise AnalysisError(f"draws_rule must be one of {RULES}, got {draws_rule!r}")
     if isinstance(prior, CurvePrior):  # its commensurate prior replaces ``baseline_prior``
@@ -207,7 +186,7 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
                               draws, tune, chains, seed, cutpoints, intervals, time_scale)
     prior = prior or BUILT_IN["weakly_informative"]
     data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
-    cuts = model_cutpoints(model, cutpoints, data, intervals)
+    cuts = family.cutpoints(cutpoints, data, intervals)
     j = 1 if cuts is None else len(cuts) + 1
     k = data.X.shape[1]
     columns = compiled_columns(k)
@@ -232,8 +211,7 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
                           **settings)
     sample_s = _time.perf_counter() - start
     tree = _drop_padding(tree, k)
-    if model == "piecewise":
-        tree = _add_walk_sd(tree, seed)
+    tree = family.complete_posterior(tree, seed)
     mark(tree, draws_rule, draws)
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,

@@ -30,8 +30,7 @@ import numpy as np
 import xarray as xr
 from threadpoolctl import threadpool_limits
 
-from bayeshcc.bayes.likelihood import (make_piecewise_logp, piecewise_random, weibull_logp,
-                                       weibull_random)
+from bayeshcc.bayes.families import get_family
 
 # Pointwise values (log-likelihood, predictive draws) are draws x N floats each: kept up to
 # 20 million values (160 MB); large registries get no LOO / predictive groups rather than
@@ -52,7 +51,8 @@ def _likelihood_function(model: str, time_varying: bool, batched: bool = True):
     outputs (draws x N): the same graph vectorised over draws
     (:func:`pytensor.graph.replace.vectorize_graph`), with the covariate term :math:`X\\beta`
     of all draws one matrix product (vectorised, the matrix-vector product would be a loop
-    over draws). Otherwise one draw per call. Cached per model type."""
+    over draws). Otherwise one draw per call. The family supplies the graph
+    (:meth:`bayeshcc.bayes.families.base.Family.likelihood_graph`). Cached per model type."""
     import pytensor
     import pytensor.tensor as pt
     from pytensor.graph.replace import vectorize_graph
@@ -63,20 +63,9 @@ def _likelihood_function(model: str, time_varying: bool, batched: bool = True):
     beta, X, trt = pt.vector("beta"), pt.matrix("X"), pt.vector("trt")
     event, w, t_obs = pt.vector("event"), pt.vector("w"), pt.vector("t_obs")
     xb = pt.dot(X, beta)
-    if model == "weibull":
-        log_shape, log_rate, log_hr = pt.scalar("log_shape"), pt.scalar("log_rate"), pt.scalar("log_hr")
-        log_t = pt.vector("log_t")
-        lp = log_rate + log_hr * trt + xb
-        params = [log_shape, log_rate, log_hr, beta]
-        data = [t_obs, log_t, trt, X, event, w]
-        outputs = [weibull_logp(t_obs, log_shape, lp, log_t, event, w), lp]
-    else:
-        alpha, log_hr_j = pt.vector("alpha"), pt.vector("log_hr_j")
-        exposure, interval, edges = pt.matrix("exposure"), pt.matrix("interval"), pt.vector("edges")
-        logp = make_piecewise_logp(time_varying)
-        params = [alpha, log_hr_j, beta]
-        data = [t_obs, trt, X, exposure, interval, edges, event, w]
-        outputs = [logp(t_obs, alpha, log_hr_j, trt, xb, exposure, interval, edges, event, w), xb]
+    params, data, outputs = get_family(model).likelihood_graph(
+        {"beta": beta, "X": X, "trt": trt, "event": event, "w": w, "t_obs": t_obs, "xb": xb},
+        time_varying)
     if batched:
         draws = {p: pt.tensor(f"{p.name}_draws", shape=(None, *p.type.shape), dtype=p.dtype)
                  for p in params}
@@ -92,18 +81,14 @@ def _parameters(fit, draws: dict) -> list[np.ndarray]:
     n_draws = draws["log_hr"].shape[0]
     k = fit.data.X.shape[1]
     beta = draws["beta"] if k else np.zeros((n_draws, 0))
-    if fit.model == "weibull":
-        return [draws["log_shape"], draws["log_rate"], draws["log_hr"], beta]
-    j = draws["alpha"].shape[1]
-    log_hr_j = (draws["log_hr_interval"] if "log_hr_interval" in draws
-                else np.repeat(draws["log_hr"][:, None], j, axis=1))
-    return [draws["alpha"], log_hr_j, beta]
+    return get_family(fit.model).likelihood_parameters(draws, beta)
 
 
 def pointwise(fit, values: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pointwise log-likelihood (draws x N) and each draw's linear predictor (draws x N; the
-    covariate part only for the piecewise model). ``values``: the fit's model data
-    (:func:`bayeshcc.bayes.models.data_values`), rebuilt from the fit when not given."""
+    """Pointwise log-likelihood (draws x N) and each draw's linear predictor (draws x N; as the
+    family's generator takes it, e.g. the covariate part only for the piecewise model).
+    ``values``: the fit's model data (:func:`bayeshcc.bayes.models.data_values`), rebuilt from
+    the fit when not given."""
     from bayeshcc.bayes.models import data_values
 
     d = fit.data
@@ -114,11 +99,7 @@ def pointwise(fit, values: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
     draws = fit.draws()
     params = _parameters(fit, draws)
     X = d.X if d.X.shape[1] else np.zeros((d.time.size, 0))
-    if fit.model == "weibull":
-        data = [values["t_obs"], values["log_t"], d.treated, X, d.event, d.weights]
-    else:
-        data = [values["t_obs"], d.treated, X, values["exposure"], values["interval"],
-                values["edges"], d.event, d.weights]
+    data = get_family(fit.model).likelihood_data(values, d, X)
     n_draws = params[0].shape[0]
     loglik = np.empty((n_draws, d.time.size))
     linear = np.empty((n_draws, d.time.size))
@@ -139,22 +120,9 @@ def predictive_times(fit, linear: np.ndarray, seed: int) -> np.ndarray:
     """Latent event times (draws x N, data's time unit) from the model's generator."""
     rng = np.random.default_rng(seed)
     draws = fit.draws()
-    out = np.empty_like(linear)
     # in chunks of draws, filled in order: the same random stream as one call, without the
     # generator's draws x N (x J) temporaries for every draw at once
-    if fit.model == "weibull":
-        log_shape = draws["log_shape"][:, None]
-        step = max(1, 2_000_000 // linear.shape[1])
-        for i in range(0, linear.shape[0], step):
-            out[i:i + step] = weibull_random(log_shape[i:i + step], linear[i:i + step], rng=rng)
-    else:
-        alpha, log_hr_j, _ = _parameters(fit, draws)
-        edges = np.asarray(fit.cuts, dtype=float) / fit.data.time_scale
-        step = max(1, 2_000_000 // (linear.shape[1] * alpha.shape[1]))
-        for i in range(0, alpha.shape[0], step):
-            out[i:i + step] = piecewise_random(alpha[i:i + step], log_hr_j[i:i + step],
-                                               fit.data.treated, linear[i:i + step],
-                                               edges=edges, rng=rng)
+    out = get_family(fit.model).predictive_times(draws, linear, fit.data, fit.cuts, rng)
     out *= fit.data.time_scale
     return out
 

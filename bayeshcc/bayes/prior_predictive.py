@@ -2,7 +2,7 @@
 before seeing the outcomes.
 
 Draws come straight from the model's priors (the hyper-parameters of
-:mod:`bayeshcc.bayes.models`, baseline centred at log(events / exposure) of the data as the fit
+:mod:`bayeshcc.bayes.families`, baseline centred at log(events / exposure) of the data as the fit
 does), without the likelihood. For each draw the hazard ratio is exp(log HR) and the median
 survival of arm a, for a patient at the covariate means (standardised x = 0), solves
 S_a(t) = 1/2:
@@ -27,10 +27,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from bayeshcc.bayes.data import model_cutpoints, prepare
-from bayeshcc.bayes.models import BASELINE_SD, LOG_SHAPE_SD, rate_center, walk_random
+from bayeshcc.bayes.data import prepare
+from bayeshcc.bayes.families import get_family
+from bayeshcc.bayes.families.base import rate_center
 from bayeshcc.bayes.priors import Prior
-from bayeshcc.errors import AnalysisError
 
 QUANTILES = (0.025, 0.25, 0.5, 0.75, 0.975)
 COLUMNS = ["quantity", "arm", "q025", "q250", "q500", "q750", "q975", "prob_hr_below_0.5",
@@ -45,31 +45,17 @@ def sample_prior(model: str, prior: Prior, rate_centre: float, n_intervals: int 
     Returns ``log_hr`` and, for ``weibull``, ``log_rate`` and ``shape``; for ``piecewise``,
     ``alpha`` (draws x intervals).
     """
+    family = get_family(model)
     rng = np.random.default_rng(seed)
     out = {"log_hr": prior.sample(rng, draws)}  # a robust prior: its mixture
-    if model == "weibull":
-        out["shape"] = np.exp(rng.normal(0.0, LOG_SHAPE_SD, draws))
-        out["log_rate"] = rng.normal(rate_centre, BASELINE_SD, draws)
-    elif model == "piecewise":
-        out["alpha"] = walk_random(np.full(n_intervals, rate_centre), BASELINE_SD, rng, draws)
-    else:
-        raise AnalysisError(f"model must be 'weibull' or 'piecewise', got {model!r}")
+    out.update(family.sample_prior(rate_centre, n_intervals, draws, rng))
     return out
 
 
 def median_survival(model: str, draws: dict, arm: float, cuts: np.ndarray | None = None) -> np.ndarray:
-    """Median survival per draw (scaled time) for arm 1 (treated) or 0 (reference), x = 0."""
-    if model == "weibull":
-        lp = draws["log_rate"] + arm * draws["log_hr"]
-        return np.exp((np.log(LOG2) - lp) / draws["shape"])
-    rates = np.exp(draws["alpha"] + arm * draws["log_hr"][:, None])           # draws x J
-    edges = np.concatenate([[0.0], np.asarray(cuts, dtype=float)])
-    widths = np.diff(edges)
-    at_edges = np.concatenate([np.zeros((rates.shape[0], 1)),
-                               np.cumsum(rates[:, :-1] * widths, axis=1)], axis=1)  # H(edge_j)
-    j = np.sum(at_edges < LOG2, axis=1) - 1                                   # crossing interval
-    rows = np.arange(rates.shape[0])
-    return edges[j] + (LOG2 - at_edges[rows, j]) / rates[rows, j]
+    """Median survival per draw (scaled time) for arm 1 (treated) or 0 (reference), x = 0
+    (:meth:`bayeshcc.bayes.families.base.Family.median_survival`)."""
+    return get_family(model).median_survival(draws, arm, cuts)
 
 
 def _row(quantity: str, arm: str, values: np.ndarray, log_hr: np.ndarray | None = None) -> dict:
@@ -110,7 +96,7 @@ def prior_predictive(model: str, time, event, treated, prior: Prior, arms: Seque
     >>> table.loc[table["quantity"] == "hr", "prob_hr_below_0.5"]  # about 0.025  # doctest: +SKIP
     """
     data = prepare(time, event, treated)
-    cuts = model_cutpoints(model, cutpoints, data, intervals)
+    cuts = get_family(model).cutpoints(cutpoints, data, intervals)
     n_intervals = 1 if cuts is None else len(cuts) + 1
     sample = sample_prior(model, prior, rate_center(data), n_intervals, draws, seed)
     scaled_cuts = None if cuts is None else cuts / data.time_scale

@@ -2,7 +2,7 @@
 
 Each prior set is a :class:`Prior`: Normal(``log_hr_mean``, ``log_hr_sd``) on the log HR and
 Normal(0, ``coef_sd``) on each standardised covariate coefficient. Baseline hazard priors are the
-same for every set and are documented in :mod:`bayeshcc.bayes.models`.
+same for every set and are documented in :mod:`bayeshcc.bayes.families`.
 
 Built in (:func:`built_in_priors`), the sceptical and enthusiastic ones on one clinically
 meaningful hazard ratio ``c`` (``[bayes] clinical_hr``, default 0.7), as Spiegelhalter, Freedman

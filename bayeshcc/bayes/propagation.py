@@ -68,11 +68,12 @@ import xarray as xr
 from bayeshcc.adjust.matching import match_nearest
 from bayeshcc.adjust.propensity import fit_propensity
 from bayeshcc.adjust.weights import propensity_weights
-from bayeshcc.bayes.data import model_cutpoints, prepare
+from bayeshcc.bayes.data import prepare
 from bayeshcc.bayes.diagnostics import (REPLICATE_COORD, Convergence, check_convergence,
                                         worst_convergence)
+from bayeshcc.bayes.families import get_family
+from bayeshcc.bayes.families.base import BASELINE_SD, rate_center
 from bayeshcc.bayes.fit import BayesFit, fit_survival_model
-from bayeshcc.bayes.models import BASELINE_SD, rate_center
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
 from bayeshcc.executors import derive_seed
@@ -309,7 +310,7 @@ def fit_with_ps_uncertainty(model: str, time, event, design: PropensityDesign,
         point = fit_propensity(design.X, design.treated)
         ref = population_from_score(design, point.score, point.logit)
     reference = prepare(time[ref.rows], event[ref.rows], treated[ref.rows], weights=ref.weights)
-    cuts = model_cutpoints(model, cutpoints, reference, intervals)
+    cuts = get_family(model).cutpoints(cutpoints, reference, intervals)
     common = dict(prior=prior, draws=draws, tune=tune, chains=chains, cutpoints=cuts,
                   time_scale=reference.time_scale,
                   baseline_prior=(rate_center(reference), BASELINE_SD))

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayeshcc.bayes.families import get_family
 from bayeshcc.bayes.fit import fit_survival_model
-from bayeshcc.bayes.models import LOG_SHAPE_SD, WALK_SCALE, WALK_SHAPE
 from bayeshcc.bayes.priors import BUILT_IN
 
 BASELINE = (np.log(0.3), 0.5)
@@ -85,24 +85,9 @@ def simulate(task: SbcTask, rng: np.random.Generator) -> tuple[dict, dict]:
     truth.update({f"beta[{i}]": b for i, b in enumerate(beta)})
     xb = X @ beta
     target = -np.log(rng.uniform(size=task.n))
-    if task.model == "weibull":
-        log_shape = rng.normal(0.0, LOG_SHAPE_SD)
-        log_rate = rng.normal(*BASELINE)
-        truth.update(log_shape=log_shape, log_rate=log_rate)
-        t = (target * np.exp(-(log_rate + truth["log_hr"] * trt + xb))) ** (1 / np.exp(log_shape))
-    else:
-        sigma = np.sqrt(WALK_SCALE / rng.gamma(WALK_SHAPE))
-        steps = sigma * rng.normal(size=CUTS.size)
-        alpha = rng.normal(*BASELINE) + np.concatenate([[0.0], np.cumsum(steps)])
-        truth.update(alpha_first=alpha[0], sigma=sigma)
-        truth.update({f"alpha[{j}]": a for j, a in enumerate(alpha) if j > 0})
-        edges = np.concatenate([[0.0], CUTS, [np.inf]])
-        t = np.empty(task.n)
-        for i in range(task.n):  # invert the piecewise-linear cumulative hazard
-            rates = np.exp(alpha + truth["log_hr"] * trt[i] + xb[i])
-            cum = np.concatenate([[0.0], np.cumsum(rates[:-1] * np.diff(edges[:-1]))])
-            j = np.searchsorted(cum, target[i], side="right") - 1
-            t[i] = edges[j] + (target[i] - cum[j]) / rates[j]
+    baseline, t = get_family(task.model).simulate(rng, BASELINE, target, truth["log_hr"], trt,
+                                                  xb, CUTS)
+    truth.update(baseline)
     time = np.maximum(np.minimum(t, task.follow_up), 1e-6)
     return truth, {"time": time, "event": (t <= task.follow_up).astype(float), "treated": trt,
                    "X": X}
@@ -128,7 +113,7 @@ def sbc_ranks(task: SbcTask) -> dict[str, int] | None:
                              covariate_names=tuple(f"x{i}" for i in range(k)),
                              draws=task.draws, tune=task.draws, chains=task.chains,
                              seed=task.seed, time_scale=1.0, baseline_prior=BASELINE,
-                             cutpoints=CUTS if task.model == "piecewise" else None)
+                             cutpoints=CUTS)  # a family without intervals ignores them
     draws = fit.draws(task.ranks_of)
     return {name: int(np.sum(_posterior_values(draws, name) < value))
             for name, value in truth.items()}

@@ -155,7 +155,7 @@ def test_piecewise_walk_prior_is_a_normal_first_level_and_multivariate_t_increme
     Gaussian walk with sigma^2 ~ InvGamma(2, 0.18) integrated out (scipy's densities)."""
     import pytensor.tensor as pt
 
-    from bayeshcc.bayes.models import WALK_SCALE, WALK_SHAPE, walk_logp
+    from bayeshcc.bayes.families.piecewise import WALK_SCALE, WALK_SHAPE, walk_logp
 
     rng = np.random.default_rng(1)
     for alpha in rng.normal(-1.0, 0.8, size=(4, 6)):
@@ -172,7 +172,7 @@ def test_piecewise_walk_draws_and_conditional_sigma_agree_with_the_prior():
     conditional given those levels has the InvGamma(2, 0.18) prior's distribution again (a
     Gibbs step leaves the joint prior invariant): walk_random, walk_logp and walk_sd_draws
     describe one model."""
-    from bayeshcc.bayes.models import WALK_SCALE, WALK_SHAPE, walk_random, walk_sd_draws
+    from bayeshcc.bayes.families.piecewise import WALK_SCALE, WALK_SHAPE, walk_random, walk_sd_draws
 
     rng = np.random.default_rng(7)
     alpha = walk_random(np.full(6, 0.5), 2.0, rng, 20_000)

@@ -174,7 +174,8 @@ def test_piecewise_log_prior_of_the_levels_is_one_term_per_draw(fit):
     """The levels alpha have one joint prior (the walk): log_prior holds walk_logp per draw."""
     import pytensor.tensor as pt
 
-    from bayeshcc.bayes.models import BASELINE_SD, walk_logp
+    from bayeshcc.bayes.families.base import BASELINE_SD
+    from bayeshcc.bayes.families.piecewise import walk_logp
 
     alpha = fit.posterior["posterior"]["alpha"].values
     centre = float(np.log(fit.data.event.sum() / fit.data.scaled_time.sum()))

@@ -8,7 +8,8 @@ of a fit is a rebuild); these tests pin the check that keeps a stale layout from
 import numpy as np
 import pytest
 
-from bayeshcc.bayes.data import model_cutpoints, prepare
+from bayeshcc.bayes.data import prepare
+from bayeshcc.bayes.families import get_family
 from bayeshcc.bayes.models import build_model, data_values
 from bayeshcc.bayes.nutpie_model import StaleLayout, model_digest, rebuild
 from bayeshcc.bayes.priors import BUILT_IN
@@ -19,7 +20,7 @@ def _model(model="weibull", k=0, n=40, seed=0):
     X = rng.normal(size=(n, k)) if k else None
     d = prepare(rng.exponential(size=n), (rng.random(n) < 0.7).astype(float),
                 rng.integers(0, 2, n).astype(float), X, tuple("abc"[:k]))
-    cuts = model_cutpoints(model, None, d, 4)
+    cuts = get_family(model).cutpoints(None, d, 4)
     j = 1 if cuts is None else len(cuts) + 1
     return build_model(model, data_values(model, d, BUILT_IN["vague"], cuts), k, j)
 

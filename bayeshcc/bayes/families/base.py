@@ -1,0 +1,190 @@
+"""What the package needs from a baseline hazard model: the :class:`Family` protocol.
+
+A family is the baseline hazard :math:`h_0(t)` of a proportional-hazards model
+
+.. math:: h(t \\mid trt, x) = h_0(t) \\exp(\\text{log\\_hr} \\cdot trt + x'\\beta),
+
+(or, where the family allows it, an interval-wise log HR), written once for each use:
+
+- the PyMC graph of its baseline parameters and the observed variable ``time``
+  (:func:`bayeshcc.bayes.models.build_model` builds the shared part: ``pm.Data``, the log HR and
+  the coefficients), and the ``pm.Data`` values it reads;
+- its log hazard and cumulative hazard in NumPy over posterior draws, for the contrasts;
+- the pointwise log-likelihood graph and the event-time generator of the ``log_likelihood`` and
+  ``posterior_predictive`` groups (:mod:`bayeshcc.bayes.groups`);
+- its prior draws and median survival for the prior predictive check, and its simulator for
+  simulation-based calibration;
+- its start values and NUTS settings, and what it adds to the posterior after sampling;
+- its part of the curve prior (:mod:`bayeshcc.bayes.commensurate`): the external arm's
+  baseline, and the cohort's baseline as the external one plus a commensurate deviation.
+
+The implementations are modules of :mod:`bayeshcc.bayes.families`, one per family, and the
+registry there maps each model name to one. Nothing outside that package branches on a model's
+name: it asks the family. A family's arithmetic is its own; the orders in which it creates
+PyMC variables and draws random numbers fix the compiled models and the draws, so they are part
+of its contract.
+
+Times are in the model's scaled units (:attr:`bayeshcc.bayes.data.SurvivalData.scaled_time`)
+unless said otherwise. ``cuts`` are a family's interior time points in the data's unit
+(:meth:`Family.cutpoints`; None for a family without them).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, runtime_checkable
+
+import numpy as np
+
+from bayeshcc.bayes.data import SurvivalData
+
+# The log baseline rate's prior, shared by the families: N(log(events / exposure), 2).
+BASELINE_SD = 2.0
+
+
+def rate_center(data: SurvivalData) -> float:
+    """log(events / total time) in scaled time: where the baseline prior is centred."""
+    return float(np.log(data.event.sum() / data.scaled_time.sum()))
+
+
+@runtime_checkable
+class Family(Protocol):
+    """A baseline hazard model (module docstring).
+
+    Attributes
+    ----------
+    name : str
+        The model name of specs and the API (``bayes.models``, ``bh.fit(model=...)``).
+    baseline_variables : tuple of str
+        The posterior variables of the baseline parameters, in linear-predictor form (log
+        rates), in the order of :meth:`baseline_parameter_names`.
+    target_accept : float
+        NUTS target acceptance of its fits (a time-varying log HR has its own, see
+        :func:`bayeshcc.bayes.fit.target_accept`).
+    adaptation : str
+        nutpie's mass-matrix adaptation (``"diag"`` or ``"low_rank"``).
+    curve_target_accept : float
+        NUTS target acceptance of its fits with a curve prior.
+    patient_data : frozenset of str
+        Its ``pm.Data`` (cohort and external) with one row per patient: a model is compiled
+        from two rows of each.
+    """
+
+    name: str
+    baseline_variables: tuple[str, ...]
+    target_accept: float
+    adaptation: str
+    curve_target_accept: float
+    patient_data: frozenset[str]
+
+    # --- structure and data -------------------------------------------------------------
+
+    def baseline_parameter_names(self, n_intervals: int) -> list[str]:
+        """The baseline parameters one by one (``alpha[0]``, ...), as calibration names them."""
+
+    def cutpoints(self, cutpoints, data: SurvivalData, intervals: int) -> np.ndarray | None:
+        """A fit's interior time points (data's unit): ``cutpoints`` when the family uses
+        them, else a default from ``data`` for ``intervals`` intervals; None when it has
+        none."""
+
+    def data_values(self, data: SurvivalData, cuts: np.ndarray | None) -> dict[str, Any]:
+        """The family's own ``pm.Data`` values, beside the shared ones of
+        :func:`bayeshcc.bayes.models.data_values` (and after them, in this order)."""
+
+    # --- the PyMC graph -------------------------------------------------------------------
+
+    def build_baseline(self, d: dict, log_hr, xb, n_covariates: int, n_intervals: int,
+                       time_varying: bool) -> None:
+        """Add the baseline parameters and the observed ``time`` to the model being built.
+
+        Parameters
+        ----------
+        d : dict
+            The model's ``pm.Data`` by name.
+        log_hr, xb
+            The log HR and the covariates' linear predictor (0 without covariates).
+        n_covariates, n_intervals : int
+            The structure of the compiled model.
+        time_varying : bool
+            An interval-wise log HR (families that support it).
+        """
+
+    def start_values(self, n_intervals: int) -> dict[str, Any]:
+        """Start values of the baseline parameters, independent of the data."""
+
+    def complete_posterior(self, tree, seed: int):
+        """The posterior DataTree after sampling, with what the family derives from the draws
+        (the tree unchanged when nothing)."""
+
+    # --- NumPy hazards (contrasts) --------------------------------------------------------
+
+    def cumulative_hazard(self, draws: dict, t: np.ndarray, trt: np.ndarray, xb: np.ndarray,
+                          cuts: np.ndarray | None = None) -> np.ndarray:
+        """H(t_i | trt_i, x_i) for each draw (draws x N); ``cuts`` scaled."""
+
+    def log_hazard(self, draws: dict, t: np.ndarray, trt: np.ndarray, xb: np.ndarray,
+                   cuts: np.ndarray | None = None) -> np.ndarray:
+        """log h(t_i | trt_i, x_i) for each draw (draws x N); ``cuts`` scaled."""
+
+    # --- pointwise groups -----------------------------------------------------------------
+
+    def likelihood_graph(self, inputs: dict, time_varying: bool) -> tuple[list, list, list]:
+        """The one-draw pointwise log-likelihood graph.
+
+        Parameters
+        ----------
+        inputs : dict
+            Shared symbolic inputs: ``beta``, ``X``, ``trt``, ``event``, ``w``, ``t_obs`` and
+            ``xb`` (``X @ beta``).
+        time_varying : bool
+
+        Returns
+        -------
+        (parameters, data, outputs)
+            Its parameter and data inputs, in the order of :meth:`likelihood_parameters` and
+            :meth:`likelihood_data`, and the outputs (pointwise log-likelihood, each patient's
+            linear predictor as :meth:`predictive_times` takes it).
+        """
+
+    def likelihood_parameters(self, draws: dict, beta: np.ndarray) -> list[np.ndarray]:
+        """Per-draw parameter arrays in the order of :meth:`likelihood_graph`'s."""
+
+    def likelihood_data(self, values: dict, data: SurvivalData, X: np.ndarray) -> list:
+        """Data arrays in the order of :meth:`likelihood_graph`'s, from the fit's ``pm.Data``
+        ``values``."""
+
+    def predictive_times(self, draws: dict, linear: np.ndarray, data: SurvivalData,
+                         cuts: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
+        """Latent event times (draws x N, scaled time) from the generator, given the linear
+        predictor ``linear`` of :meth:`likelihood_graph`."""
+
+    # --- prior predictive and SBC ---------------------------------------------------------
+
+    def sample_prior(self, rate_centre: float, n_intervals: int, draws: int,
+                     rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Draws of the baseline parameters from their prior (after the log HR's)."""
+
+    def median_survival(self, draws: dict, arm: float,
+                        cuts: np.ndarray | None = None) -> np.ndarray:
+        """Median survival per draw (scaled time) of arm 1 or 0 at x = 0."""
+
+    def simulate(self, rng: np.random.Generator, baseline: tuple[float, float],
+                 target: np.ndarray, log_hr: float, trt: np.ndarray, xb: np.ndarray,
+                 cuts: np.ndarray | None) -> tuple[dict[str, float], np.ndarray]:
+        """True baseline parameters from the prior (log rate ~ N(``baseline``)) and the latent
+        event times at which the cumulative hazards reach ``target``; returns (truth, times)."""
+
+    # --- the curve prior ------------------------------------------------------------------
+
+    def external_values(self, t: np.ndarray, data: SurvivalData, cuts: np.ndarray | None,
+                        reference_events: np.ndarray) -> tuple[dict, np.ndarray]:
+        """The external arm's own ``pm.Data`` values (scaled times ``t``) and the weighted
+        reference-arm events per baseline parameter (``reference_events``: each cohort
+        reference patient's weight times event)."""
+
+    def build_curve_baseline(self, d: dict, log_hr, xb, deviation: Callable[[int], Any],
+                             n_covariates: int, n_intervals: int) -> None:
+        """Add the external baseline, the cohort's as the external one plus
+        ``deviation(size)``, and the observed ``time`` and ``time_external``."""
+
+    def curve_start_values(self) -> dict[str, Any]:
+        """Start values of a curve fit's external baseline, independent of the data."""

@@ -1,0 +1,85 @@
+"""The model families (issue #24, "a model family is one module"): a registry of
+implementations of one protocol, and no branch on a family's name outside their package."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bayeshcc.bayes.families import FAMILIES, Family, get_family
+from bayeshcc.errors import AnalysisError
+
+PACKAGE = Path(__file__).resolve().parents[2] / "bayeshcc"
+FAMILIES_DIR = PACKAGE / "bayes" / "families"
+
+# Modules that still branch on a family's name, to be converted; the list can only shrink
+# (an entry that no longer branches fails the test below, so it is removed when converted).
+NOT_YET_CONVERTED = {
+    "bayes/calibration.py",   # parameter_names, parameter_draws, _unpack, scores_and_hessian,
+                              # batched_sums, loglik_terms, ...: the calibration's next step
+}
+
+# A model name compared with ==, !=, in / not in a literal collection, a match case, or a
+# table keyed by model names (SETTING = {"weibull": ...}).
+NAMES = r"[\"'](?:weibull|piecewise)[\"']"
+COMPARISON = re.compile(
+    rf"(?:==|!=)\s*{NAMES}|{NAMES}\s*(?:==|!=)"          # model == "weibull"
+    rf"|\bin\s*[\(\[\{{][^\n]*{NAMES}"                   # model in ("weibull", ...)
+    rf"|\bcase\s+{NAMES}"                                # match model: case "weibull"
+    rf"|=\s*\{{\s*{NAMES}\s*:")                          # TARGET = {"weibull": 0.9, ...}
+
+
+def _branching_modules() -> set[str]:
+    found = set()
+    for path in PACKAGE.rglob("*.py"):
+        if FAMILIES_DIR in path.parents:
+            continue
+        if COMPARISON.search(path.read_text(encoding="utf-8")):
+            found.add(path.relative_to(PACKAGE).as_posix())
+    return found
+
+
+def test_no_module_outside_the_families_branches_on_a_family_name():
+    assert _branching_modules() - NOT_YET_CONVERTED == set()
+
+
+def test_the_allow_list_only_names_modules_that_still_branch():
+    assert NOT_YET_CONVERTED - _branching_modules() == set()
+
+
+def test_the_pattern_finds_the_branches_it_is_meant_to():
+    for line in ('if model == "weibull":', "x = a if 'piecewise' != fit.model else b",
+                 'if model in ("weibull", "piecewise"):', '    case "piecewise":',
+                 'TARGET_ACCEPT = {"weibull": 0.9, "piecewise": 0.9}'):
+        assert COMPARISON.search(line), line
+    for line in ('model : {"weibull", "piecewise"}', 'MODELS = ("weibull", "piecewise")',
+                 'fit_survival_model("weibull", time, event)',
+                 'raise TypeError("give a dict {\'weibull\': fit}")'):
+        assert not COMPARISON.search(line), line
+
+
+def test_registry_matches_the_spec_vocabulary_and_the_protocol():
+    from bayeshcc.bayes.fit import MODELS
+    from bayeshcc.spec import MODELS as SPEC_MODELS
+
+    assert tuple(FAMILIES) == MODELS == SPEC_MODELS
+    for name, family in FAMILIES.items():
+        assert isinstance(family, Family) and family.name == name
+        assert get_family(name) is family
+
+
+def test_an_unknown_family_is_refused_with_the_valid_ones():
+    with pytest.raises(AnalysisError, match=r"model must be one of \('weibull', 'piecewise'\)"):
+        get_family("mspline")
+
+
+@pytest.mark.parametrize("name", list(FAMILIES))
+def test_cumulative_hazard_starts_near_zero_and_increases(name):
+    family = get_family(name)
+    rng = np.random.default_rng(3)
+    cuts = np.array([0.5, 1.0])
+    draws = {"log_hr": rng.normal(size=5), **family.sample_prior(-0.5, 3, 5, rng)}
+    t = np.array([1e-12, 0.3, 0.7, 2.0])
+    H = family.cumulative_hazard(draws, t, np.zeros(4), np.zeros((1, 4)), cuts)
+    assert H.shape == (5, 4) and np.all(np.diff(H, axis=1) > 0) and np.all(H[:, 0] < 1e-2)
