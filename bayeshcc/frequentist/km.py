@@ -118,15 +118,19 @@ def confidence_limits(survival, std_err, conf_type="log", conf_level=0.95):
         return np.exp(-np.exp(loglog - se2)), np.exp(-np.exp(loglog + se2))
 
 
-def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95):
+def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95, robust=None):
     """Kaplan–Meier estimate, as R ``survfit(Surv(time, event) ~ 1, weights=)``.
 
     .. math:: \\hat S(t) = \\prod_{t_j \\le t} (1 - d_j / n_j), \\qquad
               \\mathrm{se}\\{\\hat\\Lambda(t)\\} = \\sqrt{\\sum_{t_j \\le t} d_j / (n_j (n_j - d_j))}
 
-    with weighted counts d_j, n_j. As R does, the Greenwood variance is used for unit or
-    integer weights and the infinitesimal-jackknife (robust) variance when any weight is
-    not an integer; ``std_err`` is then that SD of S(t) divided by S(t).
+    with weighted counts d_j, n_j. As R does by default (``robust`` None), the Greenwood
+    variance is used for unit or integer weights and the infinitesimal-jackknife (robust)
+    variance when any weight is not an integer; ``std_err`` is then that SD of S(t) divided
+    by S(t). ``robust=True`` asks for the jackknife whatever the weights, as R
+    ``survfit(..., robust = TRUE)``: propensity weights are not frequencies, and Greenwood on
+    weighted counts shrinks as 1/c when they are multiplied by c (the jackknife does not
+    change).
 
     Parameters
     ----------
@@ -138,6 +142,8 @@ def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95):
         Transformation of the pointwise confidence interval (R ``conf.type``).
     conf_level : float
         Confidence level (R ``conf.int``).
+    robust : bool, optional
+        Infinitesimal-jackknife variance (True), Greenwood (False), or R's default rule (None).
 
     Returns
     -------
@@ -153,7 +159,8 @@ def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95):
     utime, _, n_risk, n_event, n_censor, jumps = _counts(time, event, weights)
     step = np.where(jumps, (n_risk - n_event) / n_risk, 1.0)
     survival = np.cumprod(step)
-    robust = bool(np.any(weights != np.floor(weights)))
+    if robust is None:
+        robust = bool(np.any(weights != np.floor(weights)))
     if robust:
         sd = _ij_std_survival(time, event, weights, utime, n_risk, n_event, jumps)
         with np.errstate(divide="ignore", invalid="ignore"):
