@@ -176,3 +176,41 @@ def test_unit_weights_keep_survmean_se():
     b = rmst_difference(time, event, treated, ref["tau"], weights=np.ones(time.size))
     assert (a.se_method, b.se_method) == ("independent", "independent")
     assert a.se == b.se
+
+
+@pytest.mark.parametrize("scale", [0.5, 2.0])
+def test_weighted_km_bands_unchanged_when_weights_are_multiplied(scale):
+    """robust=True (the tables' choice for weighted cohorts): the median CI and landmark limits
+    do not move when the weights are scaled (gbsg ATE, reference arm)."""
+    time, event, treated, w, *_ = _cohort("gbsg", "ate")
+    g = ~treated
+    base = kaplan_meier(time[g], event[g], w[g], robust=True)
+    scaled = kaplan_meier(time[g], event[g], scale * w[g], robust=True)
+    np.testing.assert_allclose([scaled.lower, scaled.upper], [base.lower, base.upper],
+                               rtol=1e-10)
+    assert median_survival(scaled) == median_survival(base)
+
+
+def test_r_default_greenwood_on_integer_weights_is_not_scale_invariant():
+    """Why robust=True: with R's default rule, weights 2 (integers) switch to Greenwood on
+    weighted counts, which halves the variance of weights 1 (unit weights: Greenwood too)."""
+    time, event, treated, *_ = _cohort("gbsg", "ate")
+    g = treated
+    ones = kaplan_meier(time[g], event[g], np.ones(g.sum()))
+    twos = kaplan_meier(time[g], event[g], 2 * np.ones(g.sum()))
+    assert not ones.robust and not twos.robust
+    np.testing.assert_allclose(twos.std_err, ones.std_err / np.sqrt(2), rtol=1e-12)
+    robust = kaplan_meier(time[g], event[g], 2 * np.ones(g.sum()), robust=True)
+    np.testing.assert_allclose(robust.std_err,
+                               kaplan_meier(time[g], event[g], robust=True).std_err, rtol=1e-10)
+
+
+@pytest.mark.parametrize("scale", [0.5, 2.0])
+def test_weighted_logrank_unchanged_when_weights_are_multiplied(scale):
+    """The weighted log-rank (robust score test of coxph(weights = w, robust = TRUE)) has no
+    scale defect: (sum U_i)^2 / sum U_i^2 with U_i proportional to w_i."""
+    from bayeshcc.frequentist.logrank import weighted_logrank_test
+    time, event, treated, w, *_ = _cohort("gbsg", "ate")
+    base = weighted_logrank_test(time, event, treated, w)
+    scaled = weighted_logrank_test(time, event, treated, scale * w)
+    assert scaled.chisq == pytest.approx(base.chisq, rel=1e-10)
