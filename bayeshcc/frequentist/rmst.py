@@ -30,7 +30,7 @@ from scipy import stats
 from bayeshcc.errors import AnalysisError
 from bayeshcc.frequentist._inputs import check_group, check_survival_inputs
 from bayeshcc.frequentist.km import kaplan_meier
-from bayeshcc.frequentist.propensity_influence import influence_with_ps
+from bayeshcc.frequentist.propensity_influence import influence_with_ps, leave_one_out_weights
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,10 @@ SE_METHODS = {
     "pair-clustered": "influence function summed within matched pair",
     "robust": "infinitesimal jackknife, weights held fixed (R survfit robust = TRUE)",
     "influence (estimated PS)": "influence function stacked with the logistic PS score equations",
+    "jackknife (PS refitted)": "leave-one-out jackknife, PS refitted for each leave-out",
 }
+PS_SE = ("auto", "influence", "jackknife")
+JACKKNIFE_MAX_N = 2000   # "auto": the jackknife up to this many patients (N^2 memory and time)
 
 
 def _signed_derivative(time, event, group, tau, w) -> np.ndarray:
@@ -156,7 +159,7 @@ def _signed_derivative(time, event, group, tau, w) -> np.ndarray:
 
 
 def rmst_difference(time, event, group, tau, weights=None, conf_level=0.95, clusters=None,
-                    propensity=None):
+                    propensity=None, ps_se="auto"):
     """Treated minus reference RMST with a Wald interval.
 
     .. math:: \\Delta = \\mathrm{RMST}_1 - \\mathrm{RMST}_0, \\quad
@@ -171,11 +174,22 @@ def rmst_difference(time, event, group, tau, weights=None, conf_level=0.95, clus
       :func:`rmst_influence` within the unit's arm, + for treated and - for reference (no
       small-sample factor, as ``coxph``'s cluster variance). The per-arm SEs stay survmean's.
     - ``"influence (estimated PS)"`` (``propensity``, a
-      :class:`~bayeshcc.frequentist.propensity_influence.PropensityDesign` of these rows):
-      :math:`\\mathrm{se}^2 = \\sum_i \\varphi_i^2` with
+      :class:`~bayeshcc.frequentist.propensity_influence.PropensityDesign` of these rows, and
+      ``ps_se="influence"``): :math:`\\mathrm{se}^2 = \\sum_i \\varphi_i^2` with
       :math:`\\varphi_i = \\pm U_i + D I_\\gamma^{-1} g_i` (the estimated PS's term, see
       :mod:`bayeshcc.frequentist.propensity_influence`); the per-arm SEs likewise, each arm's
       RMST depending on every patient through the PS.
+    - ``"jackknife (PS refitted)"`` (``propensity`` and ``ps_se="jackknife"``, or ``"auto"``
+      up to ``JACKKNIFE_MAX_N`` patients): the leave-one-out jackknife of the whole two-step
+      estimator, sqrt((N-1)/N sum (Delta_(-i) - mean)^2), the PS refitted without each patient
+      (:func:`~bayeshcc.frequentist.propensity_influence.leave_one_out_weights`). The delta
+      method above drops the non-linearity of 1/e, and is too narrow when a few patients carry
+      large weights: on the bundled cohort (126 patients, largest ATE weight 23) the OS RMST
+      difference's SE is 0.78 months by the influence function (12 % below), 0.98 by the
+      jackknife (11 % above) and 0.89 by a bootstrap that refits the PS; at 600 patients the
+      two agree within 3 %
+      (tests/frequentist/test_weighted_rmst.py). The choice is that of
+      :mod:`bayeshcc.bayes.calibration` for the Bayesian fits.
     - ``"robust"`` (other weights: held fixed, e.g. matching weights): sqrt(sum U_i^2) per
       arm, R's ``survfit(..., weights = w, robust = TRUE)`` influence of S(t) integrated to tau.
 
@@ -192,20 +206,32 @@ def rmst_difference(time, event, group, tau, weights=None, conf_level=0.95, clus
     if propensity is not None and clusters is not None:
         raise AnalysisError("give clusters (matched cohort) or propensity (weighted cohort), "
                             "not both")
+    if ps_se not in PS_SE:
+        raise AnalysisError(f"ps_se must be one of {PS_SE}; got {ps_se!r}")
     if propensity is not None:
         if len(propensity.score) != time.size:
             raise AnalysisError(f"propensity has {len(propensity.score)} rows but time has "
                                 f"{time.size}")
         if not np.allclose(propensity.weights, w, rtol=1e-12, atol=0):
             raise AnalysisError("propensity.weights differ from weights")
-        derivative = _signed_derivative(time, event, group, tau, w)
-        arm_derivatives = np.column_stack([np.where(group, derivative, 0.0),
-                                           np.where(~group, -derivative, 0.0), derivative])
-        phi = influence_with_ps(arm_derivatives, propensity)
-        se_t, se_r, se = np.sqrt(np.sum(phi ** 2, axis=0))
+        if ps_se == "jackknife" or (ps_se == "auto" and time.size <= JACKKNIFE_MAX_N):
+            W = leave_one_out_weights(propensity)
+            loo = np.column_stack([restricted_means(time[g], event[g], tau, W[:, g])
+                                   for g in (group, ~group)])
+            loo = np.column_stack([loo, loo[:, 0] - loo[:, 1]])
+            factor = (time.size - 1) / time.size
+            se_t, se_r, se = np.sqrt(factor * np.sum((loo - loo.mean(axis=0)) ** 2, axis=0))
+            method = "jackknife (PS refitted)"
+        else:
+            derivative = _signed_derivative(time, event, group, tau, w)
+            arm_derivatives = np.column_stack([np.where(group, derivative, 0.0),
+                                               np.where(~group, -derivative, 0.0), derivative])
+            phi = influence_with_ps(arm_derivatives, propensity)
+            se_t, se_r, se = np.sqrt(np.sum(phi ** 2, axis=0))
+            method = "influence (estimated PS)"
         treated = RestrictedMean(treated.rmst, float(se_t), treated.tau)
         reference = RestrictedMean(reference.rmst, float(se_r), reference.tau)
-        se, method = float(se), "influence (estimated PS)"
+        se = float(se)
     elif clusters is not None:
         clusters = np.asarray(clusters)
         if clusters.shape != (time.size,):
@@ -225,3 +251,28 @@ def rmst_difference(time, event, group, tau, weights=None, conf_level=0.95, clus
     p = float(2 * stats.norm.sf(abs(diff) / se)) if se > 0 else float("nan")
     return RmstDifference(treated, reference, float(diff), se, float(diff - z * se),
                           float(diff + z * se), p, conf_level, method)
+
+
+def restricted_means(time, event, tau, weight_rows) -> np.ndarray:
+    """Kaplan-Meier RMST up to ``tau`` for each row of an m x n matrix of weights at once.
+
+    Row by row equal to :func:`restricted_mean`'s ``rmst`` (the jackknife's leave-outs).
+    """
+    time, event, _ = check_survival_inputs(time, event)
+    W = np.atleast_2d(np.asarray(weight_rows, dtype=float))
+    order = np.argsort(time, kind="stable")
+    t, ev, W = time[order], event[order], W[:, order]
+    utime, first = np.unique(t, return_index=True)
+    at_time = np.add.reduceat(W, first, axis=1)
+    d = np.add.reduceat(W * ev[None, :], first, axis=1)
+    n = np.cumsum(at_time[:, ::-1], axis=1)[:, ::-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = np.where(n > 0, 1.0 - d / n, 1.0)
+    surv = np.cumprod(step, axis=1)
+    keep = utime <= tau
+    if not keep.any():
+        return np.full(W.shape[0], float(tau - min(0.0, utime.min())))
+    start = min(0.0, float(utime.min()))
+    widths = np.diff(np.concatenate([[start], utime[keep], [tau]]))
+    heights = np.column_stack([np.ones(W.shape[0]), surv[:, keep]])
+    return heights @ widths + start

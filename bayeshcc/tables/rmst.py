@@ -7,10 +7,14 @@ bayeshcc.frequentist.rmst.rmst_difference) is:
 - ``independent``: the unadjusted cohort, sqrt(se_t^2 + se_r^2) with survmean's SEs (equal to R);
 - ``pair-clustered``: the matched cohort, whose arms are paired, the influence-function SE
   summed within matched pair (as the matched Cox model's cluster-robust SE);
-- ``influence (estimated PS)``: the ATE, ATT and overlap cohorts (weighted Kaplan-Meier curve),
-  the influence function of the RMST stacked with the logistic PS score equations, so that
-  the SE accounts for the estimated PS and does not change when the weights are multiplied by
-  a constant (survmean's formula on weighted counts would shrink as 1/c); per-arm SEs likewise;
+- ``jackknife (PS refitted)``: the ATE, ATT and overlap cohorts (weighted Kaplan-Meier curve)
+  up to 2 000 patients, the leave-one-out jackknife with the PS refitted per leave-out;
+  ``influence (estimated PS)`` above that, the influence function of the RMST stacked with the
+  logistic PS score equations. Both account for the estimated PS and do not change when the
+  weights are multiplied by a constant (survmean's formula on weighted counts would shrink as
+  1/c); per-arm SEs likewise. The jackknife is the default where it is affordable because the
+  delta method is too narrow with few patients and large weights (bundled cohort: 0.78 against
+  a bootstrap's 0.89 months; the jackknife 0.98, conservative);
 - ``robust``: a matched cohort with replacement (matching weights, no pair clusters), the
   infinitesimal jackknife with the weights held fixed (R ``survfit(robust = TRUE)``). Without ``[rmst] tau`` the shortest of the two arms' largest
 follow-up times is used (the largest tau both curves reach), and said in the ``tau_rule`` column.

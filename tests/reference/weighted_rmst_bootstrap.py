@@ -5,7 +5,7 @@ How to run (from the repository root; about two minutes)::
     PYTHONPATH=. python tests/reference/weighted_rmst_bootstrap.py
 
 Writes ``tests/reference/fixtures/weighted_rmst_bootstrap.json``. For each dataset of
-``weighted_rmst_reference.R`` (gbsg, colon_death; PS covariates and tau as there) and each
+``weighted_rmst_reference.R`` (gbsg, colon_death, paper_os; PS covariates and tau as there) and each
 estimand (ate, att, overlap; unstabilised, untrimmed): each replicate resamples patients with
 replacement, REFITS the logistic PS (:func:`bayeshcc.adjust.fit_propensity`), recomputes the
 weights (:func:`bayeshcc.adjust.propensity_weights`) and the weighted Kaplan-Meier RMST of each
@@ -40,10 +40,20 @@ SEED = 20261203
 ESTIMANDS = ("ate", "att", "overlap")
 
 
+def read_dataset(csv) -> pd.DataFrame:
+    """One csv, or (paper_os) the PS design csv beside the outcome csv, rows aligned."""
+    if isinstance(csv, str):
+        return pd.read_csv(ROOT / "data" / csv)
+    design, outcome = (pd.read_csv(ROOT / "data" / c) for c in csv)
+    if not (design["treat"].to_numpy() == outcome["group"].to_numpy().astype(int)).all():
+        raise ValueError(f"{csv} rows do not line up")
+    return pd.concat([outcome, design.drop(columns=["id", "treat"])], axis=1)
+
+
 def load(name: str):
     """(PS covariates, treated, time, event, tau) of a dataset of weighted_rmst.json."""
     ref = REFERENCE[name]
-    d = pd.read_csv(ROOT / "data" / ref["csv"])
+    d = read_dataset(ref["csv"])
     return (d[ref["covariates"]].astype(float), d["group"].to_numpy(bool),
             d["time"].to_numpy(float), d["event"].to_numpy(float), float(ref["tau"]))
 
@@ -90,7 +100,7 @@ def bootstrap(name: str, rng) -> dict:
 def main() -> None:
     rng = np.random.default_rng(SEED)
     result = {"seed": SEED, "replicates": REPLICATES}
-    for name in ("gbsg", "colon_death"):
+    for name in ("gbsg", "colon_death", "paper_os"):
         result[name] = bootstrap(name, rng)
         print(name, {e: round(result[name][e]["se_difference"], 3) for e in ESTIMANDS})
     FIXTURE.write_text(json.dumps(result, indent=1) + "\n")

@@ -12,6 +12,9 @@
 #   colon_death  survival::colon, death records, Lev+5FU (group TRUE) vs observation, rows
 #                with a missing covariate removed (594 patients), the covariates of
 #                matchit_reference.R's colon (differ and extent dummy-coded); tau = 1825 days
+#   paper_os     the bundled synthetic cohort's overall survival (paper_os.csv, months) with the
+#                PS covariates of models/paper.toml (paper_cohort.csv; 126 patients, largest
+#                ATE weight about 23); tau = 12 months
 #
 # For each dataset and estimand (ate, att, overlap; unstabilised, untrimmed, as WeightIt's
 # method = "glm"): glm(group ~ covariates, binomial) coefficients, the weights, and per arm
@@ -46,7 +49,16 @@ datasets <- list(
                      covariates = c("age", "sex", "obstruct", "perfor", "adhere", "nodes",
                                     "differ2", "differ3", "extent2", "extent3", "extent4",
                                     "surg"),
-                     tau = 1825, landmarks = c(365, 730, 1825)))
+                     tau = 1825, landmarks = c(365, 730, 1825)),
+  paper_os = local({
+    design <- read.csv(file.path(out_data, "paper_cohort.csv"))
+    os <- read.csv(file.path(out_data, "paper_os.csv"))
+    stopifnot(all(design$treat == as.integer(as.logical(os$group))))
+    covs <- setdiff(names(design), c("id", "treat"))
+    list(data = cbind(data.frame(time = os$time, event = os$event,
+                                 group = as.logical(os$group)), design[, covs]),
+         csv = NULL, covariates = covs, tau = 12, landmarks = c(3, 6, 12))
+  }))
 
 weights_of <- function(e, t, estimand) switch(estimand,
   ate = ifelse(t, 1 / e, 1 / (1 - e)),
@@ -76,7 +88,8 @@ for (name in names(datasets)) {
   f <- as.formula(paste("group ~", paste(ds$covariates, collapse = " + ")))
   ps <- glm(f, data = d, family = binomial)
   e <- unname(fitted(ps))
-  entry <- list(csv = ds$csv, covariates = ds$covariates, tau = ds$tau,
+  entry <- list(csv = if (is.null(ds$csv)) list("paper_cohort.csv", "paper_os.csv") else ds$csv,
+                covariates = ds$covariates, tau = ds$tau,
                 ps_coef = num(coef(ps)), estimands = list())
   for (estimand in c("ate", "att", "overlap")) {
     w <- weights_of(e, d$group, estimand)

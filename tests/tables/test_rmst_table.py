@@ -1,5 +1,5 @@
 """rmst.csv: the matched cohort's RMST difference uses the pair-clustered SE, the weighted cohorts
-the influence-function SE with the estimated PS, the unadjusted cohort the independent-arms SE,
+the PS-refitting jackknife (up to 2,000 patients), the unadjusted cohort the independent-arms SE,
 and the se_method column says which."""
 
 import numpy as np
@@ -27,7 +27,7 @@ def test_se_method_by_cohort(populations):
     assert methods["unadjusted"] == ["independent"]
     for weighted in ("ate", "att", "overlap"):
         if weighted in methods:
-            assert methods[weighted] == ["influence (estimated PS)"]
+            assert methods[weighted] == ["jackknife (PS refitted)"]   # N = 80 <= 2000
     assert "ate" in methods
 
 
