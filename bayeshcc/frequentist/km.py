@@ -1,4 +1,9 @@
-"""Kaplan–Meier curves, their confidence bands, medians and landmark survival, as R ``survfit``."""
+"""Kaplan–Meier curves, their confidence bands, medians and landmark survival, as R ``survfit``.
+
+Ports of R survival 3.5-3: the Greenwood and infinitesimal-jackknife variances
+(survfitkm.c), ``survfit_confint`` and ``quantile.survfit``'s ``findq`` (whose index lookup,
+R's ``approx`` on the sorted values, is written out in :func:`_first_crossing`).
+"""
 
 from __future__ import annotations
 
@@ -113,15 +118,19 @@ def confidence_limits(survival, std_err, conf_type="log", conf_level=0.95):
         return np.exp(-np.exp(loglog - se2)), np.exp(-np.exp(loglog + se2))
 
 
-def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95):
+def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95, robust=None):
     """Kaplan–Meier estimate, as R ``survfit(Surv(time, event) ~ 1, weights=)``.
 
     .. math:: \\hat S(t) = \\prod_{t_j \\le t} (1 - d_j / n_j), \\qquad
               \\mathrm{se}\\{\\hat\\Lambda(t)\\} = \\sqrt{\\sum_{t_j \\le t} d_j / (n_j (n_j - d_j))}
 
-    with weighted counts d_j, n_j. As R does, the Greenwood variance is used for unit or
-    integer weights and the infinitesimal-jackknife (robust) variance when any weight is
-    not an integer; ``std_err`` is then that SD of S(t) divided by S(t).
+    with weighted counts d_j, n_j. As R does by default (``robust`` None), the Greenwood
+    variance is used for unit or integer weights and the infinitesimal-jackknife (robust)
+    variance when any weight is not an integer; ``std_err`` is then that SD of S(t) divided
+    by S(t). ``robust=True`` asks for the jackknife whatever the weights, as R
+    ``survfit(..., robust = TRUE)``: propensity weights are not frequencies, and Greenwood on
+    weighted counts shrinks as 1/c when they are multiplied by c (the jackknife does not
+    change).
 
     Parameters
     ----------
@@ -133,6 +142,8 @@ def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95):
         Transformation of the pointwise confidence interval (R ``conf.type``).
     conf_level : float
         Confidence level (R ``conf.int``).
+    robust : bool, optional
+        Infinitesimal-jackknife variance (True), Greenwood (False), or R's default rule (None).
 
     Returns
     -------
@@ -148,7 +159,8 @@ def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95):
     utime, _, n_risk, n_event, n_censor, jumps = _counts(time, event, weights)
     step = np.where(jumps, (n_risk - n_event) / n_risk, 1.0)
     survival = np.cumprod(step)
-    robust = bool(np.any(weights != np.floor(weights)))
+    if robust is None:
+        robust = bool(np.any(weights != np.floor(weights)))
     if robust:
         sd = _ij_std_survival(time, event, weights, utime, n_risk, n_event, jumps)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,7 +175,16 @@ def kaplan_meier(time, event, weights=None, conf_type="log", conf_level=0.95):
 
 
 def _first_crossing(x, y, p, tol, xmax):
-    """R survival:::findq for one probability: first x where y = 1 - S reaches p."""
+    """R survival:::findq for one probability p of y = 1 - S (survival 3.5-3).
+
+    R finds the index with ``approx(y +- tol, 1:n, p, method = "constant", f = 1)``, which
+    sorts the points by y: the index is that of the smallest y (shifted by +-tol) that is
+    >= p, taken over the whole range of y. For a monotone curve that is the first crossing;
+    a confidence band need not be monotone (its SE grows as the numbers at risk fall), and
+    where it re-crosses p the smallest value >= p can lie before a last value below p, or
+    after an earlier, larger one. NaN when p lies outside the range of the non-NaN y (R
+    ``rule = 1``).
+    """
     ok = ~np.isnan(y)
     if not ok.any() or np.nanmax(y) < p:
         return np.nan
@@ -178,9 +199,10 @@ def _first_crossing(x, y, p, tol, xmax):
     def index(shift):
         yy = y + shift
         valid = np.flatnonzero(~np.isnan(yy))
-        if p < yy[valid[0]] or p > yy[valid[-1]]:
+        values = yy[valid]
+        if p < values.min() or p > values.max():
             return None
-        return valid[np.argmax(yy[valid] >= p)]
+        return valid[np.argmin(np.where(values >= p, values, np.inf))]
 
     i1, i2 = index(tol), index(-tol)
     if i1 is not None and not np.isnan(y[-1]) and abs(p - y[-1]) < tol:
@@ -196,9 +218,15 @@ def survival_quantile(curve, prob=0.5, tolerance=np.sqrt(np.finfo(float).eps)):
     Where the curve is flat at exactly ``1 - prob`` (within ``tolerance``), the quantile is
     the midpoint between the start of the flat part and the next drop (or the last
     follow-up time if the curve ends flat there). NaN when the curve never gets there.
-    (R's ``print.survfit`` differs in that last case only: it reports the start of the
-    flat part.)
-    The lower limit comes from the lower confidence curve, the upper from the upper one.
+    The lower limit comes from the lower confidence curve, the upper from the upper one,
+    each searched over its whole range (a band is not monotone where its SE grows faster
+    than S falls; see :func:`_first_crossing`).
+
+    R's ``print.survfit`` (``survmean``'s ``minmin``) differs in two cases: where the curve
+    ends flat at 1 - prob it reports the start of the flat part, and on a non-monotone band
+    it takes the first time the band is below 0.5 rather than findq's smallest value past
+    it (tests/reference/data/band_recross.csv: 60 against quantile's 75). This module
+    follows ``quantile.survfit``.
     """
     x = np.concatenate([[min(0.0, curve.time.min())], curve.time])
     xmax = curve.time[-1]

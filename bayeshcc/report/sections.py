@@ -47,7 +47,8 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                  "log-rank test (robust score test for weighted cohorts).",
                  ("cohort", "outcome", "arm", "n", "events", "median", "median_lower",
                   "median_upper", "logrank_chisq", "logrank_p")),
-    "survival_landmarks": ("Survival at landmark times", "Kaplan-Meier estimate with 95% CI.",
+    "survival_landmarks": ("Survival at landmark times", "Kaplan-Meier estimate with 95% CI "
+                           "(weighted cohorts: robust, infinitesimal-jackknife variance).",
                            ("cohort", "outcome", "arm", "time", "survival", "lower", "upper")),
     "cox": ("Table 4. Cox proportional hazards models", "Hazard ratios treated vs reference; "
             "robust SE for weighted cohorts, pair-clustered for the matched cohort.",
@@ -55,7 +56,8 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "cox_zph": ("Proportional-hazards checks", "Schoenfeld-residual tests (R cox.zph, KM transform).",
                 ("cohort", "outcome", "model", "term", "chisq", "df", "p")),
     "rmst": ("Restricted mean survival time", "RMST per arm up to tau; difference treated minus "
-             "reference with 95% CI.",
+             "reference with 95% CI (weighted cohorts: influence-function SE that accounts for "
+             "the estimated propensity score; matched: pair-clustered).",
              ("cohort", "outcome", "tau", "arm", "rmst", "rmst_se", "difference",
               "difference_lower", "difference_upper")),
     "safety": ("Table 5. Treatment-related adverse events", "Patients with at least one event.",

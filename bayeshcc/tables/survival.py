@@ -3,6 +3,16 @@
 Also the curve and numbers-at-risk tables the Kaplan-Meier figures read, and survival at the
 spec's landmark times. Weighted cohorts get the weighted Kaplan-Meier estimator and the robust
 score test of a weighted Cox model in place of the log-rank test.
+
+Weighted cohorts' pointwise bands (hence median CIs and landmark limits) always use the
+infinitesimal-jackknife variance, as R ``survfit(..., weights = w, robust = TRUE)`` (and
+``survey::svykm``): weights held fixed, unchanged when they are multiplied by a constant. R's
+default switches to Greenwood on weighted counts when every weight happens to be an integer
+(e.g. the ATT treated arm, all 1), which treats weights as frequencies; here it does not. The
+estimated PS is not accounted for in these bands (for ATE weights that makes them slightly
+conservative: on survival::gbsg the fixed-weight RMST SE is 8 % above the PS-refitting
+bootstrap's, see bayeshcc.frequentist.propensity_influence). The robust score test is
+likewise R's ``coxph(..., weights = w, robust = TRUE)`` one and scale-invariant.
 """
 
 from __future__ import annotations
@@ -59,7 +69,8 @@ def survival_tables(populations: Sequence[Population]) -> dict[str, pd.DataFrame
                 w = None if weights is None else np.asarray(weights)[mask]
                 curve = km_mod.kaplan_meier(time[mask], event[mask], weights=w,
                                             conf_type=spec.km.conf_type,
-                                            conf_level=spec.km.conf_level)
+                                            conf_level=spec.km.conf_level,
+                                            robust=True if w is not None else None)
                 median = km_mod.median_survival(curve)
                 key = dict(cohort=pop.name, outcome=out.name, arm=arm)
                 survival.append({**key, "n": int(mask.sum()), "events": int(event[mask].sum()),

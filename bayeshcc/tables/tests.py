@@ -1,7 +1,10 @@
 """Two-group significance tests as clinical papers report them, with the rule that picks one.
 
-Categorical: Pearson chi-square (no continuity correction, as SAS PROC FREQ's "Chi-Square"),
-or Fisher's exact test when any expected count is below 5 (the usual expected-count rule).
+Categorical: Pearson chi-square, or Fisher's exact test when any expected count is below 5 (the
+usual expected-count rule). A 2 x 2 table's chi-square has Yates' continuity correction, as R's
+``chisq.test`` default (``correct = TRUE``: each |O - E| reduced by min(0.5, |O - E|); scipy's
+``chi2_contingency(correction=True)`` is the same rule), and is named "chi-square (Yates)";
+larger tables have none, in R as here.
 Continuous: Student's t-test when both arms look normal (Shapiro-Wilk p >= 0.05 in each arm with
 at least 3 values), otherwise the Mann-Whitney U test with R's ``wilcox.test(x, y)`` default
 p-value: exact when both arms have fewer than 50 values and there are no ties, otherwise the normal
@@ -47,6 +50,9 @@ def categorical_test(table: np.ndarray) -> TestResult:
                 return TestResult("Fisher exact", p)
         return TestResult("chi-square (small expected counts)", float(
             stats.chi2_contingency(table, correction=False).pvalue))
+    if table.shape == (2, 2):
+        return TestResult("chi-square (Yates)",
+                          float(stats.chi2_contingency(table, correction=True).pvalue))
     return TestResult("chi-square", float(stats.chi2_contingency(table, correction=False).pvalue))
 
 

@@ -72,6 +72,32 @@ def test_median_flat_at_half_to_the_end_uses_last_time():
     assert median_survival(curve).median == pytest.approx(4.0)
 
 
+def _log_band_median(dataset, arm):
+    fixture, data = load(dataset)
+    ref = next(k for k in fixture["km"] if k["arm"] == arm and k["weights"] is None
+               and k["conf_type"] == "log")
+    rows = arm_rows(data, arm)
+    return median_survival(kaplan_meier(rows.time, rows.event)), ref["median"]
+
+
+def test_upper_limit_where_the_band_rises_back_above_half():
+    """survival::gbsg, hormon = 0 (440 patients): the upper log band is 0.4992 from 1814 days
+    and 0.541 at the end (3 at risk). R quantile(fit, 0.5)$upper and print(fit): 1814."""
+    m, ref = _log_band_median("gbsg", "reference")
+    assert ref["upper"] == 1814
+    assert m.upper == 1814
+
+
+def test_upper_limit_is_the_smallest_band_value_past_half_as_findq():
+    """band_recross, group FALSE: the upper band dips to 0.4596 at 60 and rises to 0.4613 at 75
+    without re-crossing 0.5. R's findq takes the smallest 1 - upper >= 0.5 over the whole
+    band (approx() on the sorted values): quantile(fit, 0.5)$upper is 75 (print.survfit's
+    first crossing would give 60)."""
+    m, ref = _log_band_median("band_recross", "reference")
+    assert ref["upper"] == 75
+    assert m.upper == 75
+
+
 def test_median_not_reached_is_nan():
     curve = kaplan_meier([1, 2, 3, 4], [1, 0, 0, 0])
     assert np.isnan(median_survival(curve).median)

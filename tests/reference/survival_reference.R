@@ -18,6 +18,15 @@
 #   retinopathy futime/status, group = trt == 1, cluster = id (two eyes per patient, one
 #               treated: the shape of a matched-pair cohort); covariates age, risk;
 #               weights w_frac as for veteran (weighted + clustered fits)
+#   gbsg        survival::gbsg (686 patients): rfstime/status, group = hormon == 1; covariates
+#               age, meno, size, grade, nodes, pgr, er. The reference arm's log CI band
+#               dips below 0.5 at 1814 days and rises above it again with 3 at risk: R's
+#               upper median limit is 1814 there (issue 23)
+#   band_recross two small samples (group TRUE: 24 patients, FALSE: 21) whose upper log CI
+#               bands are not monotone: TRUE's dips below 0.5 at 68 and rises above it at
+#               116 (quantile's upper limit 68); FALSE's dips to 0.4596 at 60 and rises to
+#               0.4613 at 75, where quantile.survfit's findq (approx() on the sorted band)
+#               gives 75 and print.survfit's first crossing gives 60
 #   paper       bayeshcc/studies/hcc2024/paper_cohort.csv when it exists (arm == "lenvatinib",
 #               os_months/os_event, pfs_months/pfs_event); skipped when absent.
 suppressPackageStartupMessages({library(survival); library(jsonlite)})
@@ -184,6 +193,26 @@ reference("retinopathy", data.frame(time = r$futime, event = r$status, group = r
                                     w_frac = 0.5 + ((7 * rrow) %% 11) / 10),
           landmarks = c(12, 24, 48), tau = 48, covariates = c("age", "risk"), cluster = TRUE,
           weights = list(NULL, "w_frac"))
+
+# ---- gbsg: the band re-crosses 0.5 (issue 23) ----------------------------------
+g <- survival::gbsg
+reference("gbsg", data.frame(time = g$rfstime, event = g$status, group = g$hormon == 1,
+                             age = g$age, meno = g$meno, size = g$size, grade = g$grade,
+                             nodes = g$nodes, pgr = g$pgr, er = g$er),
+          landmarks = c(365, 730, 1825), tau = 1825,
+          covariates = c("age", "meno", "size", "grade", "nodes", "pgr", "er"))
+
+# ---- band_recross: non-monotone upper bands, made up (two samples found by a random search)
+reference("band_recross",
+          data.frame(time = c(65, 31, 3, 25, 15, 30, 54, 118, 55, 93, 1, 6, 14, 68, 18, 116,
+                              5, 2, 13, 65, 26, 6, 31, 28,
+                              20, 11, 52, 20, 20, 61, 7, 31, 8, 26, 3, 81, 75, 28, 7, 21,
+                              6, 60, 17, 43, 7),
+                     event = c(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0,
+                               1, 1, 1, 1,
+                               1, 1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 1, 1),
+                     group = rep(c(TRUE, FALSE), c(24, 21))),
+          landmarks = c(20, 40, 60), tau = 60, covariates = character(0))
 
 # ---- the bundled cohort, when another part of the project has written it ------
 paper_csv <- "bayeshcc/studies/hcc2024/paper_cohort.csv"

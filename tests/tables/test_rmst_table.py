@@ -1,5 +1,6 @@
-"""rmst.csv: the matched cohort's RMST difference uses the pair-clustered SE, other cohorts the
-independent-arms SE, and the se_method column says which."""
+"""rmst.csv: the matched cohort's RMST difference uses the pair-clustered SE, the weighted cohorts
+the PS-refitting jackknife (up to 2,000 patients), the unadjusted cohort the independent-arms SE,
+and the se_method column says which."""
 
 import numpy as np
 import pytest
@@ -24,6 +25,10 @@ def test_se_method_by_cohort(populations):
     methods = table.groupby("cohort")["se_method"].unique().map(list).to_dict()
     assert methods["matched"] == ["pair-clustered"]
     assert methods["unadjusted"] == ["independent"]
+    for weighted in ("ate", "att", "overlap"):
+        if weighted in methods:
+            assert methods[weighted] == ["jackknife (PS refitted)"]   # N = 80 <= 2000
+    assert "ate" in methods
 
 
 def test_matched_difference_se_is_clustered_by_matched_pair(populations):

@@ -22,11 +22,20 @@ def test_small_expected_counts_use_fisher():
     assert result.p == pytest.approx(0.708004947314596, rel=1e-9)
 
 
-def test_large_expected_counts_use_uncorrected_chi_square():
-    # chisq.test(matrix(c(27,21,13,65),2), correct=FALSE)$p.value
+def test_two_by_two_chi_square_has_yates_correction_as_r_default():
+    # chisq.test(matrix(c(27,21,13,65),2))$p.value (R 4.2.2; correct = TRUE is the default;
+    # without it, correct=FALSE, 3.56264121823556e-06)
     result = categorical_test(np.array([[27, 21], [13, 65]]))
+    assert result.test == "chi-square (Yates)"
+    assert result.p == pytest.approx(9.06555161957126e-06, rel=1e-9)
+
+
+def test_larger_table_chi_square_has_no_correction_as_r():
+    # chisq.test(matrix(c(20,10,12,25,18,30),3))$p.value (R 4.2.2, "Pearson's Chi-squared test":
+    # R corrects 2 x 2 tables only)
+    result = categorical_test(np.array([[20, 25], [10, 18], [12, 30]]))
     assert result.test == "chi-square"
-    assert result.p == pytest.approx(3.56264121823556e-06, rel=1e-9)
+    assert result.p == pytest.approx(0.305540047074175, rel=1e-9)
 
 
 def test_three_by_two_fisher_is_exact_like_r():
