@@ -135,6 +135,7 @@ ESTIMANDS = (None, "ate", "att", "overlap", "matched")
 EIGEN_FLOOR = 1e-10
 ATTR_METHOD = "calibration"
 ATTR_SD_RATIO = "calibration_sd_ratio_log_hr"
+ATTR_CLIPPED = "calibration_clipped"   # 1 when a precision needed eigenvalue clipping
 
 
 @dataclass(frozen=True)
@@ -717,27 +718,128 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
     return (groups - 1) / groups * centred.T @ centred
 
 
-def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
-                        theta_hat: np.ndarray | None = None,
-                        sigma: np.ndarray | None = None) -> dict:
-    """The pieces of the calibration: theta-hat, Sigma, H, J and V (see the module docstring).
+MLE_STEPS = 100                  # most Newton steps (with step halving) of the weighted MLE
+
+
+def weighted_mle(fit: BayesFit, start: np.ndarray | None = None,
+                 steps: int = MLE_STEPS) -> np.ndarray:
+    """The maximum of the fit's weighted log-likelihood :math:`\\sum_i w_i \\ell_i(\\theta)`
+    (no prior), by Newton's method with step halving from ``start``.
+
+    Parameters
+    ----------
+    fit : BayesFit
+        A Weibull or piecewise (not time-varying) fit.
+    start : array (p,), optional
+        Where Newton starts; default the posterior mean (one to four steps away).
+    steps : int
+        Most Newton steps.
 
     Returns
     -------
-    dict with ``theta_hat``, ``sigma``, ``hessian`` (H), ``meat`` (J), ``covariance`` (V),
-    ``names``.
+    array (p,), in :func:`parameter_names` order.
+
+    Raises
+    ------
+    AnalysisError
+        When the Hessian is singular or Newton's method has not converged (Newton decrement
+        :math:`g^\\top H^{-1} g` above 1e-12) within ``steps``: e.g. an interval of the piecewise
+        model without weighted events, where the MLE is at minus infinity.
+    """
+    d = fit.data
+    cuts = None if fit.cuts is None else np.asarray(fit.cuts, dtype=float) / d.time_scale
+    args = (d.scaled_time, d.event, d.treated, d.X, cuts)
+    w = d.weights
+    theta = (parameter_draws(fit).reshape(-1, len(parameter_names(fit))).mean(axis=0)
+             if start is None else np.asarray(start, dtype=float).copy())
+
+    def loglik(t):
+        return float(w @ loglik_terms(fit.model, t, *args))
+
+    current = loglik(theta)
+    for _ in range(steps):
+        scores, neg_h = scores_and_hessian(fit.model, theta, *args, weights=w)
+        grad = w @ scores
+        try:
+            step = np.linalg.solve(neg_h, grad)
+        except np.linalg.LinAlgError:
+            break
+        decrement = float(grad @ step)
+        if np.isfinite(decrement) and decrement < 1e-12:
+            return theta
+        size = 1.0
+        while size > 1e-8:
+            trial = theta + size * step
+            value = loglik(trial)
+            if np.isfinite(value) and value >= current:
+                theta, current = trial, value
+                break
+            size /= 2
+        else:
+            break
+    raise AnalysisError("the weighted maximum-likelihood estimate the calibration needs was not "
+                        "found (Newton's method did not converge); the fit cannot be calibrated")
+
+
+def _posterior_averages(fit: BayesFit, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted log-likelihood's gradient and negative Hessian averaged over the draws
+    (p and p x p), in blocks of draws (:func:`batched_sums`)."""
+    d = fit.data
+    n = d.time.size
+    cuts = None if fit.cuts is None else fit.cuts / d.time_scale
+    block = max(1, _BLOCK // n)
+    grad = np.zeros(draws.shape[1])
+    info = np.zeros((draws.shape[1], draws.shape[1]))
+    for start in range(0, draws.shape[0], block):
+        rows = draws[start:start + block]
+        g, h = batched_sums(fit.model, rows, np.broadcast_to(d.weights, (rows.shape[0], n)),
+                            d.scaled_time, d.event, d.treated, d.X, cuts)
+        grad += g.sum(axis=0)
+        info += h.sum(axis=0)
+    return grad / draws.shape[0], info / draws.shape[0]
+
+
+def _clipped_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(a made positive definite, its inverse, whether that needed clipping): the symmetric
+    part's eigenvalues clipped at :data:`EIGEN_FLOOR` times the largest."""
+    a = (a + a.T) / 2
+    values, vectors = np.linalg.eigh(a)
+    floor = EIGEN_FLOOR * max(float(values.max()), 0.0)
+    clipped = bool(values.min() < floor) or not floor > 0
+    if not floor > 0:
+        raise AnalysisError("the calibrated precision has no positive eigenvalue")
+    values = np.clip(values, floor, None)
+    return (vectors * values) @ vectors.T, (vectors / values) @ vectors.T, clipped
+
+
+def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
+                          start: np.ndarray | None = None) -> dict:
+    """The calibrated likelihood of a fit: the weighted MLE and its sandwich covariance.
+
+    Parameters
+    ----------
+    fit : BayesFit
+    design : CalibrationDesign
+    start : array (p,), optional
+        Where Newton's method for the weighted MLE starts (default the posterior mean).
+
+    Returns
+    -------
+    dict
+        ``theta_hat`` (the weighted MLE, :func:`weighted_mle`), ``hessian``
+        (:math:`H = -\\sum_i w_i \\nabla^2 \\ell_i(\\hat\\theta)`), ``meat`` (J: the delta-method
+        meat, or :math:`H V_J H` with the jackknife covariance :math:`V_J`), ``covariance``
+        (:math:`S = H^{-1} J H^{-1}`, made positive definite by eigenvalue clipping),
+        ``clipped`` (whether that clipping was needed).
+
+    Raises
+    ------
+    AnalysisError
+        When the design's rows or weights are not the fit's, or the MLE is not found.
     """
     d = fit.data
     n = d.time.size
-    if theta_hat is None or sigma is None:
-        draws = parameter_draws(fit).reshape(-1, len(parameter_names(fit)))
-        theta_hat = draws.mean(axis=0)
-        sigma = np.cov(draws, rowvar=False)
     w = d.weights
-    cuts = None if fit.cuts is None else fit.cuts / d.time_scale
-    scores, neg_h = scores_and_hessian(fit.model, theta_hat, d.scaled_time, d.event, d.treated,
-                                       d.X, cuts, w)
-    phi = w[:, None] * scores
     if design.estimand in ("ate", "att", "overlap"):
         x_ps = np.asarray(design.ps_X, dtype=float)
         e = np.asarray(design.ps_score, dtype=float)
@@ -746,14 +848,12 @@ def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
             raise AnalysisError(f"the calibration design has {x_ps.shape[0]} rows; the fit has {n}")
         if not np.allclose(kish_normalised(raw), w, rtol=1e-8, atol=1e-12):
             raise AnalysisError("raw_weights are not the weights the fit was given")
-        scale = w.sum() / raw.sum()                      # fitted weights = scale * raw weights
-        dw = scale * weight_gradient(design.estimand, e, d.treated, x_ps, raw)
-        info = (x_ps * (e * (1 - e))[:, None]).T @ x_ps
-        g = x_ps * (d.treated - e)[:, None]
-        D = scores.T @ dw                                 # p x q
-        phi = phi + g @ np.linalg.solve(info, D.T)
     elif design.clusters is not None and np.asarray(design.clusters).shape != (n,):
         raise AnalysisError(f"clusters must have one label per fitted row ({n})")
+    theta_hat = weighted_mle(fit, start)
+    cuts = None if fit.cuts is None else fit.cuts / d.time_scale
+    scores, neg_h = scores_and_hessian(fit.model, theta_hat, d.scaled_time, d.event, d.treated,
+                                       d.X, cuts, w)
     if design.frequency:
         counts = np.asarray(design.raw_weights, dtype=float)
         per_copy = scores * (w / np.where(counts > 0, counts, 1))[:, None]  # c * s_i
@@ -764,17 +864,69 @@ def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
         v_jack = jackknife_covariance(fit, design, theta_hat)
         meat = neg_h @ v_jack @ neg_h
     else:
+        phi = w[:, None] * scores
+        if design.estimand in ("ate", "att", "overlap"):
+            scale = w.sum() / raw.sum()                  # fitted weights = scale * raw weights
+            dw = scale * weight_gradient(design.estimand, e, d.treated, x_ps, raw)
+            info = (x_ps * (e * (1 - e))[:, None]).T @ x_ps
+            g = x_ps * (d.treated - e)[:, None]
+            D = scores.T @ dw                             # p x q
+            phi = phi + g @ np.linalg.solve(info, D.T)
         sums = _cluster_sums(phi, design.clusters)
         groups = sums.shape[0]
         centred = sums - sums.mean(axis=0)
         meat = groups / max(groups - 1, 1) * centred.T @ centred
-    v = sigma + sigma @ (meat - neg_h) @ sigma
-    v = (v + v.T) / 2
-    values, vectors = np.linalg.eigh(v)
-    values = np.clip(values, EIGEN_FLOOR * values.max(), None)
-    v = (vectors * values) @ vectors.T
-    return {"theta_hat": theta_hat, "sigma": sigma, "hessian": neg_h, "meat": meat,
-            "covariance": v, "names": parameter_names(fit)}
+    h_inv = np.linalg.inv(neg_h)
+    covariance, _, clipped = _clipped_inverse(h_inv @ meat @ h_inv)
+    return {"theta_hat": theta_hat, "hessian": neg_h, "meat": meat, "covariance": covariance,
+            "clipped": clipped}
+
+
+def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
+                        draws: np.ndarray | None = None) -> dict:
+    """The pieces of the calibration of a fit's draws (see the module docstring).
+
+    Parameters
+    ----------
+    fit : BayesFit
+    design : CalibrationDesign
+    draws : array (D, p), optional
+        The pseudo-posterior draws of theta (default the fit's, :func:`parameter_draws`).
+
+    Returns
+    -------
+    dict
+        ``mean`` (m) and ``sigma`` (Sigma) of the draws; ``gradient`` and ``information``
+        (the weighted log-likelihood's gradient and negative Hessian averaged over the draws);
+        ``likelihood_mean`` (:math:`m + \\bar H^{-1} \\bar g`); the calibrated likelihood of
+        :func:`likelihood_covariance` (``theta_hat``, ``hessian``, ``meat``,
+        ``likelihood_covariance`` S); ``precision`` (Lambda), ``centre`` (m*) and
+        ``covariance`` (V = Lambda^-1) of the calibrated draws; ``clipped`` (whether S or
+        Lambda needed eigenvalue clipping to be positive definite); ``names``.
+    """
+    names = parameter_names(fit)
+    if draws is None:
+        draws = parameter_draws(fit).reshape(-1, len(names))
+    draws = np.asarray(draws, dtype=float)
+    if draws.ndim != 2 or draws.shape[1] != len(names) or draws.shape[0] <= len(names):
+        raise AnalysisError(f"the calibration needs more than {len(names)} draws of the "
+                            f"{len(names)} parameters; got an array of shape {draws.shape}")
+    mean = draws.mean(axis=0)
+    sigma = np.atleast_2d(np.cov(draws, rowvar=False))
+    likelihood = likelihood_covariance(fit, design, mean)
+    _, h_adj, _ = _clipped_inverse(likelihood["covariance"])          # S^-1 = H J^-1 H
+    grad, info = _posterior_averages(fit, draws)
+    form_centre = mean + np.linalg.solve(info, grad)
+    sigma_inv = np.linalg.inv((sigma + sigma.T) / 2)
+    shift = h_adj - info
+    precision, v, clipped = _clipped_inverse(sigma_inv + shift)
+    centre = v @ (sigma_inv @ mean + shift @ form_centre)
+    return {"mean": mean, "sigma": sigma, "gradient": grad, "information": info,
+            "likelihood_mean": form_centre, "theta_hat": likelihood["theta_hat"],
+            "hessian": likelihood["hessian"], "meat": likelihood["meat"],
+            "likelihood_covariance": likelihood["covariance"], "precision": precision,
+            "centre": centre, "covariance": v, "clipped": clipped or likelihood["clipped"],
+            "names": names}
 
 
 def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFit:
@@ -825,11 +977,12 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     shape = theta.shape
     flat = theta.reshape(-1, shape[-1])
     pieces = sandwich_covariance(fit, design)
-    centre, sigma, v = pieces["theta_hat"], pieces["sigma"], pieces["covariance"]
+    mean, centre = pieces["mean"], pieces["centre"]
+    sigma, v = pieces["sigma"], pieces["covariance"]
     l_sigma = np.linalg.cholesky(sigma + 1e-14 * np.trace(sigma) * np.eye(len(names)))
     l_v = np.linalg.cholesky(v)
     transform = l_v @ np.linalg.solve(l_sigma, np.eye(len(names)))
-    adjusted = (centre + (flat - centre) @ transform.T).reshape(shape)
+    adjusted = (centre + (flat - mean) @ transform.T).reshape(shape)
     new = post.copy()
     hr_index = names.index("log_hr")
     k = fit.data.X.shape[1]
@@ -856,7 +1009,8 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     new_sd = float(np.std(adjusted[..., hr_index], ddof=1))
     used = "jackknife" if _uses_jackknife(design, fit.data.time.size) else "sandwich"
     new.attrs = {**post.attrs, ATTR_METHOD: used,
-                 ATTR_SD_RATIO: new_sd / raw_sd if raw_sd > 0 else float("nan")}
+                 ATTR_SD_RATIO: new_sd / raw_sd if raw_sd > 0 else float("nan"),
+                 ATTR_CLIPPED: int(pieces["clipped"])}
     groups = {"posterior": new}
     for group in fit.posterior.children:
         if group not in ("posterior", "log_likelihood"):
