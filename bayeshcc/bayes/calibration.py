@@ -117,6 +117,7 @@ Stefanski LA, Boos DD (2002). The calculus of M-estimation. The American Statist
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -781,22 +782,75 @@ def weighted_mle(fit: BayesFit, start: np.ndarray | None = None,
                         "found (Newton's method did not converge); the fit cannot be calibrated")
 
 
-def _posterior_averages(fit: BayesFit, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The weighted log-likelihood's gradient and negative Hessian averaged over the draws
-    (p and p x p), in blocks of draws (:func:`batched_sums`)."""
+def _draw_sums(fit: BayesFit, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weighted log-likelihood's gradient (D x p) and negative Hessian (D x p x p) at each
+    draw, in blocks of draws (:func:`batched_sums`)."""
     d = fit.data
     n = d.time.size
     cuts = None if fit.cuts is None else fit.cuts / d.time_scale
     block = max(1, _BLOCK // n)
-    grad = np.zeros(draws.shape[1])
-    info = np.zeros((draws.shape[1], draws.shape[1]))
+    grads, infos = [], []
     for start in range(0, draws.shape[0], block):
         rows = draws[start:start + block]
         g, h = batched_sums(fit.model, rows, np.broadcast_to(d.weights, (rows.shape[0], n)),
                             d.scaled_time, d.event, d.treated, d.X, cuts)
-        grad += g.sum(axis=0)
-        info += h.sum(axis=0)
-    return grad / draws.shape[0], info / draws.shape[0]
+        grads.append(g)
+        infos.append(h)
+    return np.concatenate(grads), np.concatenate(infos)
+
+
+def _gaussian_target(mean: np.ndarray, sigma: np.ndarray, grad: np.ndarray, info: np.ndarray,
+                     h_adj: np.ndarray, known: tuple) -> dict:
+    """The calibrated Gaussian of one (component of a) pseudo-posterior (module docstring).
+
+    ``mean`` and ``sigma``: the draws' mean and covariance; ``grad`` and ``info``: the weighted
+    log-likelihood's gradient and negative Hessian averaged over them; ``h_adj``: the
+    calibrated likelihood's precision S^-1; ``known``: (indices, precisions, means) of the
+    parameters whose prior is a known normal independent of the others (log HR, covariate
+    coefficients), whose rows of the prior's precision are set, not estimated.
+    """
+    sigma = (sigma + sigma.T) / 2
+    sigma_inv = np.linalg.inv(sigma)
+    prior_prec = sigma_inv - info                       # the prior's effective precision
+    index, prec, _ = known
+    prior_prec[index, :] = 0.0
+    prior_prec[:, index] = 0.0
+    prior_prec[index, index] = prec
+    info_draws = sigma_inv - prior_prec                 # the likelihood's, as the draws see it
+    centre_lik = mean + np.linalg.solve(info, grad)
+    prior_lin = prior_prec @ mean - grad                # prior precision x prior mean
+    precision, v, clipped = _clipped_inverse(prior_prec + h_adj)
+    return {"mean": mean, "sigma": sigma, "gradient": grad, "information": info_draws,
+            "likelihood_mean": centre_lik, "prior_precision": prior_prec,
+            "prior_linear": prior_lin, "precision": precision,
+            "centre": v @ (prior_lin + h_adj @ centre_lik), "covariance": v,
+            "clipped": clipped}
+
+
+def _known_prior(fit: BayesFit, names: list[str], log_hr: tuple[float, float]) -> tuple:
+    """(indices, precisions, means) of the parameters whose priors are fixed independent
+    normals: the log HR's N(log_hr), the covariate coefficients' N(0, coef_sd^2) and, for a
+    Weibull fit whose baseline prior is recorded (not a curve prior's commensurate one), its
+    log_rate ~ N(centre, sd^2) and log_shape ~ N(0, 0.5^2). The piecewise random walk and the
+    curve prior's baseline are not of this kind: their rows are read from the draws."""
+    from bayeshcc.bayes.commensurate import CurvePrior
+    from bayeshcc.bayes.fit import ATTR_BASELINE_PRIOR
+    from bayeshcc.bayes.models import LOG_SHAPE_SD
+
+    coef = float(fit.prior.coef_sd)
+    index = [names.index("log_hr")]
+    sd, loc = [log_hr[1]], [log_hr[0]]
+    for i, name in enumerate(names):
+        if name.startswith("beta["):
+            index.append(i)
+            sd.append(coef)
+            loc.append(0.0)
+    baseline = fit.posterior["posterior"].attrs.get(ATTR_BASELINE_PRIOR)
+    if fit.model == "weibull" and baseline is not None and not isinstance(fit.prior, CurvePrior):
+        index += [names.index("log_rate"), names.index("log_shape")]
+        sd += [float(baseline[1]), LOG_SHAPE_SD]
+        loc += [float(baseline[0]), 0.0]
+    return np.array(index), 1 / np.array(sd, dtype=float) ** 2, np.array(loc, dtype=float)
 
 
 def _clipped_inverse(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -882,6 +936,9 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
             "clipped": clipped}
 
 
+MIXTURE_MIN_ESS = 200   # draws below which a mixture component's moments are derived, not read
+
+
 def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
                         draws: np.ndarray | None = None) -> dict:
     """The pieces of the calibration of a fit's draws (see the module docstring).
@@ -902,7 +959,11 @@ def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
         :func:`likelihood_covariance` (``theta_hat``, ``hessian``, ``meat``,
         ``likelihood_covariance`` S); ``precision`` (Lambda), ``centre`` (m*) and
         ``covariance`` (V = Lambda^-1) of the calibrated draws; ``clipped`` (whether S or
-        Lambda needed eigenvalue clipping to be positive definite); ``names``.
+        Lambda needed eigenvalue clipping to be positive definite); ``names``; for a robust
+        mixture prior also ``components``: the same Gaussian pieces per component of the log-HR
+        prior, with ``weight`` (in the pseudo-posterior), ``target_weight`` (after calibration),
+        ``derived`` (moments derived from another component: too few draws of its own) and
+        ``responsibility`` (D: each draw's probability of coming from that component).
     """
     names = parameter_names(fit)
     if draws is None:
@@ -911,22 +972,120 @@ def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
     if draws.ndim != 2 or draws.shape[1] != len(names) or draws.shape[0] <= len(names):
         raise AnalysisError(f"the calibration needs more than {len(names)} draws of the "
                             f"{len(names)} parameters; got an array of shape {draws.shape}")
-    mean = draws.mean(axis=0)
-    sigma = np.atleast_2d(np.cov(draws, rowvar=False))
-    likelihood = likelihood_covariance(fit, design, mean)
+    likelihood = likelihood_covariance(fit, design, draws.mean(axis=0))
     _, h_adj, _ = _clipped_inverse(likelihood["covariance"])          # S^-1 = H J^-1 H
-    grad, info = _posterior_averages(fit, draws)
-    form_centre = mean + np.linalg.solve(info, grad)
-    sigma_inv = np.linalg.inv((sigma + sigma.T) / 2)
-    shift = h_adj - info
-    precision, v, clipped = _clipped_inverse(sigma_inv + shift)
-    centre = v @ (sigma_inv @ mean + shift @ form_centre)
-    return {"mean": mean, "sigma": sigma, "gradient": grad, "information": info,
-            "likelihood_mean": form_centre, "theta_hat": likelihood["theta_hat"],
-            "hessian": likelihood["hessian"], "meat": likelihood["meat"],
-            "likelihood_covariance": likelihood["covariance"], "precision": precision,
-            "centre": centre, "covariance": v, "clipped": clipped or likelihood["clipped"],
-            "names": names}
+    grads, infos = _draw_sums(fit, draws)
+    prior = fit.prior
+    comps = prior.components() if hasattr(prior, "components") else ((1.0, 0.0, 10.0),)
+    out = _gaussian_target(draws.mean(axis=0), np.atleast_2d(np.cov(draws, rowvar=False)),
+                           grads.mean(axis=0), infos.mean(axis=0), h_adj,
+                           _known_prior(fit, names, comps[0][1:]))
+    out.update(theta_hat=likelihood["theta_hat"], hessian=likelihood["hessian"],
+               meat=likelihood["meat"], likelihood_covariance=likelihood["covariance"],
+               clipped=out["clipped"] or likelihood["clipped"], names=names)
+    if len(comps) > 1:
+        out["components"] = _mixture_components(fit, draws, grads, infos, h_adj, names)
+        out["clipped"] = out["clipped"] or any(c["clipped"] for c in out["components"])
+    return out
+
+
+def _mixture_components(fit: BayesFit, draws: np.ndarray, grads: np.ndarray, infos: np.ndarray,
+                        h_adj: np.ndarray, names: list[str]) -> list[dict]:
+    """The calibrated Gaussian of each component of a mixture prior on the log HR (module
+    docstring, "Mixture priors")."""
+    from scipy.special import logsumexp
+    from scipy.stats import norm
+
+    comps = fit.prior.components()
+    h = names.index("log_hr")
+    x = draws[:, h]
+    log_r = np.stack([math.log(w) + norm.logpdf(x, mu, sd) for w, mu, sd in comps])
+    r = np.exp(log_r - logsumexp(log_r, axis=0))                          # K x D
+    ess = r.sum(axis=1) ** 2 / np.sum(r ** 2, axis=1)
+    best = int(np.argmax(ess))
+    e = np.zeros(draws.shape[1])
+    e[h] = 1.0
+    out = []
+    for k, (w, mu, sd) in enumerate(comps):
+        weights = r[k] / r[k].sum()
+        if k == best or ess[k] >= MIXTURE_MIN_ESS:
+            mean = weights @ draws
+            centred = draws - mean
+            sigma = (centred * weights[:, None]).T @ centred / (1 - np.sum(weights ** 2))
+            piece = _gaussian_target(mean, sigma, weights @ grads,
+                                     np.tensordot(weights, infos, axes=1), h_adj,
+                                     _known_prior(fit, names, (mu, sd)))
+            piece["derived"] = False
+        else:
+            piece = None
+        out.append(piece)
+    ref, (_, mu_b, sd_b) = out[best], comps[best]
+    for k, (w, mu, sd) in enumerate(comps):
+        if out[k] is None:
+            # the same Gaussians with the log-HR prior N(mu_b, sd_b^2) swapped for N(mu, sd^2)
+            d_prec = 1 / sd ** 2 - 1 / sd_b ** 2
+            d_lin = mu / sd ** 2 - mu_b / sd_b ** 2
+            sigma_inv = np.linalg.inv(ref["sigma"]) + d_prec * np.outer(e, e)
+            sigma = np.linalg.inv(sigma_inv)
+            mean = sigma @ (np.linalg.solve(ref["sigma"], ref["mean"]) + d_lin * e)
+            precision, v, clipped = _clipped_inverse(ref["precision"] + d_prec * np.outer(e, e))
+            centre = v @ (ref["precision"] @ ref["centre"] + d_lin * e)
+            out[k] = {"mean": mean, "sigma": sigma, "precision": precision, "centre": centre,
+                      "covariance": v, "clipped": clipped, "derived": True}
+    # the log HR's likelihood (other parameters' priors included), Kish and calibrated: the
+    # best-read component's log-HR marginal less its prior; each component's weight moves by
+    # the ratio of its marginal likelihoods under the two
+    def marginal(mean_h, var_h):
+        var = 1 / (1 / var_h - 1 / sd_b ** 2)
+        if not var > 0:
+            raise AnalysisError("the robust mixture's components cannot be calibrated: a "
+                                "component's posterior is wider than its prior")
+        return var * (mean_h / var_h - mu_b / sd_b ** 2), var
+
+    a_k, v_k = marginal(ref["mean"][h], ref["sigma"][h, h])
+    a_c, v_c = marginal(ref["centre"][h], ref["covariance"][h, h])
+    weight = r.mean(axis=1)
+    log_target = np.log(weight) + np.array(
+        [norm.logpdf(mu, a_c, math.sqrt(sd ** 2 + v_c)) - norm.logpdf(mu, a_k,
+                                                                       math.sqrt(sd ** 2 + v_k))
+         for _, mu, sd in comps])
+    target = np.exp(log_target - logsumexp(log_target))
+    for k, piece in enumerate(out):
+        piece.update(weight=float(weight[k]), target_weight=float(target[k]),
+                     responsibility=r[k])
+    return out
+
+
+def _map_mixture(flat: np.ndarray, components: list[dict], seed: int) -> np.ndarray:
+    """Each draw mapped to the calibrated mixture: a component drawn from its responsibilities
+    (so that the draws of one component are that component's pseudo-posterior), standardised
+    by that component's mean and covariance, moved to a component of the calibrated weights
+    (kept with probability min(1, target / weight), else drawn from the weights gained: a
+    maximal coupling), and mapped to that component's calibrated centre and covariance."""
+    rng = np.random.default_rng([int(seed), 23])
+    r = np.stack([c["responsibility"] for c in components])              # K x D
+    cum = np.cumsum(r, axis=0)
+    label = np.minimum((rng.random(flat.shape[0])[None, :] > cum).sum(axis=0), len(r) - 1)
+    weight = np.array([c["weight"] for c in components])
+    target = np.array([c["target_weight"] for c in components])
+    keep = rng.random(flat.shape[0]) < np.minimum(1.0, target / weight)[label]
+    gain = np.clip(target - weight, 0, None)
+    new = label.copy()
+    moved = ~keep
+    if moved.any() and gain.sum() > 0:
+        new[moved] = rng.choice(len(components), size=int(moved.sum()), p=gain / gain.sum())
+    out = np.empty_like(flat)
+    p = flat.shape[1]
+    for k, c in enumerate(components):
+        l_sigma = np.linalg.cholesky(c["sigma"] + 1e-14 * np.trace(c["sigma"]) * np.eye(p))
+        mine = label == k
+        u = np.linalg.solve(l_sigma, (flat[mine] - c["mean"]).T).T
+        for j, target_c in enumerate(components):
+            rows = np.flatnonzero(mine)[new[mine] == j]
+            if rows.size:
+                l_v = np.linalg.cholesky(target_c["covariance"])
+                out[rows] = target_c["centre"] + u[new[mine] == j] @ l_v.T
+    return out
 
 
 def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFit:
@@ -976,13 +1135,16 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     theta = parameter_draws(fit)
     shape = theta.shape
     flat = theta.reshape(-1, shape[-1])
-    pieces = sandwich_covariance(fit, design)
-    mean, centre = pieces["mean"], pieces["centre"]
-    sigma, v = pieces["sigma"], pieces["covariance"]
-    l_sigma = np.linalg.cholesky(sigma + 1e-14 * np.trace(sigma) * np.eye(len(names)))
-    l_v = np.linalg.cholesky(v)
-    transform = l_v @ np.linalg.solve(l_sigma, np.eye(len(names)))
-    adjusted = (centre + (flat - mean) @ transform.T).reshape(shape)
+    pieces = sandwich_covariance(fit, design, flat)
+    if "components" in pieces:
+        adjusted = _map_mixture(flat, pieces["components"], fit.seed).reshape(shape)
+    else:
+        mean, centre = pieces["mean"], pieces["centre"]
+        sigma, v = pieces["sigma"], pieces["covariance"]
+        l_sigma = np.linalg.cholesky(sigma + 1e-14 * np.trace(sigma) * np.eye(len(names)))
+        l_v = np.linalg.cholesky(v)
+        transform = l_v @ np.linalg.solve(l_sigma, np.eye(len(names)))
+        adjusted = (centre + (flat - mean) @ transform.T).reshape(shape)
     new = post.copy()
     hr_index = names.index("log_hr")
     k = fit.data.X.shape[1]
