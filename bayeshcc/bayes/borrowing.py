@@ -85,7 +85,8 @@ BORROWING_COLUMNS = ("prior_weight_posterior", "prior_ess_events", "prior_data_c
                      "cohort_log_hr", "cohort_log_hr_se")
 SWEEP_COLUMNS = ["outcome", "model", "adjustment", "prior", "a0", "prior_log_hr_sd",
                  "prior_ess_events", "hr_median", "hr_lower", "hr_upper", "prob_hr_below_1",
-                 "rhat_max", "ess_bulk_min", "divergences", "reliable"]
+                 "interval", "probability", "rhat_max", "ess_bulk_min", "divergences",
+                 "reliable"]
 
 Components = Sequence[tuple[float, float, float]]
 
@@ -358,7 +359,7 @@ def borrowing_sweep_table(cohort, populations) -> pd.DataFrame:
     DataFrame
         One row per outcome, prior and a0 (:data:`SWEEP_COLUMNS`).
     """
-    from bayeshcc.bayes.calibration import calibrate
+    from bayeshcc.bayes.calibration import calibrate, interval_words
     from bayeshcc.bayes.contrasts import hr_summary
     from bayeshcc.bayes.diagnostics import check_convergence
     from bayeshcc.bayes.fit import fit_survival_model
@@ -401,6 +402,7 @@ def borrowing_sweep_table(cohort, populations) -> pd.DataFrame:
                              "prior_ess_events": prior_ess_events(swept),
                              **{k: summary[k] for k in ("hr_median", "hr_lower", "hr_upper",
                                                         "prob_hr_below_1")},
+                             **interval_words(calibration is not None),
                              "rhat_max": conv.rhat_max, "ess_bulk_min": conv.ess_bulk_min,
                              "divergences": conv.divergences, "reliable": conv.reliable})
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)

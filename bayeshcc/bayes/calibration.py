@@ -4,13 +4,16 @@ A weighted fit samples the pseudo-posterior of :math:`\\sum_i w_i \\ell_i(\\thet
 weights normalised to the Kish effective sample size (:mod:`bayeshcc.bayes.data`); a matched
 fit treats the two members of a pair as independent. Neither posterior's spread is the
 sampling variability of its estimator: the Kish rule is a heuristic, the propensity score (PS)
-is estimated, and pair members share their covariates. This module rescales the posterior
-draws so that their covariance is a robust (sandwich) covariance of the estimator, keeping
-the posterior's mean, its non-Gaussian shape and the prior's information (Williams &
-Savitsky 2021). The meat of the sandwich is the delta-method one below (``method="sandwich"``)
-or a leave-one-cluster-out jackknife (``method="jackknife"``); the default ``"auto"`` takes the
-jackknife up to 5 000 patients, where small samples and extreme weights make the delta method
-too narrow (see "Small samples" below and ``docs/validation.md``).
+is estimated, and pair members share their covariates. This module maps the posterior draws to
+the posterior that the prior would give with the *calibrated* likelihood: a normal likelihood
+centred where the weighted likelihood is, with the robust (sandwich) covariance S of the
+weighted estimator (Williams & Savitsky 2021). The prior is combined with S, not with the Kish
+information: an informative prior pulls a calibrated fit as far as the calibrated evidence
+lets it, and its draws keep their non-Gaussian shape. The meat of the sandwich is the
+delta-method one below (``method="sandwich"``) or a leave-one-cluster-out jackknife
+(``method="jackknife"``); the default ``"auto"`` takes the jackknife up to 5 000 patients,
+where small samples and extreme weights make the delta method too narrow (see "Small samples"
+below and ``docs/validation.md``).
 
 Use (:func:`design_for_population` builds the design from a pipeline population)::
 
@@ -21,14 +24,16 @@ Use (:func:`design_for_population` builds the design from a pipeline population)
 Maths
 -----
 Let :math:`\\theta` be the likelihood's parameters in linear-predictor form (Weibull:
-``log_rate, log_shape, log_hr, beta``; piecewise exponential: ``alpha_1..J, log_hr, beta``),
-:math:`\\hat\\theta` the posterior mean, :math:`\\Sigma` the posterior covariance, and
-:math:`w_i` the weights the fit used. With :math:`s_i = \\nabla \\ell_i(\\hat\\theta)` (patient
-i's log-likelihood gradient, analytic: see :func:`scores_and_hessian`) and
-:math:`H = -\\sum_i w_i \\nabla^2 \\ell_i(\\hat\\theta)`, the influence of patient i on the
-weighted estimating equation :math:`\\sum_i w_i(\\gamma) s_i(\\theta) = 0`, stacked with the
-logistic PS score equation :math:`\\sum_i g_i(\\gamma) = 0`,
-:math:`g_i = x_i (t_i - e_i)`, is
+``log_rate, log_shape, log_hr, beta``; piecewise exponential: ``alpha_1..J, log_hr, beta``)
+and :math:`w_i` the weights the fit used.
+
+*The calibrated likelihood.* :math:`\\hat\\theta` is the weighted maximum-likelihood estimate
+(:func:`weighted_mle`: Newton's method from the posterior mean). With
+:math:`s_i = \\nabla \\ell_i(\\hat\\theta)` (patient i's log-likelihood gradient, analytic: see
+:func:`scores_and_hessian`) and :math:`H = -\\sum_i w_i \\nabla^2 \\ell_i(\\hat\\theta)`, the
+influence of patient i on the weighted estimating equation
+:math:`\\sum_i w_i(\\gamma) s_i(\\theta) = 0`, stacked with the logistic PS score equation
+:math:`\\sum_i g_i(\\gamma) = 0`, :math:`g_i = x_i (t_i - e_i)`, is
 
 .. math:: \\varphi_i = w_i s_i + D I_\\gamma^{-1} g_i, \\qquad
           D = \\sum_i s_i \\, \\partial w_i / \\partial \\gamma^\\top, \\qquad
@@ -45,26 +50,69 @@ are valid for matching without replacement). The meat is
 .. math:: J = \\frac{G}{G - 1} \\sum_{c=1}^{G} (\\Phi_c - \\bar\\Phi)(\\Phi_c - \\bar\\Phi)^\\top,
           \\qquad \\Phi_c = \\sum_{i \\in c} \\varphi_i
 
-over G clusters (patients when there are none; with frequency weights, the copies); the factor G / (G - 1) is the usual
-small-sample correction and the centring removes the prior's pull on :math:`\\hat\\theta`. The
-calibrated covariance is
+over G clusters (patients when there are none; with frequency weights, the copies); the factor
+G / (G - 1) is the usual small-sample correction. The calibrated likelihood is
+:math:`N(\\theta; c, S)`, :math:`S = H^{-1} J H^{-1}` (:func:`likelihood_covariance`; made
+positive definite by clipping its eigenvalues at 1e-10 times the largest), its centre c below.
 
-.. math:: V = \\Sigma + \\Sigma (J - H) \\Sigma.
+*The draws' Gaussian form.* With m and :math:`\\Sigma` the draws' mean and covariance, and
+:math:`\\bar g`, :math:`\\bar H` the weighted log-likelihood's gradient and negative Hessian
+averaged over the draws, a Gaussian pseudo-posterior is :math:`N(\\mu_0, P^{-1}) \\times
+N(c, H_K^{-1})` (the prior's effective normal form times the Kish-weighted likelihood's), so
+that :math:`\\Sigma^{-1} = P + H_K`. Integration by parts gives
+:math:`\\bar g = -E[\\nabla \\log p(\\theta)]`, which is exactly :math:`P(m - \\mu_0)` for a
+normal prior, whatever the likelihood's shape: hence the prior's linear term
+:math:`P\\mu_0 = P m - \\bar g` and the likelihood's centre :math:`c = m + \\bar H^{-1} \\bar g`
+(m itself under a flat prior). P is known where the prior is a fixed normal independent of the
+rest: the log HR, the covariate coefficients and the Weibull baseline (``log_rate``,
+``log_shape``; :mod:`bayeshcc.bayes.models`); those rows and columns of P are set from it (no
+cross terms). The other rows (the piecewise random walk's ``alpha``, a curve prior's
+commensurate baseline, :mod:`bayeshcc.bayes.commensurate`) are read from the draws,
+:math:`P = \\Sigma^{-1} - \\bar H`, so any prior on them acts through its effect on the
+pseudo-posterior.
 
-With :math:`\\Sigma \\approx (H + P)^{-1}` (P the prior precision) this is
-:math:`(H + P)^{-1}(P + J)(H + P)^{-1}`: the sandwich covariance :math:`H^{-1} J H^{-1}` with
-the prior's information kept; it equals :math:`\\Sigma` when the model is right and unweighted
-(J = H in expectation), and it does not change when every weight is multiplied by a constant
-(Sigma scales as 1/c, H as c and J as c^2), so the Kish normalisation no longer matters. V is
-made positive definite by clipping its eigenvalues at 1e-10 times the largest. Each draw is
-mapped by
+*The target.* Replacing the Kish likelihood by the calibrated one gives
 
-.. math:: \\theta^{adj} = \\hat\\theta + L_V L_\\Sigma^{-1} (\\theta - \\hat\\theta)
+.. math:: \\Lambda = P + S^{-1}, \\qquad
+          m^* = \\Lambda^{-1} (P m - \\bar g + S^{-1} c),
 
-(Cholesky factors), so the draws have mean :math:`\\hat\\theta` and covariance V, and written
-back into the posterior (``log_hr``, ``log_rate``, ``log_shape``, ``shape``, ``beta``,
-``alpha``, ``alpha_first``); the piecewise random walk's ``sigma`` is dropped, since it would
-no longer match ``alpha``. Every contrast of
+the conjugate combination of the prior with :math:`N(c, S)` (:math:`\\Lambda` made positive
+definite by eigenvalue clipping as S; the posterior's attrs record when either needed it, and
+the tables' ``calibration_clipped`` column shows it). Each draw is mapped by
+
+.. math:: \\theta^{adj} = m^* + L_{V} L_\\Sigma^{-1} (\\theta - m), \\qquad V = \\Lambda^{-1}
+
+(Cholesky factors), so the draws have mean :math:`m^*` and covariance V and keep their shape.
+Under a vague prior :math:`\\Lambda \\approx S^{-1}` and :math:`m^* \\approx m`: the posterior
+mean with the sandwich covariance (the former :math:`\\Sigma + \\Sigma (J - H) \\Sigma` agrees to
+first order; on the bundled cohort the vague log-HR SDs moved by -0.3 to +1.1 %). V does not
+change when every weight is multiplied by a constant (H scales as c, J as c^2, S not at all),
+and the Kish normalisation of the weights makes the pseudo-posterior itself scale-free. A
+post-hoc map was chosen over a curvature-adjusted likelihood
+:math:`\\ell_w(\\theta^* + C(\\theta - \\theta^*))` sampled afresh (Ribatet, Cooley & Davison
+2012), which needs :math:`\\hat\\theta` and the jackknife before sampling: on the bundled cohort
+the map puts every normal-prior row within 0.05 posterior SD of its conjugate target and its SD
+within 0.1 % (``benchmarks/calibrated_priors.py``); the former map was up to 0.34 SD off.
+
+*Mixture priors.* A robust prior :math:`\\sum_k w_k N(\\mu_k, \\sigma_k^2)` on the log HR
+(:mod:`bayeshcc.bayes.priors`) makes the pseudo-posterior a mixture whose component weights
+depend on the likelihood's information, which one linear map cannot change. Each draw is given
+a component k with probability its responsibility
+:math:`r_k = w_k N(\\theta_{hr}; \\mu_k, \\sigma_k^2) / p(\\theta_{hr})` (so that the draws of
+component k are that component's pseudo-posterior); each component's Gaussian form and target
+are as above with the responsibility-weighted moments, or, for a component with fewer than
+:data:`MIXTURE_MIN_ESS` effective draws, derived from the best-read component by swapping the
+log-HR prior. The calibrated component weights are the pseudo-posterior's times the ratio of
+the component's marginal likelihoods, :math:`N(\\mu_k; a^*, \\sigma_k^2 + v^*) /
+N(\\mu_k; a_K, \\sigma_k^2 + v_K)`, with (a, v) the log HR's likelihood mean and variance
+(calibrated and Kish) read off the best-read component. A draw keeps its component with
+probability :math:`\\min(1, \\pi^*_k / \\pi_k)`, else takes one of the components that gained
+weight (a maximal coupling, random numbers seeded by the fit's seed), and is mapped to that
+component's target with its standardised residual :math:`L_{\\Sigma_k}^{-1}(\\theta - m_k)`.
+
+The draws are written back into the posterior (``log_hr``, ``log_rate``, ``log_shape``,
+``shape``, ``beta``, ``alpha``, ``alpha_first``); the piecewise random walk's ``sigma`` is
+dropped, since it would no longer match ``alpha``. Every contrast of
 :mod:`bayeshcc.bayes.contrasts` (HR, marginal survival, median, RMST) then uses the calibrated
 draws unchanged. The ``sample_stats`` group is kept (the convergence gate still sees the
 sampler's own diagnostics) and the ``log_likelihood`` group is recomputed from the calibrated
@@ -82,8 +130,8 @@ refitted without c, the weights are recomputed from that PS, and the weighted ou
 is re-solved without c (Newton's method from the full-data values, vectorised over blocks of
 leave-outs, :func:`jackknife_covariance`). With
 :math:`V_J = \\frac{G-1}{G}\\sum_c (\\theta_{(-c)} - \\bar\\theta)(\\theta_{(-c)} -
-\\bar\\theta)^\\top` the meat is :math:`J = H V_J H`, so that V is again
-:math:`\\Sigma + \\Sigma (J - H) \\Sigma \\approx V_J` under a vague prior. The jackknife follows
+\\bar\\theta)^\\top` the meat is :math:`J = H V_J H`, so that the calibrated likelihood's
+covariance is :math:`S = V_J` (and V is :math:`V_J` under a vague prior). The jackknife follows
 the non-linearity of 1/e that the delta method drops (Efron & Stein 1981: its variance
 estimate is biased upwards, not downwards). It costs O(N G p^2) per Newton step;
 ``method="auto"`` uses it while N x G <= 25 million (5 000 unclustered patients) and the
@@ -91,7 +139,7 @@ sandwich above that, where the two agree.
 
 The time-varying piecewise model (a random walk of interval log HRs) is not calibrated: its
 interval effects are shrunk by a hierarchical prior whose precision is not a fixed matrix, so
-:math:`\\Sigma^{-1} - H` is not a prior precision the sandwich could keep.
+:math:`\\Sigma^{-1} - \\bar H` is not a prior precision the calibration could keep.
 
 Why hand-written
 ----------------
@@ -99,7 +147,10 @@ No Python or R library calibrates MCMC draws of a weighted survival pseudo-poste
 ``csSampling`` (Williams & Savitsky) does it for Stan models with survey designs, without a
 propensity-score stage; ``survey`` and ``sandwich`` give frequentist sandwich SEs only. The
 scores and Hessians of both models are a few lines (and are tested against numerical
-derivatives of :mod:`bayeshcc.bayes.hazards`).
+derivatives of :mod:`bayeshcc.bayes.hazards`). No library combines a prior with a sandwich
+likelihood either (``csSampling`` keeps the posterior's mean and rescales around it, which is
+what this module did before and what put informative priors' centres up to 0.34 posterior SD
+off their conjugate target on the bundled cohort); the Gaussian algebra above is a few lines.
 
 References
 ----------
@@ -109,6 +160,8 @@ Lunceford JK, Davidian M (2004). Stratification and weighting via the propensity
 estimation of causal treatment effects. Statistics in Medicine 23:2937-2960.
 Abadie A, Spiess J (2022). Robust post-matching inference. Journal of the American Statistical
 Association 117:983-995.
+Ribatet M, Cooley D, Davison AC (2012). Bayesian inference from composite likelihoods, with
+an application to spatial extremes. Statistica Sinica 22:813-845.
 Efron B, Stein C (1981). The jackknife estimate of variance. Annals of Statistics 9:586-596.
 Stefanski LA, Boos DD (2002). The calculus of M-estimation. The American Statistician
 56:29-38.
@@ -137,6 +190,34 @@ EIGEN_FLOOR = 1e-10
 ATTR_METHOD = "calibration"
 ATTR_SD_RATIO = "calibration_sd_ratio_log_hr"
 ATTR_CLIPPED = "calibration_clipped"   # 1 when a precision needed eigenvalue clipping
+
+
+CALIBRATED_INTERVAL = "calibrated interval"
+CALIBRATED_PROBABILITY = "calibrated probability"
+
+
+def interval_words(calibrated: bool) -> dict[str, str]:
+    """What a table row's interval and probabilities are called.
+
+    Parameters
+    ----------
+    calibrated : bool
+        Whether the row's draws were mapped by :func:`calibrate`.
+
+    Returns
+    -------
+    dict
+        ``interval`` (``"calibrated interval"`` or ``"credible interval"``) and ``probability``
+        (``"calibrated probability"`` or ``"posterior probability"``).
+
+    Examples
+    --------
+    >>> interval_words(True)["interval"]
+    'calibrated interval'
+    """
+    if calibrated:
+        return {"interval": CALIBRATED_INTERVAL, "probability": CALIBRATED_PROBABILITY}
+    return {"interval": "credible interval", "probability": "posterior probability"}
 
 
 @dataclass(frozen=True)
