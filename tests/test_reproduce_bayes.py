@@ -117,6 +117,10 @@ def test_weighted_and_matched_rows_are_sandwich_calibrated(run):
     assert set(ps["uncertainty"]) == {"sandwich"}
     assert set(hr.loc[hr["adjustment"].isin(["none", "covariates"]), "uncertainty"]) == {"model"}
     assert (ps["calibration_sd_ratio"] != 1).all()  # the draws were actually transformed
+    assert set(ps["interval"]) == {"calibrated interval"}
+    assert set(ps["probability"]) == {"calibrated probability"}
+    assert set(hr.loc[hr["adjustment"] == "none", "interval"]) == {"credible interval"}
+    assert not ps["calibration_clipped"].any()
 
 
 def test_covariates_adjustment_uses_the_prespecified_propensity_set(run):
@@ -157,7 +161,8 @@ def test_report_opens_with_the_summary_of_both_outcomes(run):
                 and "(primary analysis, adjustment: ate)" in text)
         assert f"analyses of {label} (models x priors x adjustments)" in text  # robustness
     assert text.count("Difference in median survival (lenvatinib minus sorafenib)") == 2
-    assert text.count("months (95% credible interval") >= 2
+    # the primary analysis (ate) is calibrated: its intervals are named as such
+    assert text.count("months (95% calibrated interval") >= 2
 
 
 @pytest.mark.slow
