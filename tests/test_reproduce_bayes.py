@@ -172,7 +172,7 @@ def test_report_flags_the_unreliable_primary_fits_in_the_summary(run):
     for label in ("overall survival", "progression-free survival"):
         assert (f"Warning: the primary analysis of {label} did not pass the convergence checks"
                 in text)
-    assert text.count("Not reliable: Probability that lenvatinib") == 2
+    assert text.count("Not reliable: Calibrated probability that lenvatinib") == 2
 
 
 @pytest.mark.slow
