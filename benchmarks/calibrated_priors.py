@@ -16,7 +16,8 @@ prior's fit are compared with the target:
 
 Cohorts: the bundled one (OS and PFS; ate, matched and overlap; the pipeline's populations
 and calibration) and one simulated cohort of 500 patients (:func:`hazard_weighted_cohort`,
-att). The same fits are also checked for the scale invariance of the weights, and the
+att), Weibull fits; and the bundled ate and matched populations with the piecewise model
+(6 intervals; normal priors only). The same fits are also checked for the scale invariance of the weights, and the
 sceptical-prior tipping point of the bundled cohort's primary analysis is refitted at its
 prior. Rows are printed and written as JSON.
 """
@@ -144,18 +145,23 @@ def simulated_case(n: int = 500, seed: int = 3):
     return f"simulated_n{n}/att", inputs, calibration_design("att", ps, X, w), 11
 
 
-def calibrated_log_hr(inputs: dict, design, seed: int, prior: Prior, **fit) -> np.ndarray:
-    """The calibrated log-HR draws of a Weibull fit (chains x draws)."""
+def calibrated_log_hr(inputs: dict, design, seed: int, prior: Prior, model: str = "weibull",
+                      **fit) -> np.ndarray:
+    """The calibrated log-HR draws of a Weibull (or piecewise, 6 intervals) fit (chains x
+    draws)."""
     from bayeshcc.bayes.calibration import calibrate
     from bayeshcc.bayes.fit import fit_survival_model
 
-    result = fit_survival_model("weibull", **inputs, prior=prior, seed=seed,
+    result = fit_survival_model(model, **inputs, prior=prior, seed=seed, intervals=6,
                                 **{**FIT, **fit})
     return calibrate(result, design).draws()["log_hr"]
 
 
-def check_case(label, inputs, design, seed, **fit) -> list[dict]:
-    """Every prior of one case against its target."""
+def check_case(label, inputs, design, seed, model: str = "weibull", robust: bool = True,
+               **fit) -> list[dict]:
+    """Every prior of one case against its target (the robust ones if ``robust``)."""
+    fit = {**fit, "model": model}
+    label = label if model == "weibull" else f"{label}/{model}"
     vague = calibrated_log_hr(inputs, design, seed, BUILT_IN["vague"], **fit).ravel()
     m, s = float(vague.mean()), float(vague.std(ddof=1))
     rows = []
@@ -168,7 +174,7 @@ def check_case(label, inputs, design, seed, **fit) -> list[dict]:
                      "target_prob_hr_below_1": float(norm.cdf(-tm / ts)),
                      "mean_error_sd": (float(x.mean()) - tm) / ts,
                      "sd_ratio": float(x.std(ddof=1)) / ts})
-    for name, prior in robust_priors().items():
+    for name, prior in (robust_priors() if robust else {}).items():
         x = calibrated_log_hr(inputs, design, seed, prior, **fit)
         got, want = draws_summary(x, prior), mixture_target(m, s, prior)
         rows.append({"case": label, "prior": name, "vague_mean": m, "vague_sd": s,
@@ -224,6 +230,11 @@ def main(argv=None) -> int:
             if case[2].raw_weights is not None:
                 invariance.append(scale_invariance(*case))
                 print(json.dumps(invariance[-1]), flush=True)
+        for case in bundled_cases(adjustments=("ate", "matched")):
+            for row in check_case(*case, model="piecewise", robust=False):
+                rows.append(row)
+                print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
+                                  for k, v in row.items()}), flush=True)
         tip = tipping()
     print(json.dumps(tip, default=float))
     Path(args.out).write_text(json.dumps({"rows": rows, "scale_invariance": invariance,
