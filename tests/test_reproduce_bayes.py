@@ -141,7 +141,7 @@ def test_tipping_point_rows_are_the_primary_analysis(run):
 
 def test_report_headline_names_the_primary_adjustment_not_the_crude_fit(run):
     html = (run / "report.html").read_text()
-    first = html.index("Probability that lenvatinib lowers the hazard")
+    first = html.index("Calibrated probability that lenvatinib lowers the hazard")  # ate: calibrated
     assert "(primary analysis, adjustment: ate)" in html[first:first + 300]
 
 
