@@ -161,6 +161,10 @@ def test_weighted_and_matched_rows_are_sandwich_calibrated(run):
     assert set(ps["uncertainty"]) == {"sandwich"}
     assert set(hr.loc[hr["adjustment"].isin(["none", "covariates"]), "uncertainty"]) == {"model"}
     assert (ps["calibration_sd_ratio"] != 1).all()  # the draws were actually transformed
+    assert set(ps["interval"]) == {"calibrated interval"}
+    assert set(ps["probability"]) == {"calibrated probability"}
+    assert set(hr.loc[hr["adjustment"] == "none", "interval"]) == {"credible interval"}
+    assert not ps["calibration_clipped"].any()
 
 
 def test_covariates_adjustment_uses_the_prespecified_propensity_set(run):
@@ -181,7 +185,7 @@ def test_tipping_point_rows_are_the_primary_analysis(run):
 
 def test_report_headline_names_the_primary_adjustment_not_the_crude_fit(run):
     html = (run / "report.html").read_text()
-    first = html.index("Probability that lenvatinib lowers the hazard")
+    first = html.index("Calibrated probability that lenvatinib lowers the hazard")  # calibrated
     assert "(primary analysis, adjustment: overlap)" in html[first:first + 300]
 
 
@@ -202,7 +206,8 @@ def test_report_opens_with_the_summary_of_both_outcomes(run):
         assert ("Robustness within the primary estimand (marginal HR (overlap)): P(benefit) > "
                 "95% in") in text and f"analyses of {label} (models x priors)" in text
     assert text.count("Difference in median survival (lenvatinib minus sorafenib)") == 2
-    assert text.count("months (95% credible interval") >= 2
+    # the primary analysis (ate) is calibrated: its intervals are named as such
+    assert text.count("months (95% calibrated interval") >= 2
 
 
 @pytest.mark.slow
@@ -212,7 +217,7 @@ def test_report_flags_the_unreliable_primary_fits_in_the_summary(run):
     for label in ("overall survival", "progression-free survival"):
         assert (f"Warning: the primary analysis of {label} did not pass the convergence checks"
                 in text)
-    assert text.count("Not reliable: Probability that lenvatinib") == 2
+    assert text.count("Not reliable: Calibrated probability that lenvatinib") == 2
 
 
 @pytest.mark.slow

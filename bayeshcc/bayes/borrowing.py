@@ -85,7 +85,8 @@ BORROWING_COLUMNS = ("prior_weight_posterior", "prior_ess_events", "prior_data_c
                      "cohort_log_hr", "cohort_log_hr_se")
 SWEEP_COLUMNS = ["outcome", "model", "adjustment", "prior", "a0", "prior_log_hr_sd",
                  "prior_ess_events", "hr_median", "hr_lower", "hr_upper", "prob_hr_below_1",
-                 "rhat_max", "ess_bulk_min", "divergences", "reliable"]
+                 "interval", "probability", "rhat_max", "ess_bulk_min", "divergences",
+                 "reliable"]
 
 Components = Sequence[tuple[float, float, float]]
 
@@ -252,7 +253,7 @@ def cohort_log_hr(fit, design=None) -> tuple[float, float]:
     The maximum of the fit's (weighted) log-likelihood, by Newton's method (step halving) from
     the posterior mean with the analytic scores and Hessian of
     :func:`bayeshcc.bayes.calibration.scores_and_hessian`. SE: the sandwich
-    :math:`H^{-1} J H^{-1}` of :func:`bayeshcc.bayes.calibration.sandwich_covariance` at the
+    :math:`H^{-1} J H^{-1}` of :func:`bayeshcc.bayes.calibration.likelihood_covariance` at the
     estimate when ``design`` is given (the fit's calibration), else :math:`H^{-1}`.
 
     Parameters
@@ -268,49 +269,23 @@ def cohort_log_hr(fit, design=None) -> tuple[float, float]:
         Estimate and SE of the log HR; NaN for a time-varying fit or when Newton's method does
         not converge.
     """
-    from bayeshcc.bayes.calibration import (loglik_terms, parameter_draws, parameter_names,
-                                            sandwich_covariance, scores_and_hessian)
+    from bayeshcc.bayes.calibration import (likelihood_covariance, parameter_names,
+                                            scores_and_hessian, weighted_mle)
 
     if "log_hr_interval" in fit.posterior["posterior"]:
         return float("nan"), float("nan")
     d = fit.data
     names = parameter_names(fit)
     cuts = None if fit.cuts is None else np.asarray(fit.cuts, dtype=float) / d.time_scale
-    args = (d.scaled_time, d.event, d.treated, d.X, cuts)
-    w = d.weights
-    theta = parameter_draws(fit).reshape(-1, len(names)).mean(axis=0)
-
-    def loglik(t):
-        return float(w @ loglik_terms(fit.model, t, *args))
-
-    current = loglik(theta)
-    converged = False
-    for _ in range(NEWTON_STEPS):
-        scores, neg_h = scores_and_hessian(fit.model, theta, *args, weights=w)
-        grad = w @ scores
-        try:
-            step = np.linalg.solve(neg_h, grad)
-        except np.linalg.LinAlgError:
-            break
-        if float(grad @ step) < 1e-12:  # Newton decrement: at the maximum
-            converged = True
-            break
-        size = 1.0
-        while size > 1e-8:
-            trial = theta + size * step
-            value = loglik(trial)
-            if np.isfinite(value) and value >= current:
-                theta, current = trial, value
-                break
-            size /= 2
-        else:
-            break
-    if not converged:
+    try:
+        theta = weighted_mle(fit, steps=NEWTON_STEPS)
+    except AnalysisError:
         return float("nan"), float("nan")
-    _, neg_h = scores_and_hessian(fit.model, theta, *args, weights=w)
+    _, neg_h = scores_and_hessian(fit.model, theta, d.scaled_time, d.event, d.treated, d.X,
+                                  cuts, weights=d.weights)
     inverse = np.linalg.inv(neg_h)
     if design is not None:
-        inverse = sandwich_covariance(fit, design, theta_hat=theta, sigma=inverse)["covariance"]
+        inverse = likelihood_covariance(fit, design, theta)["covariance"]
     i = names.index("log_hr")
     return float(theta[i]), float(math.sqrt(inverse[i, i]))
 
@@ -384,7 +359,7 @@ def borrowing_sweep_table(cohort, populations) -> pd.DataFrame:
     DataFrame
         One row per outcome, prior and a0 (:data:`SWEEP_COLUMNS`).
     """
-    from bayeshcc.bayes.calibration import calibrate
+    from bayeshcc.bayes.calibration import calibrate, interval_words
     from bayeshcc.bayes.contrasts import hr_summary
     from bayeshcc.bayes.diagnostics import check_convergence
     from bayeshcc.bayes.fit import fit_survival_model
@@ -427,6 +402,7 @@ def borrowing_sweep_table(cohort, populations) -> pd.DataFrame:
                              "prior_ess_events": prior_ess_events(swept),
                              **{k: summary[k] for k in ("hr_median", "hr_lower", "hr_upper",
                                                         "prob_hr_below_1")},
+                             **interval_words(calibration is not None),
                              "rhat_max": conv.rhat_max, "ess_bulk_min": conv.ess_bulk_min,
                              "divergences": conv.divergences, "reliable": conv.reliable})
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)

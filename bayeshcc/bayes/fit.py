@@ -40,6 +40,9 @@ TIME_VARYING_TARGET_ACCEPT = 0.99
 COVARIATE_BLOCK = 4
 
 
+ATTR_BASELINE_PRIOR = "baseline_prior"  # [mean, sd] of log_rate (Weibull) or alpha_1 (piecewise)
+
+
 def compiled_columns(k: int) -> int:
     """Covariate columns of the compiled model that serves a fit with ``k`` covariates."""
     return COVARIATE_BLOCK * max(1, -(-k // COVARIATE_BLOCK))
@@ -213,6 +216,10 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     tree = _drop_padding(tree, k)
     tree = family.complete_posterior(tree, seed)
     mark(tree, draws_rule, draws)
+    # the baseline prior's centre and SD (log_rate or alpha_1), for the calibration's Gaussian
+    # form of the prior (bayeshcc.bayes.calibration)
+    tree["posterior"].attrs = {**tree["posterior"].attrs, ATTR_BASELINE_PRIOR: [
+        float(values["rate_center"]), float(values["rate_sd"])]}
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,
                     "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s,

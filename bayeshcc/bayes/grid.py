@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.bayes.borrowing import borrowing_columns
-from bayeshcc.bayes.calibration import ATTR_METHOD, ATTR_SD_RATIO, CalibrationDesign, calibrate
+from bayeshcc.bayes.calibration import (ATTR_CLIPPED, ATTR_METHOD, ATTR_SD_RATIO,
+                                        CalibrationDesign, calibrate, interval_words)
 from bayeshcc.bayes.diagnostics import check_convergence
 from bayeshcc.bayes.fit import fit_survival_model
 from bayeshcc.bayes.groups import add_model_groups
@@ -143,7 +144,8 @@ def _uncertainty_columns(job: FitJob, fit) -> dict:
     """Table columns saying how a fit's interval was made: ``uncertainty`` (``model``,
     ``sandwich``, ``kish`` or ``ps_bootstrap``), ``ps_replicates`` (PS draws pooled) and
     ``calibration_sd_ratio`` (calibrated / sampled posterior SD of the log HR; 1 when the
-    posterior is used as sampled)."""
+    posterior is used as sampled), ``calibration_clipped`` and ``interval`` / ``probability``
+    (:func:`bayeshcc.bayes.calibration.interval_words`)."""
     attrs = fit.posterior["posterior"].attrs
     ratio = attrs.get(ATTR_SD_RATIO, 1.0)
     return {"uncertainty": job.uncertainty,
@@ -151,7 +153,10 @@ def _uncertainty_columns(job: FitJob, fit) -> dict:
             # or "sandwich" (delta method); empty when the posterior is used as sampled
             "calibration_meat": str(attrs.get(ATTR_METHOD, "")),
             "ps_replicates": job.ps_replicates if job.propensity is not None else 0,
-            "calibration_sd_ratio": float(ratio)}
+            "calibration_sd_ratio": float(ratio),
+            # whether the calibrated precision needed eigenvalue clipping to be positive definite
+            "calibration_clipped": bool(attrs.get(ATTR_CLIPPED, 0)),
+            **interval_words(ATTR_METHOD in attrs)}
 
 
 def run_grid(jobs: Sequence[FitJob], workers: int | None = None, scheduler: str | None = None,

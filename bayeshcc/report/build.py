@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
-from bayeshcc.report.sections import (about_the_data, clinical_thresholds,
+from bayeshcc.report.sections import (about_the_data, calibration_methods, clinical_thresholds,
                                       diagnostics_view, primary_rows, summary, table_views,
                                       wide_baseline)
 
@@ -229,6 +229,7 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     views.update({k: v for k, v in extra.items() if v is not None})
     return template.render(manifest=manifest, views=views, summary=summary(tables, manifest),
                            about=about_the_data(manifest, tables), figures=figures,
+                           calibration=calibration_methods(tables),
                            densities=primary_density_figures(folder, tables, manifest),
                            forest=sensitivity_forest_figure(tables, manifest),
                            spec_text=json.dumps(spec, indent=2, sort_keys=False, default=str),

@@ -63,10 +63,13 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "safety": ("Table 5. Treatment-related adverse events", "Patients with at least one event.",
                ("adverse_event", "grade", "n_treated", "pct_treated", "n_reference",
                 "pct_reference", "p")),
-    "posterior_hr": ("Posterior hazard ratios", "Posterior median and 95% credible interval; "
+    "posterior_hr": ("Posterior hazard ratios", "Posterior median and 95% interval: a credible "
+                     "interval, or for calibrated rows (interval = calibrated interval) a "
+                     "calibrated interval, whose probabilities are calibrated probabilities; "
                      "'reliable' is false when R-hat > 1.01, ESS < 400, divergences or low E-BFMI.",
                      ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
-                      "calibration_meat", "calibration_sd_ratio", "primary", "hr_median",
+                      "interval", "calibration_meat", "calibration_sd_ratio",
+                      "calibration_clipped", "primary", "hr_median",
                       "hr_lower", "hr_upper", "prob_hr_below_1", "prob_hr_below_*",
                       "prior_ess_events", "prior_weight_posterior", "prior_data_conflict_p",
                       "commensurate_sd", "draws", "stopped_early", "rhat_max", "ess_bulk_min",
@@ -74,7 +77,7 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "posterior_contrasts": ("Posterior survival contrasts", "Marginal (standardised) medians and "
                             "RMST per arm and their differences.",
                             ("outcome", "model", "prior", "adjustment", "estimand", "uncertainty",
-                             "quantity", "arm", "tau", "estimate", "lower", "upper",
+                             "interval", "quantity", "arm", "tau", "estimate", "lower", "upper",
                              "prob_above_0", "reliable")),
     "sensitivity": ("Sensitivity of the posterior hazard ratio", "One row per fit.",
                     ("outcome", "model", "prior", "adjustment", "estimand", "hr_median", "hr_lower",
@@ -84,7 +87,7 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                         "vague N(0, 10) on the log HR; 1: the external estimate in full); "
                         "prior_ess_events: the external evidence's worth in events.",
                         ("outcome", "prior", "a0", "prior_ess_events", "hr_median", "hr_lower",
-                         "hr_upper", "prob_hr_below_1", "reliable")),
+                         "hr_upper", "prob_hr_below_1", "interval", "reliable")),
     "tipping_point": ("Tipping points", "Sceptical-prior tipping point (tipping_prior_*): how "
                       "sceptical a prior it takes before the probability of benefit falls below "
                       "the decision threshold (a reverse-Bayes analysis under the vague-prior "
@@ -115,11 +118,14 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 
 UNCERTAINTY_NOTES = {
-    "sandwich": ("Rows with uncertainty = sandwich (weighted and matched fits) have their "
-                 "posterior draws rescaled to a robust sandwich covariance (Williams & Savitsky "
-                 "2021, Bayesian Analysis 16:1) that accounts for the estimated propensity score "
-                 "(weights) or for the matched pairs (clustered), keeping the prior's "
-                 "information; calibration_meat says how the robust covariance's middle term was "
+    "sandwich": ("Rows with uncertainty = sandwich (weighted and matched fits) are calibrated: "
+                 "their posterior draws are moved to the posterior that the prior gives with a "
+                 "robust (sandwich) likelihood of the weighted estimate (Williams & Savitsky "
+                 "2021, Bayesian Analysis 16:1), which accounts for the estimated propensity "
+                 "score (weights) or for the matched pairs (clustered); their intervals are "
+                 "calibrated intervals and their probabilities calibrated probabilities "
+                 "(interval column); calibration_clipped marks the rare fit whose combined "
+                 "precision had to be made positive definite; calibration_meat says how the robust covariance's middle term was "
                  "estimated (jackknife: leave one patient or pair out, the propensity model "
                  "refitted each time; sandwich: the delta method) and calibration_sd_ratio is "
                  "the calibrated / sampled posterior SD of the log HR. Its coverage is checked by simulation in docs/validation.md."),
@@ -135,6 +141,35 @@ UNCERTAINTY_NOTES = {
                      "Psychometrika 77:581); convergence is checked in each replicate and the "
                      "worst shown."),
 }
+
+
+CALIBRATION_METHODS = (
+    "Calibration: a weighted or matched Bayesian fit first samples a pseudo-posterior that "
+    "treats the weighted or paired patients as independent, which ignores that the weights "
+    "were estimated and that paired patients are alike. Calibration replaces that information "
+    "by the robust (sandwich or jackknife) variance of the weighted estimate and combines it "
+    "with the prior, giving the posterior the prior would have with the calibrated evidence. "
+    "Calibrated intervals and calibrated probabilities are read like credible intervals and "
+    "posterior probabilities; their coverage is checked by simulation in docs/validation.md.")
+
+
+def calibration_methods(tables: Mapping[str, pd.DataFrame]) -> str:
+    """The methods section's sentences on calibration, when any posterior row is calibrated.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The results tables (``posterior_hr``).
+
+    Returns
+    -------
+    str
+        :data:`CALIBRATION_METHODS`, or "" when no row is calibrated.
+    """
+    hr = tables.get("posterior_hr")
+    if hr is None or not len(hr):
+        return ""
+    return CALIBRATION_METHODS if any(is_calibrated(r) for _, r in hr.iterrows()) else ""
 
 
 def uncertainty_note(frame: pd.DataFrame) -> str:
@@ -232,17 +267,18 @@ def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, 
         row = (mine if len(mine) else rows).iloc[0]
         label = outcomes.get(outcome, {}).get("label", outcome).lower()
         p = 100 * row["prob_hr_below_1"]
+        what = "Calibrated probability" if is_calibrated(row) else "Probability"
         if is_causal(row["adjustment"]) and len(mine):
-            text = (f"Probability that {treated} lowers the hazard of {label} compared with "
+            text = (f"{what} that {treated} lowers the hazard of {label} compared with "
                     f"{reference}: {p:.0f}% (primary analysis, adjustment: {row['adjustment']})")
         else:
-            text = (f"Probability that the hazard of {label} is lower with {treated} than with "
+            text = (f"{what} that the hazard of {label} is lower with {treated} than with "
                     f"{reference}: {p:.0f}% (an association: adjustment {row['adjustment']}, "
                     "not a causal estimate)")
         estimand = row["estimand"] if "estimand" in row.index else ""
         statements.append({
             "text": text,
-            "detail": (f"hazard ratio {row['hr_median']:.2f} (95% credible interval "
+            "detail": (f"hazard ratio {row['hr_median']:.2f} (95% {interval_name(row)} "
                        f"{row['hr_lower']:.2f} to {row['hr_upper']:.2f}); {estimand} for "
                        f"{population_in_words(row['adjustment'], treated)}; {row['model']} "
                        f"model, {row['prior']} prior"),
@@ -254,6 +290,23 @@ def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, 
 # --- the summary: one screen, numbers for reading ---------------------------------------------
 
 DEFAULT_DECISION_THRESHOLD = 0.95  # bayeshcc.spec.BayesSpec.decision_threshold's default
+
+
+def is_calibrated(row) -> bool:
+    """Whether a posterior row's draws were calibrated (its ``interval`` column says so, or,
+    in tables older than that column, its ``calibration_meat`` names a meat)."""
+    from bayeshcc.bayes.calibration import CALIBRATED_INTERVAL
+
+    interval = row.get("interval") if hasattr(row, "get") else None
+    if isinstance(interval, str) and interval:
+        return interval == CALIBRATED_INTERVAL
+    meat = row.get("calibration_meat") if hasattr(row, "get") else None
+    return isinstance(meat, str) and bool(meat)
+
+
+def interval_name(row) -> str:
+    """``"calibrated interval"`` or ``"credible interval"`` for a posterior row."""
+    return "calibrated interval" if is_calibrated(row) else "credible interval"
 
 
 def percent(p: float) -> str:
@@ -341,7 +394,7 @@ def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, treated: s
             continue
         sentences.append(
             f"{what} ({treated} minus {reference}): {duration(d['estimate'])} {unit} "
-            f"(95% credible interval {duration(d['lower'])} to {duration(d['upper'])} {unit}; "
+            f"(95% {interval_name(d)} {duration(d['lower'])} to {duration(d['upper'])} {unit}; "
             f"P(> 0) = {percent(d['prob_above_0'])}).")
     return sentences
 
@@ -574,7 +627,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
         statements = [statement["text"] + "."]
         for t in thresholds:
             p = row[f"prob_hr_below_{t:g}"]
-            statements.append(f"Probability of a clinically meaningful benefit (HR < {t:g}): "
+            what = "Calibrated probability" if is_calibrated(row) else "Probability"
+            statements.append(f"{what} of a clinically meaningful benefit (HR < {t:g}): "
                               f"{percent(p)}.")
         warning = ""
         if not reliable:
@@ -584,7 +638,7 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
         blocks.append({
             "outcome": str(outcome), "label": label, "reliable": reliable, "primary": primary,
             "warning": warning, "statements": statements,
-            "estimate": (f"Hazard ratio {hazard_ratio(row['hr_median'])} (95% credible interval "
+            "estimate": (f"Hazard ratio {hazard_ratio(row['hr_median'])} (95% {interval_name(row)} "
                          f"{hazard_ratio(row['hr_lower'])} to {hazard_ratio(row['hr_upper'])}); "
                          f"{row['model']} model, {row['prior']} prior, adjustment "
                          f"{row['adjustment']}."),

@@ -207,7 +207,11 @@ def test_jackknife_reuses_the_ps_refits_only_for_the_same_design(monkeypatch):
 def test_unweighted_correct_model_keeps_its_posterior_sds(model, method):
     """J = H in expectation, so V = Sigma: with N = 1500 (about 1000 events) every parameter's
     calibrated SD is within 8 % of the raw one (sampling noise of J is about sqrt(2 / events)
-    relative, i.e. 4-5 % on an SD), and the posterior mean is unchanged."""
+    relative, i.e. 4-5 % on an SD), and the posterior mean moves by less than 8 % of an SD: the
+    calibrated centre is the prior combined with the likelihood's centre c = m + H^-1 g (g the
+    log-likelihood's gradient averaged over the draws), which estimates the posterior mean with
+    less Monte Carlo error than the draws' mean m, so the two differ by about m's error
+    (SD / sqrt(ESS), 3 % of an SD here; measured: at most 3.4 %)."""
     time, event, treated, x = _weibull_ph(1500, seed=5)
     fit = fit_survival_model(model, time, event, treated, X=x[:, None], covariate_names=("x",),
                              prior=VAGUE, seed=1, intervals=4, **FAST)
@@ -215,7 +219,8 @@ def test_unweighted_correct_model_keeps_its_posterior_sds(model, method):
     raw, new = parameter_draws(fit), parameter_draws(calibrated)
     ratio = new.reshape(-1, raw.shape[-1]).std(axis=0) / raw.reshape(-1, raw.shape[-1]).std(axis=0)
     assert np.all(np.abs(ratio - 1) < 0.08), ratio
-    np.testing.assert_allclose(new.mean(axis=(0, 1)), raw.mean(axis=(0, 1)), atol=1e-10)
+    sd = raw.reshape(-1, raw.shape[-1]).std(axis=0)
+    assert np.all(np.abs(new.mean(axis=(0, 1)) - raw.mean(axis=(0, 1))) < 0.08 * sd)
 
 
 # --- (b) frequency weights equal duplicated rows ---------------------------------------------

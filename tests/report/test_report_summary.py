@@ -447,3 +447,26 @@ def test_without_a_primary_analysis_robustness_is_one_count_per_estimand(tmp_pat
     assert ("Robustness, one count per estimand of overall survival: P(benefit) > 95% in crude "
             "marginal HR, an association: 0 of 4; conditional HR: 2 of 4; marginal HR (ATE): 2 "
             "of 4; marginal HR (matched sample): 2 of 4.") in block(folder, "os")
+
+
+def test_calibrated_primary_rows_say_calibrated_interval_and_probability(folder):
+    """Rows whose ``interval`` column says "calibrated interval" (weighted and matched fits,
+    bayeshcc.bayes.calibration) are worded so in the summary, and the methods section says
+    what calibration means; rows without calibration keep "credible interval"."""
+    plain = block(folder, "os")
+    assert "Hazard ratio 0.62 (95% credible interval 0.41 to 0.93)" in plain
+    assert "Calibration:" not in visible_text(build_report(folder))
+    tables = folder / "tables"
+    for name in ("posterior_hr", "sensitivity", "posterior_contrasts"):
+        frame = pd.read_csv(tables / f"{name}.csv")
+        calibrated = frame["adjustment"].isin(["ate", "matched"])
+        frame["interval"] = np.where(calibrated, "calibrated interval", "credible interval")
+        frame.to_csv(tables / f"{name}.csv", index=False)
+    text = block(folder, "os")
+    assert "Hazard ratio 0.62 (95% calibrated interval 0.41 to 0.93)" in text
+    assert f"Calibrated probability that {TREATED} lowers the hazard of overall survival" in text
+    assert "Calibrated probability of a clinically meaningful benefit (HR < 0.8): 81%." in text
+    assert "4.3 months (95% calibrated interval 0.5 to 8.0 months" in text
+    methods = visible_text(build_report(folder))
+    methods = methods[methods.index("Methods and limitations"):]
+    assert "Calibration: a weighted or matched Bayesian fit" in methods
