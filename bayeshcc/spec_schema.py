@@ -264,32 +264,31 @@ class NormalPrior(_PriorTable):
     coef_sd: Positive = 1.0
 
 
-class ExternalPrior(_PriorTable):
+class _PublishedEstimate(_PriorTable):
+    """A published HR and its 95 % CI, discounted as a power prior (``discount`` = a0)."""
+
+    type: Literal["external", "robust"]
+    hr: Positive
+    lower: Positive
+    upper: Positive
+    discount: Number = 1.0
+    log_hr_mean: Number | None = None
+    log_hr_sd: Number | None = None
+    coef_sd: Positive = 1.0
+
+
+class ExternalPrior(_PublishedEstimate):
     """``type = "external"``: a published HR and 95 % CI, discounted as a power prior."""
 
     type: Literal["external"]
-    hr: Positive
-    lower: Positive
-    upper: Positive
-    discount: Number = 1.0
-    log_hr_mean: Number | None = None
-    log_hr_sd: Number | None = None
-    coef_sd: Positive = 1.0
 
 
-class RobustPrior(_PriorTable):
+class RobustPrior(_PublishedEstimate):
     """``type = "robust"``: the external estimate as the informative part of a mixture."""
 
     type: Literal["robust"]
-    hr: Positive
-    lower: Positive
-    upper: Positive
     weight: Number = 0.8
     vague_sd: Positive = 2.0
-    discount: Number = 1.0
-    log_hr_mean: Number | None = None
-    log_hr_sd: Number | None = None
-    coef_sd: Positive = 1.0
 
 
 class CurvePriorTable(_PriorTable):
