@@ -20,8 +20,11 @@ def test_example_curve_prior_has_its_rows_in_posterior_hr():
     result = bh.analyze(PAPER_COHORT_CSV, SPEC, draws=300, tune=300, chains=2)
     hr = result.tables["posterior_hr"]
     curve = hr[hr["prior"] == "sorafenib_curve"]
+    # the spec's ate, none, and overlap: the default primary under the bundled cohort's extreme
+    # ATE weights (issue #23), added to the grid
     assert sorted(zip(curve["model"], curve["adjustment"])) == [
-        ("piecewise", "ate"), ("piecewise", "none"), ("weibull", "ate"), ("weibull", "none")]
+        ("piecewise", "ate"), ("piecewise", "none"), ("piecewise", "overlap"),
+        ("weibull", "ate"), ("weibull", "none"), ("weibull", "overlap")]
     assert np.all(curve["hr_lower"] < curve["hr_median"])
     assert np.all(curve["hr_median"] < curve["hr_upper"])
     # how much was borrowed: the commensurability SD, only for the curve prior's fits

@@ -924,7 +924,7 @@ def _known_prior(fit: BayesFit, names: list[str], log_hr: tuple[float, float]) -
     curve prior's baseline are not of this kind: their rows are read from the draws."""
     from bayeshcc.bayes.commensurate import CurvePrior
     from bayeshcc.bayes.fit import ATTR_BASELINE_PRIOR
-    from bayeshcc.bayes.models import LOG_SHAPE_SD
+    from bayeshcc.bayes.families.weibull import LOG_SHAPE_SD
 
     coef = float(fit.prior.coef_sd)
     index = [names.index("log_hr")]
