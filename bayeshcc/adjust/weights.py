@@ -113,3 +113,57 @@ def propensity_weights(score, treated, estimand: str = "ate", stabilize: bool = 
         warnings.warn(message, AnalysisWarning, stacklevel=2)
     return WeightResult(weights=w, estimand=estimand, max_weight=max_weight, ess=ess,
                         n_trimmed=n_trimmed, warnings=tuple(messages))
+
+
+def formula_weights(estimand: str, score, treated) -> np.ndarray:
+    """The unstabilised, untrimmed weight formula of an estimand at propensity scores ``score``
+    (broadcasting): ATE ``t/e + (1-t)/(1-e)``, ATT ``t + (1-t) e/(1-e)``, overlap
+    ``t(1-e) + (1-t) e``, ``t`` the treated indicator as 0/1.
+
+    A weight :func:`propensity_weights` gave is this formula times a constant per arm
+    (stabilised) or 0 (trimmed): the ratio of the two is what estimators that re-evaluate the
+    formula at another PS (jackknife refits, derivatives) hold fixed.
+    """
+    e, t = score, treated
+    if estimand == "ate":
+        return t / e + (1 - t) / (1 - e)
+    if estimand == "att":
+        return t + (1 - t) * e / (1 - e)
+    return t * (1 - e) + (1 - t) * e
+
+
+def weight_gradient(estimand: str, score, treated, X, raw_weights) -> np.ndarray:
+    """d w_i / d gamma (N x q) of the PS weights, gamma the logistic PS coefficients.
+
+    The formula weight's derivative in e times e(1-e) x_i, times the ratio of the weight given
+    to the formula weight (a stabilising constant per arm; 0 for a trimmed patient); used by
+    the influence functions of the weighted frequentist estimators
+    (:mod:`bayeshcc.frequentist.propensity_influence`) and the Bayesian calibration
+    (:mod:`bayeshcc.bayes.calibration`).
+
+    Parameters
+    ----------
+    estimand : {"ate", "att", "overlap"}
+    score : N propensity scores e_i.
+    treated : N treated indicators.
+    X : N x q PS design matrix (intercept column included).
+    raw_weights : N weights as used.
+
+    Returns
+    -------
+    numpy.ndarray
+        N x q.
+    """
+    e = np.asarray(score, dtype=float)
+    t = np.asarray(treated, dtype=float)
+    if estimand == "ate":
+        de = -t / e ** 2 + (1 - t) / (1 - e) ** 2
+    elif estimand == "att":
+        de = (1 - t) / (1 - e) ** 2
+    elif estimand == "overlap":
+        de = 1 - 2 * t
+    else:
+        raise AnalysisError(f"no PS weight formula for estimand {estimand!r}")
+    ratio = np.asarray(raw_weights, dtype=float) / formula_weights(estimand, e, t)
+    return (ratio * de * e * (1 - e))[:, None] * np.asarray(X, dtype=float)
+

@@ -182,6 +182,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from bayeshcc.adjust.weights import formula_weights, weight_gradient
 from bayeshcc.bayes.data import kish_normalised
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.errors import AnalysisError
@@ -636,37 +637,6 @@ def loglik_terms(model: str, theta, t, event, treated, X, cuts=None) -> np.ndarr
 # Weights' dependence on the PS
 
 
-def _formula_weights(estimand: str, e, t) -> np.ndarray:
-    if estimand == "ate":
-        return t / e + (1 - t) / (1 - e)
-    if estimand == "att":
-        return t + (1 - t) * e / (1 - e)
-    return t * (1 - e) + (1 - t) * e
-
-
-def weight_gradient(estimand: str, score, treated, X, raw_weights) -> np.ndarray:
-    """d w_i / d gamma (N x q) of the PS weights, gamma the logistic PS coefficients.
-
-    The formula weight's derivative in e times e(1-e) x_i, times the ratio of the weight given
-    to the formula weight (a stabilising constant per arm; 0 for a trimmed patient).
-    """
-    e = np.asarray(score, dtype=float)
-    t = np.asarray(treated, dtype=float)
-    if estimand == "ate":
-        formula = t / e + (1 - t) / (1 - e)
-        de = -t / e ** 2 + (1 - t) / (1 - e) ** 2
-    elif estimand == "att":
-        formula = t + (1 - t) * e / (1 - e)
-        de = (1 - t) / (1 - e) ** 2
-    elif estimand == "overlap":
-        formula = t * (1 - e) + (1 - t) * e
-        de = 1 - 2 * t
-    else:
-        raise AnalysisError(f"no PS weight formula for estimand {estimand!r}")
-    ratio = np.asarray(raw_weights, dtype=float) / formula
-    return (ratio * de * e * (1 - e))[:, None] * np.asarray(X, dtype=float)
-
-
 # ---------------------------------------------------------------------------------------------
 # The calibration
 
@@ -785,7 +755,7 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
         e = np.asarray(design.ps_score, dtype=float)
         gammas = _leave_out_ps(x_ps, e, np.asarray(d.treated, dtype=float), index, steps)
         raw = np.asarray(design.raw_weights, dtype=float)
-        ratio = raw / _formula_weights(design.estimand, e, d.treated)
+        ratio = raw / formula_weights(design.estimand, e, d.treated)
     block = max(1, _BLOCK // n)                 # B x N arrays (batched_sums has no B x N x J)
     out = np.empty((groups, theta_hat.size))
     for start in range(0, groups, block):
@@ -793,7 +763,7 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
         keep = (index[None, :] != cs[:, None]).astype(float)            # B x N
         if ps:
             eb = np.clip(expit(gammas[cs] @ x_ps.T), 1e-12, 1 - 1e-12)
-            weights = keep * ratio * _formula_weights(design.estimand, eb, d.treated)
+            weights = keep * ratio * formula_weights(design.estimand, eb, d.treated)
         else:
             weights = keep * d.weights
         out[cs] = _newton(np.tile(theta_hat, (cs.size, 1)),

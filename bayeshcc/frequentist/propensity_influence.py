@@ -23,8 +23,7 @@ The weight derivatives are those of :func:`bayeshcc.adjust.weights.propensity_we
 ATE w = t/e + (1-t)/(1-e), ATT w = t + (1-t) e/(1-e), overlap w = t(1-e) + (1-t) e, with
 dw/dgamma = e(1-e) x dw/de; a stabilised weight is the formula times a constant per arm and a
 trimmed weight is 0 (held fixed), both read from the ratio of the weight given to the formula.
-(:mod:`bayeshcc.bayes.calibration` differentiates the same formulas for the Bayesian
-calibration.)
+(:func:`bayeshcc.adjust.weights.weight_gradient`, shared with the Bayesian calibration.)
 
 :func:`leave_one_out_weights` gives the alternative the tables use up to 2 000 patients: the
 weights of the PS model refitted without each patient, for a leave-one-out jackknife of the whole
@@ -49,6 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bayeshcc.adjust.weights import formula_weights, weight_gradient
 from bayeshcc.errors import AnalysisError
 
 ESTIMANDS = ("ate", "att", "overlap")
@@ -100,20 +100,9 @@ class PropensityDesign:
 
 
 def weight_jacobian(design: PropensityDesign) -> np.ndarray:
-    """dw_i / dgamma (N x q)."""
-    e = design.score
-    t = design.treated.astype(float)
-    if design.estimand == "ate":
-        formula = t / e + (1 - t) / (1 - e)
-        de = -t / e ** 2 + (1 - t) / (1 - e) ** 2
-    elif design.estimand == "att":
-        formula = t + (1 - t) * e / (1 - e)
-        de = (1 - t) / (1 - e) ** 2
-    else:
-        formula = t * (1 - e) + (1 - t) * e
-        de = 1 - 2 * t
-    ratio = design.weights / formula
-    return (ratio * de * e * (1 - e))[:, None] * design.X
+    """dw_i / dgamma (N x q) (:func:`bayeshcc.adjust.weights.weight_gradient`)."""
+    return weight_gradient(design.estimand, design.score, design.treated, design.X,
+                           design.weights)
 
 
 def ps_influence(design: PropensityDesign) -> np.ndarray:
@@ -143,14 +132,6 @@ JACKKNIFE_NEWTON_STEPS = 25
 JACKKNIFE_TOL = 1e-10
 
 
-def _formula(estimand, e, t):
-    if estimand == "ate":
-        return t / e + (1 - t) / (1 - e)
-    if estimand == "att":
-        return t + (1 - t) * e / (1 - e)
-    return t * (1 - e) + (1 - t) * e
-
-
 def leave_one_out_weights(design: PropensityDesign) -> np.ndarray:
     """N x N weights: row i those of the PS model refitted without patient i (W[i, i] = 0).
 
@@ -175,5 +156,5 @@ def leave_one_out_weights(design: PropensityDesign) -> np.ndarray:
         if np.max(np.abs(step)) <= JACKKNIFE_TOL * max(1.0, np.max(np.abs(G))):
             break
     E = expit(G @ X.T)
-    ratio = design.weights / _formula(design.estimand, design.score, t)
-    return _formula(design.estimand, E, t[None, :]) * ratio[None, :] * keep
+    ratio = design.weights / formula_weights(design.estimand, design.score, t)
+    return formula_weights(design.estimand, E, t[None, :]) * ratio[None, :] * keep
