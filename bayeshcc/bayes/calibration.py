@@ -186,13 +186,14 @@ from bayeshcc.adjust.weights import formula_weights, weight_gradient
 from bayeshcc.bayes.data import kish_normalised
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.errors import AnalysisError
+from bayeshcc.vocab import PROPENSITY, WEIGHTED
 
 METHODS = ("sandwich", "jackknife", "auto")
 JACKKNIFE_STEPS = 6              # most Newton steps of each leave-one-cluster-out refit
 JACKKNIFE_TOL = 1e-10            # ... which stops once a block's steps are below this (relative)
 JACKKNIFE_MAX = 25_000_000       # rows x clusters above which "auto" uses the sandwich
 _BLOCK = 2_000_000               # rows x clusters per block of leave-outs
-ESTIMANDS = (None, "ate", "att", "overlap", "matched")
+ESTIMANDS = (None,) + PROPENSITY
 EIGEN_FLOOR = 1e-10
 ATTR_METHOD = "calibration"
 ATTR_SD_RATIO = "calibration_sd_ratio_log_hr"
@@ -265,7 +266,7 @@ class CalibrationDesign:
             raise AnalysisError(f"calibration method must be one of {METHODS}; got {self.method!r}")
         if self.estimand not in ESTIMANDS:
             raise AnalysisError(f"estimand must be one of {ESTIMANDS}; got {self.estimand!r}")
-        if self.estimand in ("ate", "att", "overlap") and (
+        if self.estimand in WEIGHTED and (
                 self.ps_X is None or self.ps_score is None or self.raw_weights is None):
             raise AnalysisError(f"a {self.estimand} calibration needs ps_X, ps_score and "
                                 "raw_weights (see calibration_design)")
@@ -383,7 +384,7 @@ def design_for_population(population, ps_covariates=None,
     if name == "matched":
         return CalibrationDesign(method, "matched", raw_weights=weights,
                                  clusters=population.clusters)
-    if name not in ("ate", "att", "overlap"):
+    if name not in WEIGHTED:
         return CalibrationDesign(method, raw_weights=weights)
     if ps_covariates is None and population.ps_score is not None:
         return _weighted_design(name, population.ps_covariates, population.ps_score, weights,
@@ -749,7 +750,7 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
     labels = np.arange(n) if design.clusters is None else np.asarray(design.clusters)
     _, index = np.unique(labels, return_inverse=True)
     groups = int(index.max()) + 1
-    ps = design.estimand in ("ate", "att", "overlap")
+    ps = design.estimand in WEIGHTED
     if ps:
         x_ps = np.asarray(design.ps_X, dtype=float)
         e = np.asarray(design.ps_score, dtype=float)
@@ -953,7 +954,7 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
     d = fit.data
     n = d.time.size
     w = d.weights
-    if design.estimand in ("ate", "att", "overlap"):
+    if design.estimand in WEIGHTED:
         x_ps = np.asarray(design.ps_X, dtype=float)
         e = np.asarray(design.ps_score, dtype=float)
         raw = np.asarray(design.raw_weights, dtype=float)
@@ -978,7 +979,7 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
         meat = neg_h @ v_jack @ neg_h
     else:
         phi = w[:, None] * scores
-        if design.estimand in ("ate", "att", "overlap"):
+        if design.estimand in WEIGHTED:
             scale = w.sum() / raw.sum()                  # fitted weights = scale * raw weights
             dw = scale * weight_gradient(design.estimand, e, d.treated, x_ps, raw)
             info = (x_ps * (e * (1 - e))[:, None]).T @ x_ps
