@@ -181,6 +181,10 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     family = get_family(model)
     if draws_rule not in RULES:
         raise AnalysisError(f"draws_rule must be one of {RULES}, got {draws_rule!r}")
+    if time_varying and not family.time_varying:
+        with_it = [name for name, f in FAMILIES.items() if f.time_varying]
+        raise AnalysisError(f"model {model!r} has a constant log HR: time_varying=True needs "
+                            f"one of {with_it}")
     if isinstance(prior, CurvePrior):  # its commensurate prior replaces ``baseline_prior``
         if time_varying:
             raise AnalysisError(f"prior {prior.name!r} borrows the baseline from a curve: "

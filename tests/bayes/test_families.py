@@ -83,3 +83,14 @@ def test_cumulative_hazard_starts_near_zero_and_increases(name):
     t = np.array([1e-12, 0.3, 0.7, 2.0])
     H = family.cumulative_hazard(draws, t, np.zeros(4), np.zeros((1, 4)), cuts)
     assert H.shape == (5, 4) and np.all(np.diff(H, axis=1) > 0) and np.all(H[:, 0] < 1e-2)
+
+
+def test_a_time_varying_fit_of_a_family_without_one_is_refused_not_fitted_constant():
+    # before: fit_survival_model("weibull", time_varying=True) sampled a constant log HR and
+    # returned it as if it were what was asked
+    from bayeshcc.bayes.fit import fit_survival_model
+
+    rng = np.random.default_rng(1)
+    t, e, trt = rng.exponential(1.0, 40), np.ones(40), np.repeat([0.0, 1.0], 20)
+    with pytest.raises(AnalysisError, match=r"'weibull' has a constant log HR.*piecewise"):
+        fit_survival_model("weibull", t, e, trt, time_varying=True, draws=10, tune=10)

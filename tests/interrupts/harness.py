@@ -9,6 +9,7 @@ from a timer while nutpie's chains run. The exit status is the command's.
 
 from __future__ import annotations
 
+import faulthandler
 import importlib
 import os
 import signal
@@ -78,8 +79,14 @@ def _waiting(wait, state):
     return wrapped_wait
 
 
+#: A run that has not ended this long after it started is hung: every thread's stack is
+#: written to stderr and the process exits, so that the test shows where (its own limit is 600 s)
+HUNG_AFTER = 420
+
+
 def main(argv: list[str]) -> int:
     phase, sig, *args = argv
+    faulthandler.dump_traceback_later(HUNG_AFTER, exit=True)
     signum = {"INT": signal.SIGINT, "TERM": signal.SIGTERM}[sig]
     if phase != "imports":
         _arm(phase, signum)

@@ -64,6 +64,9 @@ class Family(Protocol):
         nutpie's mass-matrix adaptation (``"diag"`` or ``"low_rank"``).
     curve_target_accept : float
         NUTS target acceptance of its fits with a curve prior.
+    time_varying : bool
+        Whether it has a time-varying (interval-wise) log HR; a fit that asks for one from a
+        family without it is refused, never fitted with a constant HR.
     patient_data : frozenset of str
         Its ``pm.Data`` (cohort and external) with one row per patient: a model is compiled
         from two rows of each.
@@ -74,6 +77,7 @@ class Family(Protocol):
     target_accept: float
     adaptation: str
     curve_target_accept: float
+    time_varying: bool
     patient_data: frozenset[str]
 
     # --- structure and data -------------------------------------------------------------

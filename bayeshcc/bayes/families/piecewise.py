@@ -116,6 +116,7 @@ class PiecewiseFamily:
     target_accept = 0.9
     adaptation = "low_rank"
     curve_target_accept = 0.99
+    time_varying = True
     patient_data = frozenset({"exposure", "interval", "exposure_ext", "interval_ext"})
 
     def __repr__(self) -> str:

@@ -39,6 +39,7 @@ class WeibullFamily:
     target_accept = 0.9
     adaptation = "diag"
     curve_target_accept = 0.9
+    time_varying = False
     patient_data = frozenset({"log_t", "log_t_ext"})
 
     def __repr__(self) -> str:
