@@ -480,10 +480,10 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
     Analysis
         ``.tables``, ``.posteriors``, ``.manifest``, ``.write(folder, force=False)``.
     """
-    import arviz as az
 
     from bayeshcc.cohort import Cohort
     from bayeshcc.pipeline import RunOptions, run_analysis
+    from bayeshcc.results import load_posterior
 
     spec, spec_path = _spec_of(spec)
     cohort = (Cohort.from_dataframe(df, spec) if isinstance(df, pd.DataFrame)
@@ -497,8 +497,7 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
                   for p in sorted((out / "tables").glob("*.csv"))}
         posteriors = {}
         for p in sorted((out / "posterior").glob("*.nc")):
-            tree = az.from_netcdf(p)
-            posteriors[p.stem] = tree.load() if hasattr(tree, "load") else tree
+            posteriors[p.stem] = load_posterior(p)
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -13,6 +13,11 @@ the next :func:`raise_if_interrupted`: before a results folder is moved into pla
 each fit of a grid. Further signals while the run cleans up are recorded and do not interrupt
 the cleanup; a third one exits at once.
 
+Some code must not be interrupted halfway: an interrupt raised inside netCDF I/O leaves
+xarray's file lock held, and closing the file then waits for that lock forever (measured: a
+SIGTERM during ``DataTree.to_netcdf`` hung the run). Such code runs within :func:`deferred`: a
+signal that arrives there is held and delivered, as the signal itself, when the block ends.
+
 Hand-written: the standard library gives signal handlers, not this policy.
 """
 
@@ -70,6 +75,35 @@ def handling_signals() -> Iterator[None]:
             signal.signal(s, handler)
 
 
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within the block, SIGINT and SIGTERM are held, then delivered when it ends.
+
+    For code that an exception raised between two of its bytecodes would leave unusable (file
+    I/O under a lock). The handlers in force (:func:`handling_signals`'s, Python's default
+    ``KeyboardInterrupt`` in a notebook, or the default action of SIGTERM) are put back at the
+    end, and each held signal is then raised again with :func:`signal.raise_signal`, so it has
+    exactly the effect it would have had, only later. Blocks nest. Outside the main thread
+    (where no signal handler runs) it does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame) -> None:  # noqa: ARG001 - signal handler signature
+        held.append(signum)
+
+    previous = {s: signal.signal(s, hold) for s in SIGNALS}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for signum in dict.fromkeys(held):  # each signal once, in the order they came
+            signal.raise_signal(signum)
+
+
 def received() -> int | None:
     """The first signal received within :func:`handling_signals`, or None."""
     return _received[0] if _received else None
@@ -94,5 +128,5 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-__all__ = ["EXIT_STATUS", "SIGNALS", "Terminated", "exit_status", "handling_signals",
+__all__ = ["EXIT_STATUS", "SIGNALS", "Terminated", "deferred", "exit_status", "handling_signals",
            "ignore_interrupts", "raise_if_interrupted", "received"]

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 import pandas as pd
 
 from bayeshcc.errors import BayesHCCError
-from bayeshcc.interrupts import raise_if_interrupted
+from bayeshcc.interrupts import deferred, raise_if_interrupted
 
 
 class ResultsExistError(BayesHCCError, FileExistsError):
@@ -110,7 +110,8 @@ class ResultsWriter:
         encoding = {f"/{group}": {var: {"dtype": "float32"} for var in tree[group].data_vars
                                   if tree[group][var].dtype.kind == "f"}
                     for group in single if group in tree.children}
-        tree.to_netcdf(path, encoding=encoding or None)
+        with deferred():  # an interrupt inside netCDF I/O would leave its file lock held
+            tree.to_netcdf(path, encoding=encoding or None)
         return path
 
     def text(self, relative: str, content: str) -> Path:
@@ -191,3 +192,26 @@ def _replace(staging: Path, out: Path, force: bool) -> None:
         shutil.rmtree(old, ignore_errors=True)
         raise
     shutil.rmtree(old, ignore_errors=True)
+
+
+def load_posterior(path: str | Path):
+    """A posterior file (``posterior/NAME.nc``) read whole into memory and closed: an ArviZ
+    DataTree that no longer depends on the file.
+
+    The read is not interruptible halfway (:func:`bayeshcc.interrupts.deferred`: an interrupt
+    inside netCDF I/O would leave its file lock held); a signal that comes meanwhile takes
+    effect when the read ends.
+    """
+    import xarray as xr
+
+    with deferred():
+        return xr.load_datatree(path)
+
+
+def read_draws(path: str | Path, variable: str = "log_hr", group: str = "posterior"):
+    """One variable's draws from a posterior file, flattened over chains and draws (a 1-D NumPy
+    array; only that variable is read). Not interruptible halfway, as :func:`load_posterior`."""
+    import xarray as xr
+
+    with deferred(), xr.open_datatree(path) as tree:
+        return tree[group][variable].values.ravel()

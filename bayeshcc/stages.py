@@ -13,7 +13,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping
 
 from bayeshcc.cohort import Cohort
-from bayeshcc.results import ResultsWriter
+from bayeshcc.results import ResultsWriter, read_draws
 
 if TYPE_CHECKING:
     import numpy as np
@@ -292,24 +292,22 @@ def _grid_log_hr(b, writer: ResultsWriter, task) -> "np.ndarray | None":
     table would: a fixed-length run of ``[bayes] draws`` (:func:`sensitivity_length`, with the
     task's own seed) whose posterior is the sampled (or sandwich-calibrated) one, not a
     PS-bootstrap mixture. None when the grid did not fit it (no posterior file)."""
-    import arviz as az
 
     path = writer.staging / "posterior" / f"{task.name}.nc"
     if (b.uncertainty == "ps_bootstrap" or sensitivity_length(b, task) != (b.draws, "fixed")
             or not path.is_file()):
         return None
-    return az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+    return read_draws(path)
 
 
 def _saved_log_hr(writer: ResultsWriter, row) -> "np.ndarray | None":
     """The log-HR draws the grid saved for a ``posterior_hr`` row (None without the file)."""
-    import arviz as az
 
     path = (writer.staging / "posterior"
             / f"{row['outcome']}_{row['model']}_{row['prior']}_{row['adjustment']}.nc")
     if not path.is_file():
         return None
-    return az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+    return read_draws(path)
 
 
 def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
@@ -332,7 +330,6 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
         ax = plot_marginal_survival(c, arms, title=f"{outcome}: {model} model vs Kaplan-Meier",
                                     km=observed, time_label=unit)
         writer.figure(f"ppc_{outcome}_{model}", ax.figure)
-    import arviz as az
 
     from bayeshcc.figures.diagnostics import diagnostic_plots
     from bayeshcc.figures.posterior import plot_hr_densities
@@ -345,7 +342,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
         for row in hr[(hr["outcome"] == outcome) & (hr["prior"] == spec.bayes.priors[0])].itertuples():
             path = writer.staging / "posterior" / f"{outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
             label = f"{row.model}, {row.adjustment}"
-            draws[label] = az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+            draws[label] = read_draws(path)
             # colour by adjustment, line style by model: every curve distinct
             styles[label] = {"color": adjustment_style(row.adjustment)["color"],
                              "linestyle": LINE_STYLES[models.index(row.model) % len(LINE_STYLES)]

@@ -24,11 +24,13 @@ def diagnostic_plots(posterior_path: str | Path, rank_path: str | Path, trace_pa
         Resolution of the written images.
     """
     import arviz as az
+
+    from bayeshcc.results import load_posterior
     import matplotlib.pyplot as plt
 
     before = set(plt.get_fignums())
     try:
-        tree = az.from_netcdf(posterior_path)
+        tree = load_posterior(posterior_path)
         names = [v for v in var_names if v in tree["posterior"].data_vars]
         az.plot_rank(tree, var_names=names, backend="matplotlib").savefig(rank_path, dpi=dpi)
         az.plot_trace_dist(tree, var_names=names, backend="matplotlib").savefig(trace_path, dpi=dpi)

@@ -96,7 +96,7 @@ def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
     chosen = primary_rows(tables)
     if not len(chosen):
         return {}
-    import arviz as az
+    from bayeshcc.results import read_draws
 
     from bayeshcc.figures.posterior import plot_primary_hr_density
 
@@ -106,7 +106,7 @@ def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
         path = folder / "posterior" / f"{row.outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
         if not path.exists():
             continue
-        log_hr = az.from_netcdf(path)["posterior"]["log_hr"].values.ravel()
+        log_hr = read_draws(path)
         label = manifest.get("spec", {}).get("outcomes", {}).get(row.outcome, {}).get(
             "label", row.outcome)
         ax = plot_primary_hr_density(
