@@ -31,7 +31,7 @@ from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, UNCERTAINTY, WEIGHTED
 
 Level = str | int | float | bool
 
-MODELS = ("weibull", "piecewise")
+MODELS = ("weibull", "piecewise", "mspline")
 WEIGHTING = WEIGHTED
 
 
