@@ -251,7 +251,9 @@ def mspline_random(log_odds, lp, spline_basis=None, spline_integral=None, widths
     rng = rng if rng is not None else np.random.default_rng()
     log_odds, lp = np.asarray(log_odds, dtype=float), np.asarray(lp, dtype=float)
     shape = np.broadcast_shapes(log_odds.shape[:-1] + (1,), lp.shape)
-    target = rng.exponential(size=shape if size is None else size)
+    if size is not None and np.size(size):      # ``size``: the batch shape (signature)
+        shape = tuple(np.atleast_1d(size)) + shape[-1:]
+    target = rng.exponential(size=shape)
     knots = np.asarray(knots, dtype=float)
     cuts = np.concatenate([knots[DEGREE + 1:-(DEGREE + 1)], knots[-1:]])
     lead = np.broadcast_shapes(log_odds.shape[:-1], target.shape[:-1])
