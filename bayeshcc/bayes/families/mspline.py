@@ -61,8 +61,9 @@ for now. Weighted and matched fits are not sandwich-calibrated yet
 (:func:`bayeshcc.bayes.families.check_calibration`), and no curve prior builds on this family.
 
 Hand-written here: the inversion of ``H_0`` for the event-time generator (a monotone piecewise
-quartic: interpolation on a grid, then safeguarded Newton steps, vectorised over draws and
-patients; scipy's ``PPoly.solve`` finds the roots of one spline at a time).
+quartic: interpolation on a grid, then safeguarded Newton steps on the exact quartic of the
+knot span, vectorised over draws and patients; scipy's ``PPoly.solve`` finds the roots of one
+spline at a time, and ``PPoly.from_spline`` takes one scalar spline at a time).
 """
 
 from __future__ import annotations
@@ -81,9 +82,9 @@ from bayeshcc.errors import AnalysisError
 DEGREE = 3              # cubic M-splines
 DEFAULT_DF = 6          # rstanarm::stan_surv's default number of basis functions
 LOG2 = float(np.log(2.0))
-_GRID = 257             # points on [0, B] where H_0 is tabulated before Newton's steps
-_NEWTON = 4
-_CHUNK = 400_000        # points per basis evaluation in the generator
+_GRID = 1025           # points on [0, B] where H_0 is tabulated before Newton's steps
+_NEWTON = 3            # from linear interpolation on the fine grid: to rounding in 2
+_CHUNK = 200_000        # points per Newton block in the generator
 
 
 # --- the basis -------------------------------------------------------------------------------
@@ -201,6 +202,18 @@ def mspline_logp(value, log_odds, lp, spline_basis, spline_integral, widths, kno
                            pt.dot(spline_integral, c) * pt.exp(lp), event, w)
 
 
+def span_polynomials(cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The I-splines as polynomials on the knot spans: the span starts ``u`` (0 and the
+    interior knots) and the Taylor coefficients ``a[r, j, k] = I_k^{(r)}(u_j) / r!`` (r = 0..4,
+    exact: each I-spline is a quartic on each span), from scipy's derivatives of the spline."""
+    from math import factorial
+
+    cuts = np.asarray(cuts, dtype=float)
+    starts = np.concatenate([[0.0], cuts[:-1]])
+    _, i = _splines(cuts)
+    return starts, np.stack([i(starts, nu=r) / factorial(r) for r in range(DEGREE + 2)])
+
+
 def invert_cumulative(c: np.ndarray, reached: np.ndarray, cuts: np.ndarray) -> np.ndarray:
     """Times where ``sum_k c_k I_k(t)`` reaches ``reached`` (draws x N), for coefficients
     ``c`` (draws x K); exact beyond the boundary (linear there), else grid interpolation and
@@ -223,21 +236,31 @@ def invert_cumulative(c: np.ndarray, reached: np.ndarray, cuts: np.ndarray) -> n
     if rows.size == 0:
         return out
     y = reached[rows, cols]
-    cell = np.empty(rows.size, dtype=np.intp)
-    for d in np.unique(rows):                                 # the grid cell of each value
-        sel = rows == d
-        cell[sel] = np.searchsorted(table[d], y[sel], side="right") - 1
+    # the grid cell of each value, all draws in one search: row d of the table (0 to B) is
+    # shifted by d (B + 1), so the rows laid end to end increase
+    shift = boundary + 1.0
+    flat = (table + shift * np.arange(table.shape[0])[:, None]).ravel()
+    cell = np.searchsorted(flat, y + shift * rows, side="right") - 1 - rows * grid.size
     cell = np.clip(cell, 0, grid.size - 2)
     lo, hi = grid[cell], grid[cell + 1]
     h_lo, h_hi = table[rows, cell], table[rows, cell + 1]
     x = lo + (y - h_lo) / np.where(h_hi > h_lo, h_hi - h_lo, 1.0) * (hi - lo)
-    for start in range(0, rows.size, _CHUNK):
+    starts, taylor = span_polynomials(cuts)
+    for start in range(0, rows.size, _CHUNK):      # x stays in its cell, inside [0, B]
         s = slice(start, start + _CHUNK)
         cs, xs, ys, ls, hs = c[rows[s]], x[s], y[s], lo[s], hi[s]
+        span = np.clip(np.searchsorted(starts, xs, side="right") - 1, 0, starts.size - 1)
+        a = np.einsum("rpk,pk->rp", taylor[:, span, :], cs)     # the draw's quartic there
         for _ in range(_NEWTON):
-            H = np.einsum("pk,pk->p", np.nan_to_num(i(xs)), cs)
-            h = np.einsum("pk,pk->p", np.nan_to_num(m(xs)), cs)
+            dx = xs - starts[span]
+            H = a[4]
+            h = 4 * a[4]
+            for r in (3, 2, 1):
+                H = H * dx + a[r]
+                h = h * dx + r * a[r]
+            H = H * dx + a[0]
             xs = np.clip(xs - (H - ys) / np.where(h > 0, h, np.inf), ls, hs)
+            span = np.clip(np.searchsorted(starts, xs, side="right") - 1, 0, starts.size - 1)
         x[s] = xs
     out[rows, cols] = x
     return out
