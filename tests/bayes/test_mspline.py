@@ -326,3 +326,32 @@ def test_a_time_varying_mspline_fit_is_refused():
 def test_a_curve_prior_on_an_mspline_fit_is_refused():
     with pytest.raises(AnalysisError, match="curve prior is not available for model 'mspline'"):
         get_family("mspline").external_values(None, None, None, None)
+
+
+# --- through the spec and the Python API ----------------------------------------------------
+
+def test_a_spec_accepts_the_mspline_model(small_spec_text):
+    from bayeshcc.spec import spec_from_text
+
+    spec = spec_from_text(small_spec_text + '\n[bayes]\nmodels = ["weibull", "mspline"]\n')
+    assert spec.bayes.models == ("weibull", "mspline")
+
+
+@pytest.mark.parametrize("adjustment", ["none", "covariates"])
+def test_api_fit_gives_the_hazard_ratio_survival_median_rmst_and_loo(small_frame, adjustment):
+    import bayeshcc as bh
+    from bayeshcc.errors import AnalysisWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AnalysisWarning)    # short chains: "not reliable"
+        fit = bh.fit(small_frame, "os_time", "os_event", "arm", "new", model="mspline",
+                     adjustment=adjustment, covariates=["age"], draws=150, tune=150,
+                     chains=2, tau=10)
+    assert 0 < fit.hazard_ratio()["median"] < 10
+    survival = fit.survival([3, 8])
+    assert (survival.loc[survival["arm"] != "difference", "estimate"].between(0, 1)).all()
+    assert set(fit.rmst()["arm"]) == set(fit.median()["arm"]) == {"new", "old", "difference"}
+    assert fit.tree["posterior"].attrs["mspline_extrapolation"].startswith("hazard held")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert np.isfinite(az.loo(fit.tree).elpd)
