@@ -218,6 +218,14 @@ def test_loo_runs_without_warnings(fit):
         assert np.isfinite(az.loo(fit.posterior).elpd)
 
 
+def test_power_scaling_and_the_censored_ppc_plot_run_on_the_saved_groups(fit):
+    from arviz_plots import plot_ppc_censored
+    from arviz_stats import psense_summary
+
+    assert "log_hr" in str(psense_summary(fit.posterior, var_names=["log_hr"]))
+    plot_ppc_censored(fit.posterior, num_samples=20, backend="matplotlib")
+
+
 def test_posterior_records_the_knots_and_the_extrapolation_rule(fit):
     attrs = fit.posterior["posterior"].attrs
     np.testing.assert_allclose(attrs["mspline_knots"], np.r_[0.0, fit.cuts])
