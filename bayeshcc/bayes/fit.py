@@ -160,7 +160,8 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
         Piecewise: the number of intervals; M-spline: the number of basis functions (df, at
         least 4; the default 6 is ``rstanarm::stan_surv``'s).
     time_varying : bool
-        Piecewise only: interval-specific log HR (random walk).
+        Piecewise and M-spline: interval-specific log HR (random walk; the M-spline's on the
+        intervals of its knots).
     time_scale : float, optional
         Unit of the internal time axis (default: the mean follow-up).
     baseline_prior : (mean, sd), optional

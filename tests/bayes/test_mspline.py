@@ -1,7 +1,7 @@
 """The M-spline baseline hazard family (bayeshcc.bayes.families.mspline): its basis against
 R's splines2, its likelihood against PyMC's and maximum likelihood, its generator against its
-own cumulative hazard, recovery of a hump-shaped hazard that the Weibull misses, and the
-refusal of what it cannot do yet (calibration, time-varying effects, curve priors)."""
+own cumulative hazard, recovery of a hump-shaped hazard that the Weibull misses, its
+interval-wise log HR, and the refusal of what it cannot do yet (calibration, curve priors)."""
 
 import json
 import time as _time
@@ -307,6 +307,96 @@ def test_recovers_a_hump_shaped_hazard_that_the_weibull_misses():
     assert errors["weibull"] > 2 * errors["mspline"]
 
 
+# --- an interval-wise log HR ----------------------------------------------------------------
+
+def _tv_draws(rng, n_draws=3):
+    return {"log_rate": rng.normal(-1, 0.2, n_draws), "log_odds": rng.normal(0, 0.5, (n_draws, 5)),
+            "log_hr": np.full(n_draws, -0.3)}
+
+
+def test_equal_interval_log_hrs_give_the_proportional_hazards_model():
+    rng = np.random.default_rng(0)
+    cuts, t = np.array([1.0, 2.0, 3.0]), np.linspace(0.01, 6, 50)
+    draws = _tv_draws(rng)
+    varying = {**draws, "log_hr_interval": np.full((3, 4), -0.3)}
+    args = (t, np.ones(50), np.zeros((1, 50)), cuts)
+    np.testing.assert_allclose(MSPLINE.cumulative_hazard(varying, *args),
+                               MSPLINE.cumulative_hazard(draws, *args), rtol=1e-13)
+    np.testing.assert_allclose(MSPLINE.log_hazard(varying, *args),
+                               MSPLINE.log_hazard(draws, *args), rtol=1e-13)
+
+
+def test_interval_log_hrs_cumulative_hazard_is_the_integral_of_the_hazard():
+    """Central differences of H against h, inside each interval and beyond the boundary."""
+    rng = np.random.default_rng(1)
+    cuts, t = np.array([1.0, 2.0, 3.0]), np.array([0.5, 1.5, 2.5, 4.0])
+    draws = {**_tv_draws(rng), "log_hr_interval": rng.normal(-0.3, 0.5, (3, 4))}
+    args = (np.ones(4), np.zeros((1, 4)), cuts)
+    slope = (MSPLINE.cumulative_hazard(draws, t + 1e-6, *args)
+             - MSPLINE.cumulative_hazard(draws, t - 1e-6, *args)) / 2e-6
+    np.testing.assert_allclose(slope, np.exp(MSPLINE.log_hazard(draws, t, *args)), rtol=1e-8)
+
+
+def test_interval_log_hrs_inversion_returns_the_time_it_came_from():
+    from bayeshcc.bayes.families.mspline import invert_time_varying
+
+    rng = np.random.default_rng(2)
+    cuts, n = np.array([1.0, 2.0, 3.0]), 2000
+    draws = {**_tv_draws(rng), "log_hr_interval": rng.normal(-0.3, 0.5, (3, 4))}
+    trt, t = rng.integers(0, 2, n).astype(float), rng.uniform(0, 6, (3, n))
+    reached = np.stack([MSPLINE.cumulative_hazard({k: v[d:d + 1] for k, v in draws.items()},
+                                                  t[d], trt, np.zeros((1, n)), cuts)[0]
+                        / np.exp(draws["log_rate"][d]) for d in range(3)])
+    back = invert_time_varying(coefficients(draws["log_odds"], cuts), draws["log_hr_interval"],
+                               reached, trt, cuts)
+    np.testing.assert_allclose(back, t, rtol=1e-10, atol=1e-12)
+
+
+@pytest.fixture(scope="module")
+def varying_fit():
+    time, event, trt = _loglogistic(300, 4)
+    X = np.random.default_rng(4).normal(size=(300, 1))
+    return fit_survival_model("mspline", time, event, trt, X=X, covariate_names=("x",),
+                              time_varying=True, seed=3, **FAST)
+
+
+def test_time_varying_fit_has_one_log_hr_per_interval_of_the_knots(varying_fit):
+    post = varying_fit.posterior["posterior"]
+    assert post["log_hr_interval"].shape[-1] == len(varying_fit.cuts) + 1
+    np.testing.assert_allclose(post["log_hr_interval"].values[..., 0], post["log_hr"].values)
+
+
+def test_time_varying_log_likelihood_equals_pymc_and_the_numpy_hazards(varying_fit):
+    fit = varying_fit
+    d = fit.data
+    m = build_model("mspline", data_values("mspline", d, fit.prior, fit.cuts), 1,
+                    len(fit.cuts) + 1, True)      # one covariate column: no padding
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = pm.compute_log_likelihood(fit.posterior, model=m, extend_inferencedata=False,
+                                              progressbar=False)
+    pointwise = fit.posterior["log_likelihood"]["time"].values
+    np.testing.assert_allclose(pointwise, reference["time"].values, rtol=1e-9, atol=1e-12)
+    draws = fit.draws()
+    xb = draws["beta"] @ d.X.T
+    cuts = fit.cuts / d.time_scale
+    expected = (d.event * MSPLINE.log_hazard(draws, d.scaled_time, d.treated, xb, cuts)
+                - MSPLINE.cumulative_hazard(draws, d.scaled_time, d.treated, xb, cuts))
+    np.testing.assert_allclose(pointwise.reshape(expected.shape), expected, rtol=1e-9)
+
+
+def test_time_varying_predictive_times_follow_the_fitted_survival_curve(varying_fit):
+    fit = varying_fit
+    d = fit.data
+    times = fit.posterior["posterior_predictive"]["time"].values.reshape(600, -1)
+    draws = fit.draws()
+    xb = draws["beta"] @ d.X.T
+    for t in (3.0, 10.0, 20.0):
+        H = MSPLINE.cumulative_hazard(draws, np.full(d.time.size, t / d.time_scale),
+                                      d.treated, xb, fit.cuts / d.time_scale)
+        assert np.mean(times > t) == pytest.approx(np.exp(-H).mean(), abs=0.01)
+
+
 # --- what it cannot do yet ------------------------------------------------------------------
 
 def test_calibration_of_an_mspline_fit_is_refused_with_what_to_use_instead():
@@ -323,12 +413,6 @@ def test_a_weighted_mspline_fit_through_the_api_is_refused_before_sampling(small
     with pytest.raises(AnalysisError, match="calibration of mspline fits is not available yet"):
         bh.fit(small_frame, "os_time", "os_event", "arm", "new", model="mspline",
                adjustment="ate", covariates=["age"], draws=20, tune=20, chains=1)
-
-
-def test_a_time_varying_mspline_fit_is_refused():
-    time, event, trt = _loglogistic(40, 1)
-    with pytest.raises(AnalysisError, match=r"'mspline' has a constant log HR"):
-        fit_survival_model("mspline", time, event, trt, time_varying=True, draws=10, tune=10)
 
 
 def test_a_curve_prior_on_an_mspline_fit_is_refused():

@@ -56,8 +56,13 @@ the walk's SD integrated out there is no funnel (see :mod:`bayeshcc.bayes.famili
 and the parameters are unconstrained (a Dirichlet needs the stick-breaking transform). The
 softmax only sees differences of ``b``, so fixing ``b_0 = 0`` costs nothing.
 
-The log HR is constant (proportional hazards); a time-varying effect needs the piecewise family
-for now. Weighted and matched fits are not sandwich-calibrated yet
+**Time-varying effect.** With ``time_varying=True`` the log HR is interval-wise on the
+intervals the knots make, ``[0, k_1), ..., [k_last, B), [B, inf)``, a random walk across them
+as the piecewise family's (``log_hr_interval = log_hr + cumsum(tau u_j)``, ``tau ~
+HalfNormal(0.25)``): the treated arm's cumulative hazard is
+``sum_j exp(beta_j) (H_0(min(t, e_{j+1})) - H_0(e_j))_+``. The intervals' parts of ``H_0`` come
+from the I-splines at each patient's time and at the interval starts (``interval``,
+``edge_integrals``), no N x J x K array. Weighted and matched fits are not sandwich-calibrated yet
 (:func:`bayeshcc.bayes.families.check_calibration`), and no curve prior builds on this family.
 
 Hand-written here: the inversion of ``H_0`` for the event-time generator (a monotone piecewise
@@ -74,9 +79,9 @@ import numpy as np
 from scipy.interpolate import BSpline
 from scipy.special import gammaln, logsumexp
 
-from bayeshcc.bayes.data import SurvivalData, quantile_cutpoints
+from bayeshcc.bayes.data import SurvivalData, exposure_matrix, quantile_cutpoints
 from bayeshcc.bayes.families.base import BASELINE_SD
-from bayeshcc.bayes.families.piecewise import WALK_SCALE, WALK_SHAPE, walk_sd_draws
+from bayeshcc.bayes.families.piecewise import TAU_SCALE, WALK_SCALE, WALK_SHAPE, walk_sd_draws
 from bayeshcc.errors import AnalysisError
 
 DEGREE = 3              # cubic M-splines
@@ -202,6 +207,26 @@ def mspline_logp(value, log_odds, lp, spline_basis, spline_integral, widths, kno
                            pt.dot(spline_integral, c) * pt.exp(lp), event, w)
 
 
+def interval_starts(cuts: np.ndarray) -> np.ndarray:
+    """The starts of the intervals the knots make (0, the interior knots, ``B``): J of them,
+    the last interval ``[B, inf)``."""
+    return np.concatenate([[0.0], np.asarray(cuts, dtype=float)])
+
+
+def interval_parts(c: np.ndarray, integral: np.ndarray, interval: np.ndarray,
+                   edge_integrals: np.ndarray) -> np.ndarray:
+    """Each interval's part of ``H_0(t) / exp(log_rate)`` (draws x N x J, NumPy): the whole of
+    each interval passed (``E_{j+1} - E_j``), the part up to ``t`` of the interval ``t`` is in,
+    0 after. ``c`` (draws x K), ``integral`` (N x K: I-splines at t), ``interval`` (N x J
+    one-hot), ``edge_integrals`` (J x K: I-splines at the interval starts)."""
+    at_edges = c @ edge_integrals.T                                       # draws x J
+    whole = np.concatenate([np.diff(at_edges, axis=-1), np.zeros(at_edges.shape[:-1] + (1,))],
+                           axis=-1)
+    passed = 1.0 - np.cumsum(interval, axis=-1)                           # N x J
+    partial = (c @ integral.T)[..., None] - at_edges[:, None, :]          # draws x N x J
+    return passed * whole[:, None, :] + interval * partial
+
+
 def span_polynomials(cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The I-splines as polynomials on the knot spans: the span starts ``u`` (0 and the
     interior knots) and the Taylor coefficients ``a[r, j, k] = I_k^{(r)}(u_j) / r!`` (r = 0..4,
@@ -212,6 +237,54 @@ def span_polynomials(cuts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = np.concatenate([[0.0], cuts[:-1]])
     _, i = _splines(cuts)
     return starts, np.stack([i(starts, nu=r) / factorial(r) for r in range(DEGREE + 2)])
+
+
+def make_mspline_logp(time_varying: bool):
+    """The M-spline model's per-patient censored log-likelihood: :func:`mspline_logp` with one
+    log HR; with interval log HRs ``log_hr_j`` (J) the treated arm's cumulative hazard sums
+    ``exp(log_hr_j)`` times each interval's part of ``H_0`` (:func:`interval_parts`), and
+    ``lp`` is then ``log_rate + x'beta`` without the treatment."""
+    if not time_varying:
+        return mspline_logp
+
+    def mspline_tv_logp(value, log_odds, log_hr_j, lp, trt, spline_basis, spline_integral,
+                        interval, edge_integrals, widths, knots, event, w):
+        import pytensor.tensor as pt
+
+        from bayeshcc.bayes.likelihood import censored_loglik
+
+        c = _coefficients_graph(log_odds, widths)
+        at_edges = pt.dot(edge_integrals, c)                              # J
+        whole = pt.concatenate([at_edges[1:] - at_edges[:-1], pt.zeros(1)])
+        passed = 1.0 - pt.cumsum(interval, axis=1)
+        parts = (passed * whole[None, :]
+                 + interval * (pt.dot(spline_integral, c)[:, None] - at_edges[None, :]))
+        ratio = pt.exp(trt[:, None] * log_hr_j[None, :])
+        log_h = pt.log(pt.dot(spline_basis, c)) + lp + trt * pt.dot(interval, log_hr_j)
+        return censored_loglik(log_h, pt.sum(parts * ratio, axis=1) * pt.exp(lp), event, w)
+
+    return mspline_tv_logp
+
+
+def invert_time_varying(c: np.ndarray, log_hr_j: np.ndarray, reached: np.ndarray,
+                        trt: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    """Times where ``sum_j exp(trt log_hr_j) (H_0(min(t, e_{j+1})) - H_0(e_j))_+`` (in units
+    of ``exp(log_rate)``) reaches ``reached`` (draws x N): the interval reached from the
+    cumulative values at the interval starts, then :func:`invert_cumulative` of ``H_0`` at
+    ``H_0(e_j) + (reached - G(e_j)) exp(-log_hr_j)``."""
+    c, log_hr_j = np.atleast_2d(c), np.atleast_2d(log_hr_j)
+    reached = np.atleast_2d(reached)
+    trt = np.broadcast_to(trt, reached.shape)
+    _, starts_i = basis(interval_starts(cuts), cuts)
+    h0 = c @ starts_i.T                                                    # draws x J
+    rate = np.exp(trt[..., None] * log_hr_j[:, None, :])                  # draws x N x J
+    steps = np.diff(h0, axis=-1)[:, None, :] * rate[..., :-1]
+    g = np.concatenate([np.zeros(steps.shape[:-1] + (1,)), np.cumsum(steps, axis=-1)], axis=-1)
+    j = np.sum(g[..., 1:] <= reached[..., None], axis=-1)                 # interval reached
+    take = lambda a: np.take_along_axis(a, j[..., None], axis=-1)[..., 0]  # noqa: E731
+    h0_at = np.take_along_axis(np.broadcast_to(h0[:, None, :], g.shape), j[..., None],
+                               axis=-1)[..., 0]
+    return invert_cumulative(c, h0_at + (reached - take(g)) / take(rate), cuts)
 
 
 def invert_cumulative(c: np.ndarray, reached: np.ndarray, cuts: np.ndarray) -> np.ndarray:
@@ -287,6 +360,26 @@ def mspline_random(log_odds, lp, spline_basis=None, spline_integral=None, widths
                              cuts).reshape(lead + (n,))
 
 
+def mspline_tv_random(log_odds, log_hr_j, lp, trt, spline_basis=None, spline_integral=None,
+                      interval=None, edge_integrals=None, widths=None, knots=None, event=None,
+                      w=None, rng=None, size=None):
+    """Latent event times with interval log HRs (the time-varying CustomDist generator), one
+    draw: ``log_odds`` (K - 1), ``log_hr_j`` (J), ``lp = log_rate + x'beta`` and ``trt`` (N)."""
+    rng = rng if rng is not None else np.random.default_rng()
+    lp = np.asarray(lp, dtype=float)
+    shape = lp.shape if size is None or not np.size(size) else (
+        tuple(np.atleast_1d(size)) + lp.shape[-1:])
+    target = rng.exponential(size=shape)
+    knots = np.asarray(knots, dtype=float)
+    cuts = np.concatenate([knots[DEGREE + 1:-(DEGREE + 1)], knots[-1:]])
+    c = coefficients(np.asarray(log_odds, dtype=float), cuts).reshape(1, -1)
+    reached = (target * np.exp(-lp)).reshape(-1, lp.shape[-1])
+    out = invert_time_varying(np.repeat(c, reached.shape[0], axis=0),
+                              np.repeat(np.reshape(log_hr_j, (1, -1)), reached.shape[0], axis=0),
+                              reached, np.asarray(trt, dtype=float), cuts)
+    return out.reshape(shape)
+
+
 class MSplineFamily:
     """The M-spline PH baseline (module docstring); an implementation of
     :class:`~bayeshcc.bayes.families.base.Family`."""
@@ -296,8 +389,8 @@ class MSplineFamily:
     target_accept = 0.9
     adaptation = "low_rank"     # the log-odds are correlated with log_rate and each other
     curve_target_accept = 0.9
-    time_varying = False
-    patient_data = frozenset({"spline_basis", "spline_integral"})
+    time_varying = True
+    patient_data = frozenset({"spline_basis", "spline_integral", "interval"})
 
     def __repr__(self) -> str:
         return "MSplineFamily()"
@@ -342,19 +435,24 @@ class MSplineFamily:
 
     def data_values(self, data: SurvivalData, cuts: np.ndarray | None) -> dict[str, Any]:
         """``spline_basis`` and ``spline_integral`` (N x K, :func:`basis` at the scaled
-        times), ``knot_widths`` (:func:`constant_weights`) and ``knots`` (the scaled clamped
-        knot vector, for the generator)."""
+        times), ``knot_widths`` (:func:`constant_weights`), ``knots`` (the scaled clamped
+        knot vector, for the generator), and for an interval log HR ``interval`` (N x J
+        one-hot of the knots' intervals) and ``edge_integrals`` (J x K, the I-splines at the
+        interval starts)."""
         scaled = np.asarray(cuts, dtype=float) / data.time_scale
         M, I = basis(data.scaled_time, scaled)
         return {"spline_basis": M, "spline_integral": I,
-                "knot_widths": constant_weights(scaled), "knots": knot_vector(scaled)}
+                "knot_widths": constant_weights(scaled), "knots": knot_vector(scaled),
+                "interval": exposure_matrix(data.scaled_time, scaled)[1],
+                "edge_integrals": basis(interval_starts(scaled), scaled)[1]}
 
     # --- the PyMC graph -------------------------------------------------------------------
 
     def build_baseline(self, d: dict, log_hr, xb, n_covariates: int, n_intervals: int,
                        time_varying: bool) -> None:
-        """``log_rate``, ``log_odds`` (the walk of :func:`walk_logp`), ``simplex`` and the
-        observed ``time``."""
+        """``log_rate``, ``log_odds`` (the walk of :func:`walk_logp`), ``simplex``, with
+        ``time_varying`` ``tau``, ``log_hr_steps`` and ``log_hr_interval`` (as the piecewise
+        family's), and the observed ``time``."""
         import pymc as pm
         import pytensor.tensor as pt
 
@@ -365,6 +463,18 @@ class MSplineFamily:
                                  random=_walk_random_dist, signature="(m)->(m)")
         c = _coefficients_graph(log_odds, d["knot_widths"])
         pm.Deterministic("simplex", c / pt.sum(d["knot_widths"]))
+        if time_varying:
+            tau = pm.HalfNormal("tau", TAU_SCALE)
+            moves = pm.Normal("log_hr_steps", 0.0, 1.0, shape=n_intervals - 1)
+            log_hr_j = pm.Deterministic("log_hr_interval", log_hr + pt.concatenate(
+                [pt.zeros(1), pt.cumsum(tau * moves)]))
+            pm.CustomDist("time", log_odds, log_hr_j, log_rate + xb + pt.zeros_like(d["trt"]),
+                          d["trt"], d["spline_basis"], d["spline_integral"], d["interval"],
+                          d["edge_integrals"], d["knot_widths"], d["knots"], d["event"],
+                          d["w"], logp=make_mspline_logp(True), random=mspline_tv_random,
+                          signature="(m),(j),(n),(n),(n,k),(n,k),(n,j),(j,k),(k),(q),(n),(n)"
+                                    "->(n)", observed=d["t_obs"])
+            return
         lp = log_rate + log_hr * d["trt"] + xb
         pm.CustomDist("time", log_odds, lp, d["spline_basis"], d["spline_integral"],
                       d["knot_widths"], d["knots"], d["event"], d["w"],
@@ -397,47 +507,70 @@ class MSplineFamily:
 
     def cumulative_hazard(self, draws: dict, t: np.ndarray, trt: np.ndarray, xb: np.ndarray,
                           cuts: np.ndarray | None = None) -> np.ndarray:
-        """``exp(lp) sum_k c_k I_k(t)`` per draw (draws x N), constant hazard beyond ``B``."""
+        """``exp(lp) sum_k c_k I_k(t)`` per draw (draws x N), constant hazard beyond ``B``;
+        with ``log_hr_interval`` the treated arm's sums each interval's part times its HR."""
         c = coefficients(draws["log_odds"], cuts)
-        _, I = basis(np.atleast_1d(t), cuts)
-        return np.exp(self._linear(draws, trt, xb)) * (c @ I.T)
+        t = np.atleast_1d(t)
+        _, I = basis(t, cuts)
+        if "log_hr_interval" not in draws:
+            return np.exp(self._linear(draws, trt, xb)) * (c @ I.T)
+        trt = np.broadcast_to(trt, t.shape)
+        onehot = exposure_matrix(t, cuts)[1]
+        parts = interval_parts(c, I, onehot, basis(interval_starts(cuts), cuts)[1])
+        ratio = np.exp(trt[None, :, None] * draws["log_hr_interval"][:, None, :])
+        return np.exp(draws["log_rate"][:, None] + xb) * np.sum(parts * ratio, axis=-1)
 
     def log_hazard(self, draws: dict, t: np.ndarray, trt: np.ndarray, xb: np.ndarray,
                    cuts: np.ndarray | None = None) -> np.ndarray:
-        """``lp + log sum_k c_k M_k(t)`` per draw (draws x N), constant beyond ``B``."""
+        """``lp + log sum_k c_k M_k(t)`` per draw (draws x N), constant beyond ``B``; the log
+        HR of ``t``'s interval with ``log_hr_interval``."""
         c = coefficients(draws["log_odds"], cuts)
-        M, _ = basis(np.atleast_1d(t), cuts)
-        return self._linear(draws, trt, xb) + np.log(c @ M.T)
+        t = np.atleast_1d(t)
+        M, _ = basis(t, cuts)
+        if "log_hr_interval" not in draws:
+            return self._linear(draws, trt, xb) + np.log(c @ M.T)
+        beta = draws["log_hr_interval"][:, np.searchsorted(cuts, t, side="right")]
+        return draws["log_rate"][:, None] + trt * beta + xb + np.log(c @ M.T)
 
     # --- pointwise groups -----------------------------------------------------------------
 
     def likelihood_graph(self, inputs: dict, time_varying: bool) -> tuple[list, list, list]:
-        """Parameters ``log_rate, log_odds, log_hr, beta``; data ``t_obs, spline_basis,
-        spline_integral, knot_widths, knots, trt, X, event, w``; outputs the log-likelihood and
-        the full linear predictor."""
+        """Parameters ``log_rate, log_odds, log_hr_j, beta`` (``log_hr_j`` one log HR, or J);
+        data ``t_obs, spline_basis, spline_integral, interval, edge_integrals, knot_widths,
+        knots, trt, X, event, w``; outputs the log-likelihood and the linear predictor (with
+        the treatment for one log HR, without it for interval log HRs)."""
         import pytensor.tensor as pt
 
         beta, X, trt = inputs["beta"], inputs["X"], inputs["trt"]
         event, w, t_obs, xb = inputs["event"], inputs["w"], inputs["t_obs"], inputs["xb"]
-        log_rate, log_hr = pt.scalar("log_rate"), pt.scalar("log_hr")
-        log_odds = pt.vector("log_odds")
+        log_rate, log_odds = pt.scalar("log_rate"), pt.vector("log_odds")
+        log_hr_j = pt.vector("log_hr_j")
         M, I = pt.matrix("spline_basis"), pt.matrix("spline_integral")
+        interval, edge_integrals = pt.matrix("interval"), pt.matrix("edge_integrals")
         widths, knots = pt.vector("knot_widths"), pt.vector("knots")
-        lp = log_rate + log_hr * trt + xb
-        params = [log_rate, log_odds, log_hr, beta]
-        data = [t_obs, M, I, widths, knots, trt, X, event, w]
-        return params, data, [mspline_logp(t_obs, log_odds, lp, M, I, widths, knots, event, w),
-                              lp]
+        params = [log_rate, log_odds, log_hr_j, beta]
+        data = [t_obs, M, I, interval, edge_integrals, widths, knots, trt, X, event, w]
+        if time_varying:
+            lp = log_rate + xb
+            logp = make_mspline_logp(True)(t_obs, log_odds, log_hr_j, lp, trt, M, I, interval,
+                                           edge_integrals, widths, knots, event, w)
+        else:
+            lp = log_rate + log_hr_j[0] * trt + xb
+            logp = mspline_logp(t_obs, log_odds, lp, M, I, widths, knots, event, w)
+        return params, data, [logp, lp]
 
     def likelihood_parameters(self, draws: dict, beta: np.ndarray) -> list[np.ndarray]:
-        """``[log_rate, log_odds, log_hr, beta]`` per draw."""
-        return [draws["log_rate"], draws["log_odds"], draws["log_hr"], beta]
+        """``[log_rate, log_odds, log_hr_j, beta]`` per draw (``log_hr_j``: ``log_hr`` as one
+        entry, or ``log_hr_interval``)."""
+        log_hr_j = draws.get("log_hr_interval", draws["log_hr"][:, None])
+        return [draws["log_rate"], draws["log_odds"], log_hr_j, beta]
 
     def likelihood_data(self, values: dict, data: SurvivalData, X: np.ndarray) -> list:
-        """``[t_obs, spline_basis, spline_integral, knot_widths, knots, trt, X, event, w]``."""
+        """``[t_obs, spline_basis, spline_integral, interval, edge_integrals, knot_widths,
+        knots, trt, X, event, w]``."""
         return [values["t_obs"], values["spline_basis"], values["spline_integral"],
-                values["knot_widths"], values["knots"], data.treated, X, data.event,
-                data.weights]
+                values["interval"], values["edge_integrals"], values["knot_widths"],
+                values["knots"], data.treated, X, data.event, data.weights]
 
     def predictive_times(self, draws: dict, linear: np.ndarray, data: SurvivalData,
                          cuts: np.ndarray | None, rng: np.random.Generator) -> np.ndarray:
@@ -448,8 +581,13 @@ class MSplineFamily:
         step = max(1, 2_000_000 // linear.shape[1])
         for i in range(0, linear.shape[0], step):
             target = rng.exponential(size=linear[i:i + step].shape)
-            out[i:i + step] = invert_cumulative(c[i:i + step],
-                                                target * np.exp(-linear[i:i + step]), scaled)
+            reached = target * np.exp(-linear[i:i + step])
+            if "log_hr_interval" in draws:   # ``linear`` without the treatment
+                out[i:i + step] = invert_time_varying(
+                    c[i:i + step], draws["log_hr_interval"][i:i + step], reached,
+                    data.treated, scaled)
+            else:
+                out[i:i + step] = invert_cumulative(c[i:i + step], reached, scaled)
         return out
 
     # --- prior predictive and SBC ---------------------------------------------------------
