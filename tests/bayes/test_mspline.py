@@ -397,6 +397,52 @@ def test_time_varying_predictive_times_follow_the_fitted_survival_curve(varying_
         assert np.mean(times > t) == pytest.approx(np.exp(-H).mean(), abs=0.01)
 
 
+def _changing_hr(n, seed, change=12.0, early=0.5, scale=12.0, shape=3.0, follow_up=36.0):
+    """Log-logistic reference arm (as :func:`_loglogistic`); the treated arm's HR is ``early``
+    before ``change`` and 1 after: H_1(t) = early H_0(min(t, c)) + (H_0(t) - H_0(c))_+."""
+    rng = np.random.default_rng(seed)
+    trt = rng.integers(0, 2, n).astype(float)
+    e = rng.exponential(size=n)
+    h0_change = np.log1p((change / scale) ** shape)
+    h0 = np.where((trt == 1) & (e < early * h0_change), e / early,
+                  np.where(trt == 1, e - early * h0_change + h0_change, e))
+    t = scale * np.expm1(h0) ** (1.0 / shape)
+    c = np.minimum(rng.uniform(0.0, 2 * follow_up, n), follow_up)
+    return np.minimum(t, c), (t <= c).astype(float), trt
+
+
+def _changing_hr_survival(t, arm, change=12.0, early=0.5, scale=12.0, shape=3.0):
+    h0 = np.log1p((np.asarray(t) / scale) ** shape)
+    h0_change = np.log1p((change / scale) ** shape)
+    treated = np.where(t < change, early * h0, early * h0_change + h0 - h0_change)
+    return np.exp(-(treated if arm else h0))
+
+
+@pytest.mark.slow
+def test_interval_log_hrs_recover_an_effect_that_wanes():
+    """N = 2 000, log-logistic reference arm, HR 0.5 before 12 and 1 after. The time-varying
+    fit's log HR of the first interval is below its last finite interval's, and its marginal
+    S(t) of each arm at 6, 12 and 24 is closer to the truth than the PH fit's. Measured (seed
+    12): interval log HRs -0.62, -0.19, -0.18, -0.19 on knots 10.2, 15.1, 36 (truth -0.69
+    before 12, 0 after: the walk's tau ~ HalfNormal(0.25) pulls the later intervals towards
+    the first), max |S(t) - truth| 0.044 against the PH fit's 0.065."""
+    time, event, trt = _changing_hr(2000, 12)
+    grid = np.array([6.0, 12.0, 24.0])
+    truth = np.stack([_changing_hr_survival(grid, 1), _changing_hr_survival(grid, 0)])
+    errors = {}
+    for varying in (True, False):
+        fit = fit_survival_model("mspline", time, event, trt, seed=7, draws=500, tune=500,
+                                 chains=2, time_varying=varying)
+        s = np.median(marginal_survival(fit, grid), axis=1)
+        errors[varying] = float(np.abs(s - truth).max())
+        if varying:
+            beta = np.median(fit.draws()["log_hr_interval"], axis=0)
+            print(f"interval log HRs {np.round(beta, 3)} at knots {np.round(fit.cuts, 2)}")
+            assert beta[0] < beta[-2]
+    print(f"max |S(t) - truth|: time-varying {errors[True]:.4f}, PH {errors[False]:.4f}")
+    assert errors[True] < errors[False]
+
+
 # --- what it cannot do yet ------------------------------------------------------------------
 
 def test_calibration_of_an_mspline_fit_is_refused_with_what_to_use_instead():
