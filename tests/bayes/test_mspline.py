@@ -461,6 +461,22 @@ def test_a_weighted_mspline_fit_through_the_api_is_refused_before_sampling(small
                adjustment="ate", covariates=["age"], draws=20, tune=20, chains=1)
 
 
+def test_its_parameter_vector_maps_to_the_likelihood_graphs_inputs():
+    """The calibration's layout (baseline_parameter_names, then log_hr, beta) read back by
+    symbolic_parameters and baseline_draws gives likelihood_parameters' arrays."""
+    import pytensor.tensor as pt
+
+    n_intervals = 4
+    names = MSPLINE.baseline_parameter_names(n_intervals)
+    theta = np.arange(len(names) + 3, dtype=float) / 10        # baseline, log_hr, 2 betas
+    symbolic = [p.eval() for p in MSPLINE.symbolic_parameters(pt.as_tensor(theta), n_intervals)]
+    draws = {**MSPLINE.baseline_draws(theta[None, :len(names)]),
+             "log_hr": theta[None, len(names)]}
+    numeric = MSPLINE.likelihood_parameters(draws, theta[None, len(names) + 1:])
+    for s_, n_ in zip(symbolic, numeric):
+        np.testing.assert_array_equal(np.atleast_1d(s_), np.ravel(n_))
+
+
 def test_a_curve_prior_on_an_mspline_fit_is_refused():
     with pytest.raises(AnalysisError, match="curve prior is not available for model 'mspline'"):
         get_family("mspline").external_values(None, None, None, None)

@@ -391,6 +391,9 @@ class MSplineFamily:
     curve_target_accept = 0.9
     time_varying = True
     patient_data = frozenset({"spline_basis", "spline_integral", "interval"})
+    # derived from the draws (sigma from log_odds' walk, simplex from the knots): a calibrated
+    # posterior would leave them inconsistent with the calibrated log-odds
+    calibration_drops = ("sigma", "simplex")
 
     def __repr__(self) -> str:
         return "MSplineFamily()"
@@ -637,6 +640,24 @@ class MSplineFamily:
     def curve_start_values(self) -> dict[str, Any]:
         """None: no curve prior (:meth:`external_values`)."""
         return {}
+
+    # --- for the sandwich calibration (refused until it knows this family) -----------------
+
+    def baseline_draws(self, baseline: np.ndarray) -> dict[str, np.ndarray]:
+        """``log_rate`` and ``log_odds`` from (..., K) values of the baseline parameters."""
+        baseline = np.asarray(baseline, dtype=float)
+        return {"log_rate": baseline[..., 0], "log_odds": baseline[..., 1:]}
+
+    def known_normal_prior(self, baseline_prior: tuple[float, float]) -> list[
+            tuple[str, float, float]]:
+        """``log_rate ~ N(baseline_prior)``; the log-odds' walk is not a fixed normal."""
+        return [("log_rate", float(baseline_prior[0]), float(baseline_prior[1]))]
+
+    def symbolic_parameters(self, theta, n_intervals: int) -> list:
+        """``[log_rate, log_odds, log_hr_j, beta]`` of :meth:`likelihood_graph` (one log HR)
+        from ``theta = (log_rate, log_odds[0..K-2], log_hr, beta)``."""
+        k = self.n_basis(n_intervals)
+        return [theta[0], theta[1:k], theta[k:k + 1], theta[k + 1:]]
 
 
 MSPLINE = MSplineFamily()
