@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     rpt.add_argument("--suppress-below", type=int, metavar="N",
                      help="show counts below N as '<N' (for sharing outside the analysis team)")
 
+    exp = sub.add_parser("export", help="a copy of a results folder without patient-level data, "
+                         "for sharing")
+    exp.add_argument("folder", help="a results folder")
+    exp.add_argument("--out", required=True, help="the folder to write")
+    exp.add_argument("--min-count", type=int, default=5, metavar="N",
+                     help="suppress counts from 1 to N-1 (default 5)")
+    exp.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+
     rec = sub.add_parser("reconstruct", help="patient data from a published Kaplan-Meier curve "
                          "(Guyot et al. 2012)")
     rec.add_argument("--curve", required=True, help="CSV arm,time,survival (digitised points)")
@@ -153,6 +161,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise ResultsFolderError("--suppress-below must be at least 2")
         print(write_report(folder, include_patient_data=args.include_patient_data,
                            min_cell=args.suppress_below))
+        return 0
+    if args.command == "export":
+        from bayeshcc.export import export_results
+
+        out = export_results(args.folder, args.out, min_count=args.min_count, force=args.force)
+        print(f"shareable copy written to {out} ({_size(out)}); what it leaves out: "
+              f"{out / 'SHARED.md'}")
         return 0
     if args.command == "reconstruct":
         from bayeshcc.reconstruct import run_reconstruct
