@@ -162,6 +162,33 @@ def _level(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _in_words_of(function: str, message: str, outcome: str = "") -> str:
+    """A message of the spec or cohort layer in the words of the API function that called it:
+    its arguments (``draws``, ``prior=``, ``propensity['caliper']``) instead of the spec keys
+    and command-line flags it does not take, prefixed ``bh.<function>:``."""
+    import re
+
+    o = re.escape(outcome)
+    replacements = [
+        (r"^(?:bh\.\w+|<DataFrame>): ", ""),
+        (r"bayes\.priors \(or define \[priors\.NAME\]\)", "prior"),
+        (r"\[priors\.custom\]", "prior="),
+        (rf"event \(outcomes\.{o}\)", "event="),
+        (rf"time \(outcomes\.{o}\)", "time="),
+        (rf"outcomes\.{o}\.(time|event)", r"\1="),
+        (r"propensity\.(\w+)", r"propensity['\1']"),
+        (r"rmst\.tau", "tau"),
+        (r"bayes\.(draws|tune|chains|seed|thresholds|intervals|cutpoints|uncertainty|models|"
+         r"adjustments)", r"\1"),
+        (r"--(draws|tune|chains|workers)\b", r"\1"),
+        (r"set `missing = \"drop\"` in \[data\] to drop such rows \(recorded in the "
+         r"manifest\)", "drop those rows from df"),
+    ]
+    for pattern, replacement in replacements:
+        message = re.sub(pattern, replacement, message)
+    return f"bh.{function}: {message}"
+
+
 def _check_choice(value, valid, argument: str) -> None:
     if not isinstance(value, str) or value not in valid:
         raise SpecError(f"{argument}={value!r} is not one of: " + ", ".join(valid))
@@ -326,13 +353,16 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
     from bayeshcc.cohort import Cohort
     from bayeshcc.stages import bayes_job
 
-    spec = _fit_spec(df, time=time, event=event, treatment=treatment, treated=treated,
-                     reference=reference, outcome=outcome, model=model, adjustment=adjustment,
-                     covariates=covariates, categorical=categorical, prior=prior, draws=draws,
-                     tune=tune, chains=chains, seed=seed, uncertainty=uncertainty, tau=tau,
-                     thresholds=thresholds, cutpoints=cutpoints, intervals=intervals,
-                     propensity=propensity, id=id)
-    cohort = Cohort.from_dataframe(df, spec)
+    try:
+        spec = _fit_spec(df, time=time, event=event, treatment=treatment, treated=treated,
+                         reference=reference, outcome=outcome, model=model,
+                         adjustment=adjustment, covariates=covariates, categorical=categorical,
+                         prior=prior, draws=draws, tune=tune, chains=chains, seed=seed,
+                         uncertainty=uncertainty, tau=tau, thresholds=thresholds,
+                         cutpoints=cutpoints, intervals=intervals, propensity=propensity, id=id)
+        cohort = Cohort.from_dataframe(df, spec)
+    except (SpecError, CohortError) as exc:  # in bh.fit's words, not the spec's
+        raise type(exc)(_in_words_of("fit", str(exc), outcome or str(time))) from None
     populations = adjust(cohort).populations
     (task,) = plan_fits(spec)
     job = bayes_job(cohort, populations, task)
@@ -480,16 +510,18 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
     Analysis
         ``.tables``, ``.posteriors``, ``.manifest``, ``.write(folder, force=False)``.
     """
-
     from bayeshcc.cohort import Cohort
-    from bayeshcc.pipeline import RunOptions, run_analysis
+    from bayeshcc.pipeline import OptionError, RunOptions, run_analysis
     from bayeshcc.results import load_posterior
 
     spec, spec_path = _spec_of(spec)
     cohort = (Cohort.from_dataframe(df, spec) if isinstance(df, pd.DataFrame)
               else Cohort.from_file(df, spec))
-    options = RunOptions(bayes=bayes, draws=draws, tune=tune, chains=chains, quiet=quiet,
-                         workers=workers)
+    try:
+        options = RunOptions(bayes=bayes, draws=draws, tune=tune, chains=chains, quiet=quiet,
+                             workers=workers)
+    except OptionError as exc:  # in bh.analyze's words, not the command line's
+        raise OptionError(_in_words_of("analyze", str(exc))) from None
     tmp = Path(tempfile.mkdtemp(prefix="bayeshcc-analysis-"))
     try:
         out = run_analysis(cohort, tmp / "results", options=options, spec_path=spec_path)
