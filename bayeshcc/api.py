@@ -150,6 +150,42 @@ class Fit:
         hr.update(borrowing_columns(self.bayes_fit, self.calibration))
         return hr
 
+    def plot_ppc(self, num_samples: int = 100, **kwargs):
+        """Posterior predictive check for censored data: the Kaplan-Meier curve of the observed
+        times against the Kaplan-Meier curves of event times drawn from the posterior predictive
+        distribution (:func:`arviz_plots.plot_ppc_censored`, drawn with matplotlib).
+
+        Drawn with ``extrapolation_factor=None`` unless given: ArviZ's default (1.2) drops the
+        predicted times beyond 1.2 times the largest follow-up, so that where the model predicts
+        long survival (22 % of the draws on a cohort with 5 years of follow-up) the predictive
+        curves fall to 0 below the Kaplan-Meier curve although the model fits. For a weighted
+        fit the observed curve is the unweighted sample's, the predictive one the weighted
+        model's: a warning says so.
+
+        Parameters
+        ----------
+        num_samples : int
+            Predictive draws drawn as curves.
+        **kwargs
+            Passed to :func:`arviz_plots.plot_ppc_censored`.
+
+        Returns
+        -------
+        arviz_plots.PlotCollection
+        """
+        from arviz_plots import plot_ppc_censored
+
+        if "posterior_predictive" not in self.tree.children:
+            raise AnalysisError("plot_ppc: this fit has no posterior_predictive group (it is "
+                                "left out beyond bayeshcc.bayes.groups.MAX_POINTWISE_VALUES)")
+        if self.weighted:
+            warnings.warn("plot_ppc: a weighted fit's predictive curves are the weighted "
+                          "model's, the observed Kaplan-Meier curve is the unweighted sample's",
+                          AnalysisWarning, stacklevel=2)
+        kwargs.setdefault("extrapolation_factor", None)
+        kwargs.setdefault("backend", "matplotlib")
+        return plot_ppc_censored(self.tree, num_samples=num_samples, **kwargs)
+
     def __repr__(self) -> str:
         hr = self.hazard_ratio(())
         return (f"<bayeshcc Fit {self.task.label}: HR {hr['median']:.3g} "
@@ -371,8 +407,8 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
                             "warnings above), e.g. no pair within the caliper")
     bayes_fit, conv = fit_job(job)
     if not conv.reliable:
-        warnings.warn(f"posterior {task.label} is not reliable: {conv.message}",
-                      AnalysisWarning, stacklevel=2)
+        warnings.warn(_in_words_of("fit", f"posterior {task.label} is not reliable: "
+                                          f"{conv.message}"), AnalysisWarning, stacklevel=2)
     return Fit(bayes_fit=bayes_fit, task=task, arms=cohort.arm_labels(), tau=job.tau,
                thresholds=tuple(float(t) for t in spec.bayes.thresholds), convergence=conv,
                weighted=is_weighted(bayes_fit), uncertainty=job.uncertainty, spec=spec,
