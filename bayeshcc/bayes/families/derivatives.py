@@ -165,7 +165,7 @@ def _graph(family: Family, n_intervals: int, n_covariates: int):
     p = len(parameter_names(family, n_covariates, n_intervals))
     theta = pt.tensor("theta", shape=(p,), dtype="float64")
     values = family.symbolic_parameters(theta, n_intervals)
-    replace = {param: pt.reshape(value, param.shape) if param.type.ndim else value
+    replace = {param: value[0] if param.type.ndim == 0 and value.type.ndim == 1 else value
                for param, value in zip(params, values)}
     replace[w] = pt.ones_like(t_obs)
     terms = graph_replace(outputs[0], replace, strict=False)
@@ -182,7 +182,7 @@ def _compiled(family: Family, kind: str, n_intervals: int, n_covariates: int):
     (:func:`pytensor.graph.replace.vectorize_graph`)."""
     import pytensor
     import pytensor.tensor as pt
-    from pytensor.gradient import grad, jacobian
+    from pytensor.gradient import grad, jacobian, pushforward
     from pytensor.graph.replace import vectorize_graph
 
     key = (family.name, kind, n_intervals, n_covariates)
@@ -194,7 +194,13 @@ def _compiled(family: Family, kind: str, n_intervals: int, n_covariates: int):
     gradient = grad(total, theta)
     neg_hessian = -jacobian(gradient, theta, vectorize=True)
     if kind == "single":
-        outputs = [jacobian(terms, theta, vectorize=True), neg_hessian]
+        # the N x p scores as p forward-mode products J e_k (pushforward, vectorised over the
+        # unit vectors): the reverse-mode jacobian of N outputs (N pullbacks) took 150 times
+        # the analytic scores' time at N = 3 000, this 0.4 (Weibull) to 1.3 times (piecewise)
+        tangent = pt.tensor("tangent", shape=(theta.type.shape[0],), dtype="float64")
+        scores = vectorize_graph(pushforward(terms, theta, tangent),
+                                 {tangent: pt.eye(theta.type.shape[0])}).T
+        outputs = [scores, neg_hessian]
         inputs = [theta, weights]
     else:
         thetas, W = pt.matrix("thetas"), pt.matrix("W")
