@@ -152,8 +152,10 @@ Why hand-written
 No Python or R library calibrates MCMC draws of a weighted survival pseudo-posterior: R's
 ``csSampling`` (Williams & Savitsky) does it for Stan models with survey designs, without a
 propensity-score stage; ``survey`` and ``sandwich`` give frequentist sandwich SEs only. The
-scores and Hessians of both models are a few lines (and are tested against numerical
-derivatives of :mod:`bayeshcc.bayes.hazards`). No library combines a prior with a sandwich
+scores and Hessians of both models are a few lines in their family modules (tested against
+numerical derivatives of :mod:`bayeshcc.bayes.hazards` and against PyTensor's automatic
+derivatives of the models' own likelihood graphs, which calibrate a family that has no
+hand-derived ones: :mod:`bayeshcc.bayes.families.derivatives`). No library combines a prior with a sandwich
 likelihood either (``csSampling`` keeps the posterior's mean and rescales around it, which is
 what this module did before and what put informative priors' centres up to 0.34 posterior SD
 off their conjugate target on the bundled cohort); the Gaussian algebra above is a few lines.

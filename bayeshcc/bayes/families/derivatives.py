@@ -158,7 +158,8 @@ def _graph(family: Family, n_intervals: int, n_covariates: int):
 
     beta, X, trt = pt.vector("beta"), pt.matrix("X"), pt.vector("trt")
     event, w, t_obs = pt.vector("event"), pt.vector("w"), pt.vector("t_obs")
-    xb = pt.dot(X, beta)
+    # without covariates no X beta (a product with an empty beta fails once vectorised)
+    xb = pt.dot(X, beta) if n_covariates else pt.zeros_like(t_obs)
     params, data, outputs = family.likelihood_graph(
         {"beta": beta, "X": X, "trt": trt, "event": event, "w": w, "t_obs": t_obs, "xb": xb},
         False)
