@@ -12,7 +12,10 @@ refits, or of the averages over posterior draws) and of
 :func:`~bayeshcc.bayes.families.derivatives.scores_and_hessian` at one vector: the best of R
 timed calls after one untimed call (the automatic derivatives' compilation is timed apart,
 ``compile_s``), the ratio automatic / analytic, and the largest difference relative to the
-largest analytic value.
+largest analytic value. A last row per family times what the ratio costs a calibration: the
+whole leave-one-out jackknife (:func:`bayeshcc.bayes.calibration.jackknife_covariance`, weights
+held fixed, N leave-outs), once with the family's formulas and once with the family registered
+without them (:func:`~bayeshcc.bayes.families.derivatives.without_analytic_derivatives`).
 """
 
 from __future__ import annotations
@@ -83,7 +86,41 @@ def bench_calibration_derivatives(n: int = N, b: int = B, repeats: int = REPEATS
                          "analytic_s": analytic_s, "automatic_s": automatic_s,
                          "ratio": automatic_s / analytic_s, "relative_difference": error,
                          "compile_s": compile_s})
+        rows.append(_jackknife(name, t, d, trt, X, c, w, theta))
     return rows
+
+
+def _jackknife(name, t, d, trt, X, cuts, w, theta) -> dict:
+    """The jackknife's time with the family's own derivatives and with the automatic ones."""
+    from types import SimpleNamespace
+
+    from bayeshcc.bayes import calibration
+    from bayeshcc.bayes.data import prepare
+    from bayeshcc.bayes.families import FAMILIES, derivatives
+
+    data = prepare(t, d, trt, X, tuple(f"x{i}" for i in range(X.shape[1])), w, time_scale=1.0)
+    fit = SimpleNamespace(model=name, data=data, cuts=cuts)
+    design = calibration.CalibrationDesign("jackknife")
+    theta = theta.copy()
+    for _ in range(30):                                   # the weighted MLE, where it starts
+        grad, neg = FAMILIES[name].batched_sums(theta, data.weights[None], data.scaled_time,
+                                                data.event, data.treated, data.X, cuts)
+        theta = theta + np.linalg.solve(neg[0], grad[0])
+    family = FAMILIES[name]
+    start = time.perf_counter()
+    analytic = calibration.jackknife_covariance(fit, design, theta)
+    analytic_s = time.perf_counter() - start
+    FAMILIES[name] = derivatives.without_analytic_derivatives(family)
+    try:
+        start = time.perf_counter()
+        automatic = calibration.jackknife_covariance(fit, design, theta)
+        automatic_s = time.perf_counter() - start
+    finally:
+        FAMILIES[name] = family
+    return {"family": name, "function": "jackknife_covariance", "n": t.size, "b": t.size,
+            "p": theta.size, "analytic_s": analytic_s, "automatic_s": automatic_s,
+            "ratio": automatic_s / analytic_s,
+            "relative_difference": _relative(analytic, automatic), "compile_s": 0.0}
 
 
 def main(argv=None) -> int:
