@@ -186,7 +186,7 @@ import xarray as xr
 
 from bayeshcc.adjust.weights import formula_weights, weight_gradient
 from bayeshcc.bayes.data import kish_normalised
-from bayeshcc.bayes.families import derivatives
+from bayeshcc.bayes.families import derivatives, get_family
 from bayeshcc.bayes.families.derivatives import weighted_outer
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.errors import AnalysisError
@@ -419,8 +419,6 @@ def matched_clusters(match, ids=None) -> np.ndarray | None:
 
 
 def _family(fit: BayesFit):
-    from bayeshcc.bayes.families import get_family
-
     return get_family(fit.model)
 
 
@@ -476,8 +474,6 @@ def scores_and_hessian(model: str, theta, t, event, treated, X, cuts=None,
     scores : array (N, p)
     neg_hessian : array (p, p), :math:`-\\sum_i w_i \\nabla^2 \\ell_i`.
     """
-    from bayeshcc.bayes.families import get_family
-
     return derivatives.scores_and_hessian(get_family(model), theta, t, event, treated, X, cuts,
                                           weights)
 
@@ -498,8 +494,6 @@ def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
     grad : array (B, p), :math:`\\sum_i W_{bi} s_i(\\theta_b)`.
     neg_hessian : array (B, p, p), :math:`-\\sum_i W_{bi} \\nabla^2 \\ell_i(\\theta_b)`.
     """
-    from bayeshcc.bayes.families import get_family
-
     return derivatives.batched_sums(get_family(model), thetas, W, t, event, treated, X, cuts)
 
 
@@ -507,8 +501,6 @@ def loglik_terms(model: str, theta, t, event, treated, X, cuts=None) -> np.ndarr
     """Per-patient :math:`d_i \\log h - H` at one theta, from :mod:`bayeshcc.bayes.hazards`
     (the NumPy likelihood the analytic scores are tested against;
     :func:`bayeshcc.bayes.families.derivatives.loglik_terms`)."""
-    from bayeshcc.bayes.families import get_family
-
     return derivatives.loglik_terms(get_family(model), theta, t, event, treated, X, cuts)
 
 
