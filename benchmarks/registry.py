@@ -1,6 +1,7 @@
 """The benchmarks by name, in the order ``python -m benchmarks`` runs them."""
 
 from benchmarks.analysis_vs_brms import bench_analysis_vs_brms
+from benchmarks.calibration_derivatives import bench_calibration_derivatives
 from benchmarks.compile_cache import bench_compile_cache
 from benchmarks.fits import bench_fits, bench_gradient_floor, bench_scaling
 from benchmarks.grid import bench_grid
@@ -22,4 +23,5 @@ BENCHMARKS = {
     "analysis_vs_brms": bench_analysis_vs_brms,
     "sensitivity_draws": bench_sensitivity_draws,
     "large_cohort": bench_large_cohort,
+    "calibration_derivatives": bench_calibration_derivatives,
 }
