@@ -160,7 +160,8 @@ class BayesSpec:
     (the propensity score drawn, :mod:`bayeshcc.bayes.propagation`). ``covariates`` is the
     pre-specified set of the ``covariates`` adjustment (default: the propensity covariates).
     ``clinical_hr`` is the clinically meaningful HR the sceptical and enthusiastic priors are
-    built on (:func:`bayeshcc.bayes.priors.built_in_priors`).
+    built on (:func:`bayeshcc.bayes.priors.built_in_priors`); when the spec gives it, it is
+    one of ``thresholds`` too, so that P(HR < clinical_hr) is reported.
     ``sensitivity_draws`` says how long the fits other than the primary analysis sample (the
     primary analysis always takes ``draws``): ``"full"`` (``draws``), ``"until_ess"`` (stop
     once R-hat and bulk and tail ESS pass the convergence gate, at most ``draws``;
@@ -527,6 +528,8 @@ def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, An
             or not 0 < clinical_hr < 1):
         raise SpecError(f"{source}: bayes.clinical_hr must be a hazard ratio in (0, 1), the "
                         f"smallest benefit that would change practice (e.g. 0.7); got {clinical_hr!r}")
+    if "clinical_hr" in table and float(clinical_hr) not in thresholds:
+        thresholds += (float(clinical_hr),)  # given: P(HR < clinical_hr) is reported
     covariates = _names(table.get("covariates", []), "bayes.covariates", source, key="covariates")
     _declared(covariates, declared, "bayes.covariates", source)
     primary = _primary(table.get("primary"), models, adjustments, priors, custom_priors,

@@ -72,7 +72,7 @@ def horizon_in(value: float | str, data_unit: str) -> float:
 def _decimals(value: float, unit: str) -> int:
     if unit == "days":
         return 0
-    return 2 if 0 < abs(value) < 0.95 else 1
+    return 2 if 0 < abs(value) < 0.095 else 1  # 0.04 years, not 0.0
 
 
 def _plural(text: str, unit: str) -> str:
@@ -81,7 +81,7 @@ def _plural(text: str, unit: str) -> str:
 
 def amount(value: float, unit: str) -> str:
     """A time (or difference of times) already in ``unit``, rounded for reading: whole days,
-    one decimal otherwise (two below one unit); never ``-0.0``. No unit name."""
+    one decimal otherwise (two when one would show 0.0); never ``-0.0``. No unit name."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "NA"
     text = f"{float(value):.{_decimals(float(value), unit)}f}"

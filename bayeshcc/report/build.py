@@ -24,9 +24,11 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from bayeshcc.report.probability import probability
 from bayeshcc.report.sections import (about_the_data, calibration_methods, clinical_thresholds,
-                                      diagnostics_view, primary_rows, summary, table_views,
-                                      wide_baseline)
+                                      diagnostics_view, is_synthetic, primary_rows, summary,
+                                      table_views, wide_baseline)
+from bayeshcc.report.wording import Wording, readable
 
 PATIENT_LEVEL_TABLES = ("matches",)  # one row per patient (pair): only with include_patient_data
 # count columns and the columns derived from them, for small-cell suppression
@@ -111,7 +113,8 @@ def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
             "label", row.outcome)
         ax = plot_primary_hr_density(
             log_hr, thresholds, title=f"{label}: posterior HR, primary analysis",
-            label=f"{row.model}, {row.prior} prior, {row.adjustment}")
+            label=f"{readable(row.model)} model, {readable(row.prior)} prior, "
+                  f"{readable(row.adjustment)}")
         figures[str(row.outcome)] = svg_data(ax.figure)
     return figures
 
@@ -148,8 +151,9 @@ def _two_decimals(column: str) -> bool:
 def format_value(value: Any, column: str = "") -> str:
     """Numbers as clinicians read them, never in scientific notation.
 
-    p-values to 3 decimals (``< 0.001``), HRs and SMDs to 2 decimals, probabilities and
-    percentages as percentages, whole numbers as integers, others to 3 significant digits with
+    p-values to 3 decimals (``< 0.001``), HRs and SMDs to 2 decimals, probabilities as
+    :func:`~bayeshcc.report.probability.probability` prints them (never ``100.0%`` short of
+    1), percentages of counts to one decimal, whole numbers as integers, others to 3 significant digits with
     values beyond 0.001 .. 100,000 shown as ``< 0.001`` / ``> 100,000``.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -167,7 +171,9 @@ def format_value(value: Any, column: str = "") -> str:
             return "< 0.001" if value < 0.001 else f"{value:.3f}"
         if _two_decimals(column):
             return f"{value:.2f}"
-        if column.startswith(("pct", "prob")):
+        if column.startswith("prob"):
+            return probability(value, decimals=1)
+        if column.startswith("pct"):
             return f"{100 * value:.1f}%"
         if value != 0 and abs(value) < 0.001:
             return "< 0.001" if value > 0 else "> -0.001"
@@ -215,17 +221,18 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("bayeshcc") / "report" / "templates")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = format_value
+    env.filters["readable"] = readable
     env.tests["startingwith"] = lambda name, prefixes: str(name).startswith(tuple(prefixes))
     template = env.get_template("report.html.j2")
     spec = manifest.get("spec", {})
-    arms = (str(spec.get("data", {}).get("treated", "treated")),
-            str(spec.get("data", {}).get("reference", "reference")))
+    words = Wording.from_manifest(manifest)
+    arms = (words.treated, words.reference)
     prior = tables.get("prior_predictive")
     if prior is not None and "quantity" in prior.columns:  # the HR rows, for section 2
         tables = {**tables, "prior_predictive_hr": prior[prior["quantity"] == "hr"]}
     views = table_views(tables, manifest)
     extra = {"diagnostics": diagnostics_view(tables),
-             "baseline_wide": wide_baseline(tables.get("baseline"), arms)}
+             "baseline_wide": wide_baseline(tables.get("baseline"), arms, words)}
     views.update({k: v for k, v in extra.items() if v is not None})
     return template.render(manifest=manifest, views=views, summary=summary(tables, manifest),
                            about=about_the_data(manifest, tables), figures=figures,
@@ -233,7 +240,8 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
                            densities=primary_density_figures(folder, tables, manifest),
                            forest=sensitivity_forest_figure(tables, manifest),
                            spec_text=json.dumps(spec, indent=2, sort_keys=False, default=str),
-                           include_patient_data=include_patient_data, min_cell=min_cell)
+                           include_patient_data=include_patient_data, min_cell=min_cell,
+                           synthetic=is_synthetic(manifest), words=words)
 
 
 def write_report(folder: str | Path, include_patient_data: bool = False,

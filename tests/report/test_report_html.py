@@ -54,7 +54,7 @@ def test_unadjusted_probability_is_worded_as_an_association(folder):
     # only `none` rows and no primary analysis: never "lowers" (issue 13)
     html = build_report(folder)
     assert ("Probability that the hazard of overall survival is lower with new&lt;i&gt; than with "
-            "old: 99% (an association: adjustment none, not a causal estimate)") in html
+            "old: 99.4% (an association: adjustment none, not a causal estimate)") in html
     assert "lowers the hazard" not in html
 
 
