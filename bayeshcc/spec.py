@@ -28,7 +28,7 @@ from typing import Any, Mapping
 from bayeshcc.errors import SpecError
 from bayeshcc.labels import code_key, keyed
 from bayeshcc.spec_schema import CONF_TYPES, SENSITIVITY_DRAWS, check_document
-from bayeshcc.units import TIME_UNITS, horizon_in
+from bayeshcc.units import TIME_UNITS, convert, horizon_in
 from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, UNCERTAINTY, WEIGHTED
 
 Level = str | int | float | bool
@@ -55,6 +55,13 @@ class DataSpec:
     def shown_unit(self) -> str:
         """The unit times are shown in: ``display_unit``, else ``time_unit`` (may be "")."""
         return self.display_unit or self.time_unit
+
+    def time_axis(self) -> tuple[float, str]:
+        """The figures' time axis: the factor from the data's unit to the shown one, and the
+        axis label (``Time (years)``; ``Time`` without a unit)."""
+        unit = self.shown_unit
+        scale = convert(1.0, self.time_unit, unit) if self.display_unit and self.time_unit else 1.0
+        return scale, f"Time ({unit})" if unit else "Time"
 
     def arm_names(self) -> tuple[str, str]:
         """The treated and reference arms as the report names them (their labels, else their

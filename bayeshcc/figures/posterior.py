@@ -16,7 +16,8 @@ HR_GRID = (0.1, 3.0)
 
 
 def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str = "",
-                           km: pd.DataFrame | None = None, time_label: str = "Time", ax=None):
+                           km: pd.DataFrame | None = None, time_label: str = "Time", ax=None,
+                           names: Sequence[str] | None = None, time_scale: float = 1.0):
     """Posterior median survival per arm with its 95 % band; with ``km``, the observed
     Kaplan-Meier steps on top (a posterior-predictive check).
 
@@ -25,7 +26,11 @@ def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str
     curves : pandas.DataFrame
         Rows of one fit from ``marginal_survival.csv`` (arm, time, survival, lower, upper).
     arms : sequence of str
-        Arms in legend order.
+        Arms in legend order, as the tables' ``arm`` column writes them.
+    names : sequence of str, optional
+        Their names in the legend (default: ``arms``).
+    time_scale : float
+        Factor from the tables' unit of time to the axis's.
     title, time_label : str
         Axes title and x-axis label.
     km : pandas.DataFrame, optional
@@ -39,17 +44,20 @@ def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str
     """
     if ax is None:
         ax = new_axes(7, 4.5)
+    names = [str(n) for n in (names or arms)]
     for i, arm in enumerate(arms):
         colour = ARM_COLOURS[i % len(ARM_COLOURS)]
         c = curves[curves["arm"].astype(str) == str(arm)].sort_values("time")
-        ax.plot(c["time"], c["survival"], color=colour, ls=ARM_LINES[i % len(ARM_LINES)], lw=1.8,
-                label=f"{arm} (model)")
-        ax.fill_between(c["time"], c["lower"], c["upper"], color=colour, alpha=0.2, lw=0)
+        time = time_scale * c["time"].to_numpy(float)
+        ax.plot(time, c["survival"], color=colour, ls=ARM_LINES[i % len(ARM_LINES)], lw=1.8,
+                label=f"{names[i]} (model)")
+        ax.fill_between(time, c["lower"], c["upper"], color=colour, alpha=0.2, lw=0)
         if km is not None:
             k = km[km["arm"].astype(str) == str(arm)].sort_values("time")
-            ax.step(np.concatenate([[0.0], k["time"]]), np.concatenate([[1.0], k["survival"]]),
+            ax.step(np.concatenate([[0.0], time_scale * k["time"].to_numpy(float)]),
+                    np.concatenate([[1.0], k["survival"]]),
                     where="post", color=colour, ls=(0, (1, 1)), lw=1.2,
-                    label=f"{arm} (Kaplan-Meier)")
+                    label=f"{names[i]} (Kaplan-Meier)")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(time_label)
     ax.set_ylabel("Survival probability")

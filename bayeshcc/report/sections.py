@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from bayeshcc.vocab import readable
 
 @dataclass(frozen=True)
 class TableView:
@@ -230,6 +231,8 @@ def shown_frame(key: str, frame: pd.DataFrame, words) -> pd.DataFrame:
     for column in ARM_COLUMNS:
         if column in frame.columns and words.arms:
             frame[column] = frame[column].map(words.arm)
+    if key == "baseline" and {"variable", "level"} <= set(frame.columns):
+        frame["level"] = [words.level(v, c) for v, c in zip(frame["variable"], frame["level"])]
     if not words.converts:
         return frame
     for column in TIME_COLUMNS.get(key, ()):
@@ -678,8 +681,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             "warning": warning, "statements": statements,
             "estimate": (f"Hazard ratio {hazard_ratio(row['hr_median'])} (95% {interval_name(row)} "
                          f"{hazard_ratio(row['hr_lower'])} to {hazard_ratio(row['hr_upper'])}); "
-                         f"{row['model']} model, {row['prior']} prior, adjustment "
-                         f"{row['adjustment']}."),
+                         f"{readable(row['model'])} model, {readable(row['prior'])} prior, "
+                         f"adjustment {row['adjustment']}."),
             "absolute": _absolute_effects(tables.get("posterior_contrasts"), row, words),
             "glance": at_a_glance(tables, row if primary else None, outcome, words, manifest),
             "robustness": _robustness(grid, outcome, label.lower(), level,
@@ -735,8 +738,9 @@ def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFram
         estimand = (rows.iloc[0]["estimand"] if len(rows) and "estimand" in rows.columns
                     else hr_estimand(adjustment))
         sentences.append(f"Estimand of the primary analysis: the {estimand} for "
-                         f"{population_in_words(adjustment, treated)} ({primary.get('model')} "
-                         f"model, {primary.get('prior')} prior).")
+                         f"{population_in_words(adjustment, treated)} "
+                         f"({readable(primary.get('model'))} model, "
+                         f"{readable(primary.get('prior'))} prior).")
     overlap = (manifest.get("adjustment") or {}).get("primary_overlap") or {}
     if overlap.get("sentence"):
         sentences.append(overlap["sentence"] if overlap.get("switched") else

@@ -13,26 +13,7 @@ from typing import Any, Mapping
 
 from bayeshcc.labels import code_key, keyed, name_of
 from bayeshcc.units import CONVENTION, amount, convert, duration, horizon
-
-MODEL_NAMES = {"weibull": "Weibull", "piecewise": "piecewise exponential"}
-PRIOR_NAMES = {"weakly_informative": "weakly informative", "vague": "vague",
-               "skeptical": "sceptical", "enthusiastic": "enthusiastic"}
-ADJUSTMENT_NAMES = {"none": "unadjusted", "covariates": "covariate-adjusted",
-                    "ate": "ATE-weighted", "att": "ATT-weighted", "overlap": "overlap-weighted",
-                    "matched": "matched"}
-QUANTILE_NAMES = {"q025": "2.5%", "q250": "25%", "q500": "median", "q750": "75%",
-                  "q975": "97.5%"}
-
-
-def readable(name: Any) -> str:
-    """A model, prior or adjustment name as a reader reads it (``weakly_informative`` ->
-    ``weakly informative``); a spec's own prior keeps its name with ``_`` as spaces."""
-    text = str(name)
-    for names in (MODEL_NAMES, PRIOR_NAMES, ADJUSTMENT_NAMES, QUANTILE_NAMES):
-        if text in names:
-            return names[text]
-    return text.replace("_", " ")
-
+from bayeshcc.vocab import ADJUSTMENT_NAMES, readable  # noqa: F401 (readable: re-exported)
 
 @dataclass(frozen=True)
 class Wording:
