@@ -48,12 +48,12 @@ QUANTILE_NAMES = {"q025": "2.5%", "q250": "25%", "q500": "median", "q750": "75%"
 
 def readable(name: Any) -> str:
     """A model, prior or adjustment name as a reader reads it (``weakly_informative`` ->
-    ``weakly informative``); a spec's own prior keeps its name with ``_`` as spaces."""
+    ``weakly informative``); a name of the spec's own (a prior ``[priors.NAME]``) as written."""
     text = str(name)
     for names in (MODEL_NAMES, PRIOR_NAMES, ADJUSTMENT_NAMES, QUANTILE_NAMES):
         if text in names:
             return names[text]
-    return text.replace("_", " ")
+    return text
 
 
 __all__ = ["ADJUSTED", "ADJUSTMENTS", "ADJUSTMENT_NAMES", "BUILT_IN_PRIORS", "MODEL_NAMES",

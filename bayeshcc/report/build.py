@@ -1,9 +1,13 @@
 """Build ``report.html`` from a results folder: tables and figures are read, never computed.
 
 The report is ordered as its readers ask: a one-screen summary of the primary analysis first
-(probabilities, absolute effects, robustness, caveats, and the posterior density of the HR),
+(probabilities, absolute effects, the per-arm numbers, robustness, caveats, and the posterior
+density of the HR),
 then the sensitivity grid at a glance, the study tables as a paper prints them, and an appendix
 for statisticians (full posterior tables, diagnostics, propensity model, LOO, spec, versions).
+
+Arms and coded levels are named by the spec's labels and times shown in its display unit
+(:class:`~bayeshcc.report.wording.Wording`); the tables keep codes and the data's unit.
 
 The page is self-contained (figures embedded as base64 palette PNG or SVG, inline CSS, no
 scripts, no network), prints to A4 with a page break before each section, and every string from
@@ -187,7 +191,8 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
                  min_cell: int | None = None) -> str:
     """The report of a results folder as an HTML string.
 
-    Sections, in the order readers ask: Summary (primary analysis per outcome, no tables),
+    Sections, in the order readers ask: Summary (primary analysis per outcome, its only table
+    the per-arm numbers),
     Sensitivity at a glance (forest of the grid, prior predictive check, tipping point), Study
     tables (wide Table 1, Tables 2-5, Kaplan-Meier figures), then the appendix: Posterior
     tables, Diagnostics, Propensity model and balance, Model comparison (LOO), Methods and

@@ -619,7 +619,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
     Each block holds the probability statements (benefit and clinically meaningful benefit,
     worded as an effect only for an adjusted primary analysis; see :func:`bayes_statements`),
     the absolute effects (median and RMST differences with their 95 % credible intervals and
-    P(> 0)), the robustness within the primary estimand (:func:`_robustness`), the sceptical-prior
+    P(> 0)), the per-arm numbers (:func:`bayeshcc.report.glance.at_a_glance`), the robustness
+    within the primary estimand (:func:`_robustness`), the sceptical-prior
     tipping point, the E-value, the confounding tipping point and any
     prior-data conflict (p < 0.05) of a prior borrowing external evidence in the primary
     analysis's model and adjustment. A
