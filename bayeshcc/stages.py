@@ -324,7 +324,8 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
     hr = tables["posterior_hr"]
     writer.figure("sensitivity_forest", plot_sensitivity_forest(
         hr, threshold=min(spec.bayes.thresholds, default=None),
-        title="Posterior hazard ratios across the sensitivity grid"))
+        title="Posterior hazard ratios across the sensitivity grid",
+        outcome_labels={o.name: o.label for o in spec.outcomes}))
     curves = tables["marginal_survival"]
     labels = {o.name: o.label for o in spec.outcomes}
     for (outcome, model, prior, adjustment), c in curves.groupby(

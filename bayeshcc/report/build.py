@@ -132,8 +132,11 @@ def sensitivity_forest_figure(tables: dict[str, pd.DataFrame], manifest: dict) -
 
     thresholds = clinical_thresholds(tables.get("posterior_hr", grid), manifest)
     primary = primary_rows(tables)
+    labels = {name: out.get("label", name)
+              for name, out in (manifest.get("spec", {}).get("outcomes") or {}).items()}
     fig = plot_sensitivity_forest(grid, primary=primary if len(primary) else None,
-                                  threshold=min(thresholds) if thresholds else None)
+                                  threshold=min(thresholds) if thresholds else None,
+                                  outcome_labels=labels)
     return svg_data(fig)
 
 
