@@ -188,3 +188,9 @@ def test_tables_keep_the_codes_and_the_days(folder):
     assert set(rmst["tau"]) == {4 * 365.25}
     landmarks = pd.read_csv(folder / "tables" / "survival_landmarks.csv")
     assert set(landmarks["time"]) == {365.25, 3 * 365.25}
+
+
+def test_numbers_at_risk_are_counted_at_whole_years_written_in_days(folder):
+    at_risk = pd.read_csv(folder / "tables" / "km_at_risk.csv")
+    years = at_risk["time"] / 365.25
+    assert np.allclose(years, years.round()) and years.max() >= 4
