@@ -42,7 +42,7 @@ PRIOR_NAMES = {"weakly_informative": "weakly informative", "vague": "vague",
 ADJUSTMENT_NAMES = {"none": "unadjusted", "covariates": "covariate-adjusted",
                     "ate": "ATE-weighted", "att": "ATT-weighted", "overlap": "overlap-weighted",
                     "matched": "matched"}
-QUANTILE_NAMES = {"q025": "2.5%", "q250": "25%", "q500": "median", "q750": "75%",
+QUANTILE_NAMES = {"q025": "2.5%", "q250": "25%", "q500": "50%", "q750": "75%",
                   "q975": "97.5%"}
 
 

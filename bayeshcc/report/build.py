@@ -33,6 +33,7 @@ from bayeshcc.report.sections import (about_the_data, calibration_methods, clini
                                       diagnostics_view, is_synthetic, primary_rows, summary,
                                       table_views, wide_baseline)
 from bayeshcc.report.wording import Wording, readable
+from bayeshcc.vocab import QUANTILE_NAMES
 
 PATIENT_LEVEL_TABLES = ("matches",)  # one row per patient (pair): only with include_patient_data
 # count columns and the columns derived from them, for small-cell suppression
@@ -190,6 +191,12 @@ def format_value(value: Any, column: str = "") -> str:
     return str(value)
 
 
+def column_heading(column: str) -> str:
+    """A table column's heading: quantile columns by their level (``q025`` as ``2.5%``,
+    ``q500`` as ``50%``), every other column by its name in the CSV."""
+    return QUANTILE_NAMES.get(column, column)
+
+
 def build_report(folder: str | Path, include_patient_data: bool = False,
                  min_cell: int | None = None) -> str:
     """The report of a results folder as an HTML string.
@@ -230,6 +237,7 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = format_value
     env.filters["readable"] = readable
+    env.filters["heading"] = column_heading
     env.tests["startingwith"] = lambda name, prefixes: str(name).startswith(tuple(prefixes))
     template = env.get_template("report.html.j2")
     spec = manifest.get("spec", {})
