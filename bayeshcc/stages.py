@@ -355,7 +355,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
             styles[label] = {"color": adjustment_style(row.adjustment)["color"],
                              "linestyle": LINE_STYLES[models.index(row.model) % len(LINE_STYLES)]
                              if row.model in models else ":"}
-        ax = plot_hr_densities(draws, styles=styles,
+        ax = plot_hr_densities(draws, styles=styles, arms=names,
                                title=f"{labels.get(outcome, outcome)}: posterior hazard ratio "
                                      f"({readable(spec.bayes.priors[0])} prior)")
         writer.figure(f"posterior_hr_density_{outcome}", ax.figure)

@@ -73,7 +73,8 @@ def _density(log_hr, grid: np.ndarray) -> np.ndarray:
     return gaussian_kde(np.asarray(log_hr, dtype=float))(grid)
 
 
-def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: dict | None = None):
+def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: dict | None = None,
+                      arms: Sequence[str] = ("treated", "reference")):
     """Posterior densities of the hazard ratio (log axis), one line per fit.
 
     Every line has its own colour *and* line style (Okabe-Ito palette), named in the legend.
@@ -88,6 +89,8 @@ def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: di
         Where to draw; a new figure when absent.
     styles : dict, optional
         Legend label -> ``{"color", "linestyle"}``; by default the i-th label gets the i-th style.
+    arms : (str, str)
+        The treated and reference arms' names, for the axis.
 
     Returns
     -------
@@ -102,7 +105,7 @@ def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: di
                 color=style["color"], ls=style["linestyle"])
     ax.axvline(1.0, color="grey", ls="--", lw=1)
     hr_axis(ax)
-    ax.set_xlabel("Hazard ratio (treated vs reference)")
+    ax.set_xlabel(f"Hazard ratio ({arms[0]} vs {arms[1]})")
     ax.set_ylabel("Posterior density (log-HR scale)")
     ax.set_title(title)
     ax.legend(frameon=False, fontsize=8)
@@ -110,7 +113,8 @@ def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: di
 
 
 def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str = "",
-                            label: str = "posterior", ax=None):
+                            label: str = "posterior", ax=None,
+                            arms: Sequence[str] = ("treated", "reference")):
     """The posterior density of one analysis's hazard ratio with the benefit regions shaded.
 
     The region HR < 1 is shaded lightly, and HR < each clinically meaningful threshold more
@@ -126,6 +130,8 @@ def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str
         Axes title and the density's legend label.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when absent.
+    arms : (str, str)
+        The treated and reference arms' names, for the axis and the legend.
 
     Returns
     -------
@@ -141,7 +147,7 @@ def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str
     hr = np.exp(grid)
     ax.plot(hr, density, color="#0072B2", lw=1.8, label=label)
     ax.fill_between(hr, density, where=hr <= 1.0, color="#56B4E9", alpha=0.35, lw=0,
-                    label="HR < 1 (treated lowers the hazard)")
+                    label=f"HR < 1 ({arms[0]} lowers the hazard)")
     for i, threshold in enumerate(sorted(thresholds)):
         ax.fill_between(hr, density, where=hr <= threshold, facecolor="none",
                         edgecolor=("#D55E00", "#009E73", "#CC79A7")[i % 3],
@@ -151,7 +157,7 @@ def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str
     hr_axis(ax)
     ax.set_xlim(np.exp(low), np.exp(high))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("Hazard ratio (treated vs reference)")
+    ax.set_xlabel(f"Hazard ratio ({arms[0]} vs {arms[1]})")
     ax.set_ylabel("Posterior density")
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)

@@ -108,6 +108,7 @@ def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
     from bayeshcc.figures.posterior import plot_primary_hr_density
 
     thresholds = clinical_thresholds(tables["posterior_hr"], manifest)
+    words = Wording.from_manifest(manifest)
     figures = {}
     for row in chosen.itertuples(index=False):
         path = folder / "posterior" / f"{row.outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
@@ -119,7 +120,8 @@ def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
         ax = plot_primary_hr_density(
             log_hr, thresholds, title=f"{label}: posterior HR, primary analysis",
             label=f"{readable(row.model)} model, {readable(row.prior)} prior, "
-                  f"{readable(row.adjustment)}")
+                  f"{readable(row.adjustment)}",
+            arms=(words.treated, words.reference))
         figures[str(row.outcome)] = svg_data(ax.figure)
     return figures
 
