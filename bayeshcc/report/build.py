@@ -193,9 +193,19 @@ def format_value(value: Any, column: str = "") -> str:
     return str(value)
 
 
-def column_heading(column: str) -> str:
+ARM_HEADINGS = {"n_treated": ("n", 0), "pct_treated": ("%", 0),
+                "summary_treated": ("summary", 0), "n_reference": ("n", 1),
+                "pct_reference": ("%", 1), "summary_reference": ("summary", 1)}
+
+
+def column_heading(column: str, arms: tuple[str, str] | None = None) -> str:
     """A table column's heading: quantile columns by their level (``q025`` as ``2.5%``,
-    ``q500`` as ``50%``), every other column by its name in the CSV."""
+    ``q500`` as ``50%``), a per-arm column by the arm's name (``n_treated`` as
+    ``n, Hormonal therapy``) when ``arms`` are given, every other column by its name in the
+    CSV."""
+    if arms is not None and column in ARM_HEADINGS:
+        what, arm = ARM_HEADINGS[column]
+        return f"{what}, {arms[arm]}"
     return QUANTILE_NAMES.get(column, column)
 
 
@@ -239,11 +249,12 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = format_value
     env.filters["readable"] = readable
-    env.filters["heading"] = column_heading
     env.tests["startingwith"] = lambda name, prefixes: str(name).startswith(tuple(prefixes))
+    words = Wording.from_manifest(manifest)
+    env.filters["heading"] = lambda column: column_heading(column, (words.treated,
+                                                                    words.reference))
     template = env.get_template("report.html.j2")
     spec = manifest.get("spec", {})
-    words = Wording.from_manifest(manifest)
     arms = (words.treated, words.reference)
     prior = tables.get("prior_predictive")
     if prior is not None and "quantity" in prior.columns:  # the HR rows, for section 2

@@ -231,6 +231,9 @@ def shown_frame(key: str, frame: pd.DataFrame, words) -> pd.DataFrame:
     for column in ARM_COLUMNS:
         if column in frame.columns and words.arms:
             frame[column] = frame[column].map(words.arm)
+    if key == "overlap" and "arm" in frame.columns:  # its arms are "treated" and "reference"
+        frame["arm"] = frame["arm"].map({"treated": words.treated,
+                                         "reference": words.reference}).fillna(frame["arm"])
     if key == "baseline" and {"variable", "level"} <= set(frame.columns):
         frame["level"] = [words.level(v, c) for v, c in zip(frame["variable"], frame["level"])]
     if not words.converts:

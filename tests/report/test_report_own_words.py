@@ -115,7 +115,7 @@ def _summary(text: str) -> str:
 def test_arms_are_named_by_their_labels_in_every_table(page):
     for title, rows in page.tables.items():
         header, *body = rows
-        if "arm" in header and title != "Overlap of the propensity score":
+        if "arm" in header:
             arms = {row[header.index("arm")] for row in body}
             assert arms <= set(ARMS) | {"difference", ""}, title
 
@@ -194,3 +194,8 @@ def test_numbers_at_risk_are_counted_at_whole_years_written_in_days(folder):
     at_risk = pd.read_csv(folder / "tables" / "km_at_risk.csv")
     years = at_risk["time"] / 365.25
     assert np.allclose(years, years.round()) and years.max() >= 4
+
+
+def test_per_arm_columns_are_headed_by_the_arms_names(html):
+    header = table(html, "baseline")[0]
+    assert f"summary, {ARMS[0]}" in header and f"summary, {ARMS[1]}" in header

@@ -434,7 +434,7 @@ def test_the_report_shows_the_ps_histogram_and_the_overlap_table(folder):
     assert "Overlap of the propensity score" in text
     table = html[html.index('id="table-overlap"'):]
     table = visible_text(table[:table.index("</table>")])
-    assert "ate treated 40 0.043 0.4 0.66 1 23.4 18 0.45 37 0.925" in table  # 3 digits
+    assert "ate newdrug 40 0.043 0.4 0.66 1 23.4 18 0.45 37 0.925" in table  # 3 digits
 
 
 def test_without_a_primary_analysis_robustness_is_one_count_per_estimand(tmp_path):
