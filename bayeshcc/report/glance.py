@@ -20,11 +20,15 @@ from bayeshcc.report.probability import probability
 
 @dataclass(frozen=True)
 class Glance:
-    """A small table: one row per quantity, a column per arm and the difference."""
+    """A small table: one row per quantity, a column per arm and the difference.
+
+    ``rmst``: whether a row gives the RMST difference (the summary's sentence on it is then
+    left out)."""
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     note: str
+    rmst: bool = False
 
 
 def _arm_rows(frame: pd.DataFrame | None, codes: tuple[str, str], **match: Any) -> list:
@@ -111,15 +115,15 @@ def at_a_glance(tables: Mapping[str, pd.DataFrame], row: pd.Series | None, outco
                          *(probability(r["survival"]) for r in at[:2]), ""))
     if not rows:
         return None
-    parts = ["Patients and events of the whole cohort."] if rows[0][0] == "Patients" else []
+    parts = ["Patients, events: whole cohort."] if rows[0][0] == "Patients" else []
     if row is not None:
-        parts.append(f"Model rows: the {readable(row['model'])} model, {readable(row['prior'])} "
-                     f"prior, adjustment {row['adjustment']} (medians and RMST standardised over "
-                     "its population).")
-    parts.append(f"Differences: {words.treated} minus {words.reference}.")
+        parts.append(f"Model: {readable(row['model'])}, {readable(row['prior'])} prior, "
+                     f"{readable(row['adjustment'])} (standardised).")
     note = " ".join(parts)
-    return Glance(columns=("", words.treated, words.reference, f"Difference ({interval})"),
-                  rows=tuple(rows), note=note)
+    return Glance(columns=("", words.treated, words.reference,
+                           f"Difference, {words.treated} minus {words.reference} ({interval})"),
+                  rows=tuple(rows), note=note,
+                  rmst=any(r[0].startswith("Restricted mean") for r in rows))
 
 
 def _number(value: Any) -> bool:
@@ -133,8 +137,10 @@ def _number(value: Any) -> bool:
 def _difference(row: pd.Series | None, words) -> str:
     if row is None or pd.isna(row.get("estimate")):
         return "not estimable" if row is not None else ""
+    above = row.get("prob_above_0")
+    chance = "" if above is None or pd.isna(above) else f"; P(> 0) {probability(above)}"
     return (f"{words.duration(row['estimate'])} ({words.amount(row['lower'])} to "
-            f"{words.amount(row['upper'])})")
+            f"{words.amount(row['upper'])}{chance})")
 
 
 __all__ = ["Glance", "at_a_glance"]

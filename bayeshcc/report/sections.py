@@ -644,7 +644,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
         probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
         ``tipping`` (sceptical-prior tipping point), ``evalue``, ``confounding`` (confounding
         tipping point), ``conflict`` (sentences), ``glance`` (the per-arm numbers,
-        :func:`bayeshcc.report.glance.at_a_glance`), ``row`` (the posterior row used, as
+        :func:`bayeshcc.report.glance.at_a_glance`), ``more`` (the absolute effects after the
+        first that the per-arm table does not give), ``row`` (the posterior row used, as
         a dict).
     """
     if "posterior_hr" not in tables:
@@ -675,6 +676,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             what = "Calibrated probability" if is_calibrated(row) else "Probability"
             statements.append(f"{what} of a clinically meaningful benefit (HR < {t:g}): "
                               f"{percent(p)}.")
+        absolute = _absolute_effects(tables.get("posterior_contrasts"), row, words)
+        glance = at_a_glance(tables, row, outcome, words, manifest)
         warning = ""
         if not reliable:
             warning = (f"Warning: the {'primary ' if primary else ''}analysis of {label.lower()} "
@@ -687,8 +690,9 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
                          f"{hazard_ratio(row['hr_lower'])} to {hazard_ratio(row['hr_upper'])}); "
                          f"{readable(row['model'])} model, {readable(row['prior'])} prior, "
                          f"adjustment {row['adjustment']}."),
-            "absolute": _absolute_effects(tables.get("posterior_contrasts"), row, words),
-            "glance": at_a_glance(tables, row if primary else None, outcome, words, manifest),
+            "absolute": absolute,
+            "more": absolute[1:] if glance is None or not glance.rmst else [],
+            "glance": glance,
             "robustness": _robustness(grid, outcome, label.lower(), level,
                                       row if primary else None),
             "tipping": _tipping(tables.get("tipping_point"), outcome, level),

@@ -168,7 +168,7 @@ def test_the_clinically_meaningful_hr_is_in_the_summary(text):
 
 def test_the_summary_table_has_patients_events_medians_and_landmarks_per_arm(page, folder):
     header, *rows = page.tables["Recurrence-free survival"]
-    assert header[1:3] == list(ARMS) and header[3].startswith("Difference (95% ")
+    assert header[1:3] == list(ARMS) and header[3].startswith(f"Difference, {ARMS[0]} minus {ARMS[1]} (95% ")
     cells = {row[0]: row[1:] for row in rows}
     survival = pd.read_csv(folder / "tables" / "survival.csv")
     whole = survival[survival["cohort"] == "unadjusted"].set_index("arm")
