@@ -36,7 +36,6 @@ POPULATIONS = ("unadjusted",) + ("matched",) + WEIGHTED
 
 # --- the names in words, for titles, legends and the report ------------------------------------
 
-MODEL_NAMES = {"weibull": "Weibull", "piecewise": "piecewise exponential"}
 PRIOR_NAMES = {"weakly_informative": "weakly informative", "vague": "vague",
                "skeptical": "sceptical", "enthusiastic": "enthusiastic"}
 ADJUSTMENT_NAMES = {"none": "unadjusted", "covariates": "covariate-adjusted",
@@ -48,14 +47,19 @@ QUANTILE_NAMES = {"q025": "2.5%", "q250": "25%", "q500": "50%", "q750": "75%",
 
 def readable(name: Any) -> str:
     """A model, prior or adjustment name as a reader reads it (``weakly_informative`` ->
-    ``weakly informative``); a name of the spec's own (a prior ``[priors.NAME]``) as written."""
+    ``weakly informative``; a model by its family's ``title``); a name of the spec's own (a
+    prior ``[priors.NAME]``) as written."""
+    from bayeshcc.bayes.families import FAMILIES
+
     text = str(name)
-    for names in (MODEL_NAMES, PRIOR_NAMES, ADJUSTMENT_NAMES, QUANTILE_NAMES):
+    if text in FAMILIES:
+        return FAMILIES[text].title
+    for names in (PRIOR_NAMES, ADJUSTMENT_NAMES, QUANTILE_NAMES):
         if text in names:
             return names[text]
     return text
 
 
-__all__ = ["ADJUSTED", "ADJUSTMENTS", "ADJUSTMENT_NAMES", "BUILT_IN_PRIORS", "MODEL_NAMES",
+__all__ = ["ADJUSTED", "ADJUSTMENTS", "ADJUSTMENT_NAMES", "BUILT_IN_PRIORS",
            "POPULATIONS", "PRIOR_NAMES", "PROPENSITY", "QUANTILE_NAMES", "UNCERTAINTY",
            "WEIGHTED", "readable"]
