@@ -101,12 +101,14 @@ def at_a_glance(tables: Mapping[str, pd.DataFrame], row: pd.Series | None, outco
             rows.append((what, words.duration(treated["estimate"]),
                          words.duration(reference["estimate"]), _difference(difference, words)))
     landmarks = tables.get("survival_landmarks")
+    km_note = ""
     if landmarks is not None and len(landmarks):
         cohort = _population(row["adjustment"] if row is not None else "none", landmarks)
         mine = landmarks[(landmarks["cohort"].astype(str) == cohort)
                          & (landmarks["outcome"].astype(str) == str(outcome))]
-        method = ("Kaplan-Meier" if cohort == "unadjusted" else
-                  f"Kaplan-Meier, {ADJUSTMENT_NAMES.get(cohort, cohort)}")
+        method = "Kaplan-Meier"
+        if cohort != "unadjusted" and len(mine):
+            km_note = f"Kaplan-Meier: the {ADJUSTMENT_NAMES.get(cohort, cohort)} cohort."
         for time in sorted(set(mine["time"].astype(float))):
             at = _arm_rows(mine[mine["time"].astype(float) == time], codes)
             if at[0] is None or at[1] is None:
@@ -119,7 +121,7 @@ def at_a_glance(tables: Mapping[str, pd.DataFrame], row: pd.Series | None, outco
     if row is not None:
         parts.append(f"Model: {readable(row['model'])}, {readable(row['prior'])} prior, "
                      f"{readable(row['adjustment'])} (standardised).")
-    note = " ".join(parts)
+    note = " ".join(parts + ([km_note] if km_note else []))
     return Glance(columns=("", words.treated, words.reference,
                            f"Difference, {words.treated} minus {words.reference} ({interval})"),
                   rows=tuple(rows), note=note,
