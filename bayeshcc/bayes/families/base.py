@@ -64,6 +64,8 @@ class Family(Protocol):
     ----------
     name : str
         The model name of specs and the API (``bayes.models``, ``bh.fit(model=...)``).
+    title : str
+        Its name in words, for the report and figure titles (``Weibull``).
     baseline_variables : tuple of str
         The posterior variables of the baseline parameters, in linear-predictor form (log
         rates), in the order of :meth:`baseline_parameter_names`.
@@ -87,6 +89,7 @@ class Family(Protocol):
     """
 
     name: str
+    title: str
     baseline_variables: tuple[str, ...]
     target_accept: float
     adaptation: str

@@ -107,6 +107,7 @@ class PiecewiseFamily:
     :class:`~bayeshcc.bayes.families.base.Family`."""
 
     name = "piecewise"
+    title = "piecewise exponential"
     baseline_variables = ("alpha",)
     # The baseline walk has no funnel (sigma integrated out), so it samples at the Weibull's
     # target. nutpie's low-rank mass matrix captures the correlation of the log HR with the

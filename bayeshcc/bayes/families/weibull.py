@@ -36,6 +36,7 @@ class WeibullFamily:
     :class:`~bayeshcc.bayes.families.base.Family`."""
 
     name = "weibull"
+    title = "Weibull"
     baseline_variables = ("log_rate", "log_shape")
     target_accept = 0.9
     adaptation = "diag"
