@@ -29,11 +29,11 @@ from bayeshcc.errors import SpecError
 from bayeshcc.labels import code_key, keyed
 from bayeshcc.spec_schema import CONF_TYPES, SENSITIVITY_DRAWS, check_document
 from bayeshcc.units import TIME_UNITS, convert, horizon_in
-from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, UNCERTAINTY, WEIGHTED
+from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, MODELS, UNCERTAINTY, WEIGHTED
 
 Level = str | int | float | bool
 
-MODELS = ("weibull", "piecewise")
+# MODELS (from bayeshcc.vocab): the families registry has one family for each (tested)
 WEIGHTING = WEIGHTED
 
 

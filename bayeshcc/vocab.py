@@ -34,7 +34,14 @@ BUILT_IN_PRIORS = ("vague", "weakly_informative", "skeptical", "enthusiastic")
 POPULATIONS = ("unadjusted",) + ("matched",) + WEIGHTED
 """The ``cohort`` column of the frequentist tables: who a row describes."""
 
+#: The model (baseline hazard family) names of specs and the API, in the registry's order
+#: (:data:`bayeshcc.bayes.families.FAMILIES` has one family for each, tested).
+MODELS = ("weibull", "piecewise")
+
 # --- the names in words, for titles, legends and the report ------------------------------------
+
+#: Each model in words (its family's ``title``, tested).
+MODEL_NAMES = {"weibull": "Weibull", "piecewise": "piecewise exponential"}
 
 PRIOR_NAMES = {"weakly_informative": "weakly informative", "vague": "vague",
                "skeptical": "sceptical", "enthusiastic": "enthusiastic"}
@@ -47,19 +54,16 @@ QUANTILE_NAMES = {"q025": "2.5%", "q250": "25%", "q500": "50%", "q750": "75%",
 
 def readable(name: Any) -> str:
     """A model, prior or adjustment name as a reader reads it (``weakly_informative`` ->
-    ``weakly informative``; a model by its family's ``title``); a name of the spec's own (a
+    ``weakly informative``; a model by :data:`MODEL_NAMES`); a name of the spec's own (a
     prior ``[priors.NAME]``) as written."""
-    from bayeshcc.bayes.families import FAMILIES
-
     text = str(name)
-    if text in FAMILIES:
-        return FAMILIES[text].title
-    for names in (PRIOR_NAMES, ADJUSTMENT_NAMES, QUANTILE_NAMES):
+    for names in (MODEL_NAMES, PRIOR_NAMES, ADJUSTMENT_NAMES, QUANTILE_NAMES):
         if text in names:
             return names[text]
     return text
 
 
-__all__ = ["ADJUSTED", "ADJUSTMENTS", "ADJUSTMENT_NAMES", "BUILT_IN_PRIORS",
+__all__ = ["ADJUSTED", "ADJUSTMENTS", "ADJUSTMENT_NAMES", "BUILT_IN_PRIORS", "MODELS",
+           "MODEL_NAMES",
            "POPULATIONS", "PRIOR_NAMES", "PROPENSITY", "QUANTILE_NAMES", "UNCERTAINTY",
            "WEIGHTED", "readable"]
