@@ -339,6 +339,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
             km=observed, time_label=unit, names=names, time_scale=scale)
         writer.figure(f"ppc_{outcome}_{model}", ax.figure)
 
+    from bayeshcc.bayes.families import get_family
     from bayeshcc.figures.diagnostics import diagnostic_plots
     from bayeshcc.figures.posterior import plot_hr_densities
     from bayeshcc.figures.style import LINE_STYLES, adjustment_style
@@ -369,7 +370,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
         figures = writer.staging / "figures"
         diagnostic_plots(writer.staging / "posterior" / f"{name}.nc", figures / f"rank_{name}.png",
                          figures / f"trace_{name}.png",
-                         var_names=("log_hr", "shape", "log_rate", "sigma", "alpha_first",
+                         var_names=("log_hr", *get_family(model).diagnostic_variables,
                                     "commensurate_sd"))
         compact_png(figures / f"rank_{name}.png")
         compact_png(figures / f"trace_{name}.png")

@@ -76,6 +76,8 @@ class Family(Protocol):
         nutpie's mass-matrix adaptation (``"diag"`` or ``"low_rank"``).
     curve_target_accept : float
         NUTS target acceptance of its fits with a curve prior.
+    diagnostic_variables : tuple of str
+        The baseline's posterior variables shown in the rank and trace plots, after ``log_hr``.
     time_varying : bool
         Whether it has a time-varying (interval-wise) log HR; a fit that asks for one from a
         family without it is refused, never fitted with a constant HR.
@@ -94,6 +96,7 @@ class Family(Protocol):
     target_accept: float
     adaptation: str
     curve_target_accept: float
+    diagnostic_variables: tuple[str, ...]
     time_varying: bool
     patient_data: frozenset[str]
     calibration_drops: tuple[str, ...]

@@ -118,6 +118,7 @@ class PiecewiseFamily:
     target_accept = 0.9
     adaptation = "low_rank"
     curve_target_accept = 0.99
+    diagnostic_variables = ("sigma", "alpha_first")
     time_varying = True
     patient_data = frozenset({"exposure", "interval", "exposure_ext", "interval_ext"})
     # sigma is drawn from its conditional posterior given alpha (walk_sd_draws): it would not

@@ -41,6 +41,7 @@ class WeibullFamily:
     target_accept = 0.9
     adaptation = "diag"
     curve_target_accept = 0.9
+    diagnostic_variables = ("shape", "log_rate")
     time_varying = False
     patient_data = frozenset({"log_t", "log_t_ext"})
     calibration_drops = ()
