@@ -616,6 +616,71 @@ def _conflict(hr: pd.DataFrame, row: pd.Series, outcome: str, label: str) -> lis
     return sentences
 
 
+#: A model beaten on LOO by more than this many standard errors of the difference is noted.
+LOO_SE_MARGIN = 2.0
+#: The treatment term's proportional-hazards test (cox.zph) below this is noted.
+PH_LEVEL = 0.05
+
+
+def _model_fit(tables: Mapping[str, pd.DataFrame], row: pd.Series) -> str:
+    """A sentence when another model predicts the data better than the primary analysis's by
+    more than :data:`LOO_SE_MARGIN` SE of the PSIS-LOO difference, naming that model's hazard
+    ratio in the same prior and adjustment ('' otherwise).
+
+    LOO compares models only on an unweighted likelihood: for a weighted or matched primary
+    analysis the models are compared on their unadjusted fits (the same data, same prior)."""
+    loo, hr = tables.get("loo"), tables.get("posterior_hr")
+    if loo is None or hr is None or not len(loo) or "elpd_diff_se" not in loo:
+        return ""
+    mine = loo[(loo["outcome"].astype(str) == str(row["outcome"]))
+               & (loo["prior"] == row["prior"])]
+    valid = mine["valid_predictive_comparison"].map(_is_true)
+    compared = mine[valid & (mine["adjustment"] == row["adjustment"])]
+    where = "these fits"
+    if compared.empty:
+        compared, where = mine[valid & (mine["adjustment"] == "none")], "the unadjusted fits"
+    if compared["model"].nunique() < 2 or row["model"] not in set(compared["model"]):
+        return ""
+    own = compared[compared["model"] == row["model"]].iloc[0]
+    best = compared.loc[compared["elpd_loo"].idxmax()]
+    gap, se = -float(own["elpd_diff_from_best"]), float(own["elpd_diff_se"])
+    if best["model"] == row["model"] or not (se > 0) or gap <= LOO_SE_MARGIN * se:
+        return ""
+    text = (f"Model fit: the {readable(best['model'])} model predicts these data better than the "
+            f"{readable(row['model'])} model of this analysis (PSIS-LOO, {where}: expected log "
+            f"predictive density {gap:.1f} higher, SE {se:.1f})")
+    other = hr[(hr["outcome"].astype(str) == str(row["outcome"])) & (hr["model"] == best["model"])
+               & (hr["prior"] == row["prior"]) & (hr["adjustment"] == row["adjustment"])]
+    if len(other):
+        o = other.iloc[0]
+        text += (f"; with it the hazard ratio is {hazard_ratio(o['hr_median'])} (95% "
+                 f"{interval_name(o)} {hazard_ratio(o['hr_lower'])} to "
+                 f"{hazard_ratio(o['hr_upper'])})")
+    return text + "."
+
+
+def _proportional_hazards(tables: Mapping[str, pd.DataFrame], row: pd.Series) -> str:
+    """A sentence when the primary population's test of proportional hazards for the treatment
+    (``cox_zph.csv``, the Grambsch-Therneau test of R's ``cox.zph``) has p < :data:`PH_LEVEL`
+    ('' otherwise)."""
+    zph = tables.get("cox_zph")
+    if zph is None or not len(zph):
+        return ""
+    adjustment = str(row["adjustment"])
+    cohort = "unadjusted" if adjustment in ("none", "covariates") else adjustment
+    model = "multivariable" if adjustment == "covariates" else "univariable"
+    rows = zph[(zph["outcome"].astype(str) == str(row["outcome"])) & (zph["cohort"] == cohort)
+               & (zph["model"] == model) & (zph["term"] == "treatment")]
+    if rows.empty or not float(rows["p"].iloc[0]) < PH_LEVEL:
+        return ""
+    p = float(rows["p"].iloc[0])
+    shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    return (f"Proportional hazards in question: in the {cohort} cohort the treatment's hazard "
+            f"ratio changes with time (cox.zph p {shown}). The hazard ratio is then an average "
+            "over the follow-up that depends on its length; the survival and RMST differences "
+            "say more.")
+
+
 def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> list[dict]:
     """The summary a clinician reads first: one block per outcome, from the primary analysis.
 
@@ -643,7 +708,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
         Per outcome: ``outcome``, ``label``, ``reliable``, ``warning``, ``statements`` (the
         probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
         ``tipping`` (sceptical-prior tipping point), ``evalue``, ``confounding`` (confounding
-        tipping point), ``conflict`` (sentences), ``glance`` (the per-arm numbers,
+        tipping point), ``conflict`` (sentences), ``model_checks`` (sentences: non-proportional
+        hazards, a better-fitting model on LOO), ``glance`` (the per-arm numbers,
         :func:`bayeshcc.report.glance.at_a_glance`), ``more`` (the absolute effects after the
         first that the per-arm table does not give), ``row`` (the posterior row used, as
         a dict).
@@ -701,6 +767,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             "confounding": _confounding(tables.get("tipping_point"), outcome, level).replace(
                 "{label}", label.lower()).replace("{treated}", treated),
             "conflict": _conflict(hr, row, outcome, label.lower()),
+            "model_checks": [t for t in (_proportional_hazards(tables, row),
+                                         _model_fit(tables, row)) if t],
             "row": {k: (None if pd.isna(v) else v) for k, v in row.items()},
             "treated": treated, "reference": reference,
         })
