@@ -9,6 +9,7 @@ from benchmarks.large_cohort import bench_large_cohort
 from benchmarks.reproduce import bench_reproduce
 from benchmarks.sensitivity_draws import bench_sensitivity_draws
 from benchmarks.stan import bench_stan
+from benchmarks.warmup import bench_warmup
 
 BENCHMARKS = {
     "reproduce": bench_reproduce,
@@ -22,4 +23,5 @@ BENCHMARKS = {
     "analysis_vs_brms": bench_analysis_vs_brms,
     "sensitivity_draws": bench_sensitivity_draws,
     "large_cohort": bench_large_cohort,
+    "warmup": bench_warmup,
 }
