@@ -18,7 +18,8 @@ nothing:
    :func:`~bayeshcc.bayes.grid.fit_job` does, and :func:`bayeshcc.bayes.fit.compile_fit`, which
    derives the structure with the function the fit derives it with), so the structures warmed
    are the ones a run of the spec looks up: it then reports ``"disk"`` (loaded) for each, in
-   ``BayesFit.timings["compile_cache"]``.
+   ``BayesFit.timings["compile_cache"]``. The groups' functions are compiled by numba at their
+   first call, so ``compile_fit`` calls them once, on a stand-in posterior of two draws.
 
 Run twice, it loads what the first run stored (idempotent). A truncated or garbled cache entry
 is rebuilt (reported on its line, and one :class:`~bayeshcc.bayes.compile_cache.CacheWarning`),
@@ -187,7 +188,7 @@ def warmup(spec: str | Path | None = None, data: str | Path | None = None,
         A table the spec reads: its shape (categorical levels, ties, matched pairs) decides the
         structures, instead of a synthetic cohort's (module docstring).
     echo : callable, optional
-        Called with one line per structure as it is done (the CLI prints them).
+        Called with one line per structure (:meth:`Warmed.line`) once all are compiled.
     progress : bayeshcc.progress.Progress, optional
         Counts the fits as their structures are compiled.
 

@@ -176,3 +176,63 @@ def test_synthetic_cohort_has_the_spec_shape():
     jobs = fit_jobs(cohort)
     assert sorted({j.task.adjustment for j in jobs}) == ["ate", "covariates", "none"]
     assert {j.task.model for j in jobs} == {"weibull", "piecewise"}
+
+
+def test_a_curve_prior_fit_finds_what_compile_fit_compiled(fresh_process, tmp_path):
+    """The commensurate-prior fits (bayeshcc.bayes.commensurate) take the same route."""
+    from bayeshcc.bayes.commensurate import CurvePrior, fit_with_curve
+    from bayeshcc.bayes.fit import compile_fit
+
+    fresh_process.setenv(cc.ENV_VAR, str(tmp_path / "cache"))
+    rng = np.random.default_rng(3)
+    t, d = rng.exponential(2.0, 80), (rng.random(80) < 0.7).astype(float)
+    treated = (np.arange(80) % 2).astype(float)
+    prior = CurvePrior("curve", external_time=rng.exponential(2.0, 100),
+                       external_event=np.ones(100), discount=0.5)
+    compiled = compile_fit("weibull", t, d, treated, prior=prior)
+    assert compiled.key == ("curve", "weibull", 4, 1) and compiled.source == "compiled"
+    fresh_process.setattr(fit_module, "_COMPILED", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = fit_with_curve("weibull", t, d, treated, prior=prior, draws=20, tune=20,
+                             chains=1)
+    assert fit.timings["compile_cache"] == "disk"
+
+
+@pytest.mark.slow  # compiles everything in fresh caches: about a minute on 2 cores
+def test_after_warmup_a_fresh_process_compiles_nothing(tmp_path):
+    """In new, empty cache folders (bayeshcc's, PyTensor's, numba's), ``bayeshcc warmup`` and
+    then ``bh.fit`` in another process: the fit loads its model from the disk and numba writes
+    no new cache file (every kernel of the fit's groups was compiled by the warmup)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parents[1]
+    spec, data = tmp_path / "spec.toml", tmp_path / "cohort.csv"
+    spec.write_text(SMALL_SPEC + '\n[bayes]\nmodels = ["weibull"]\nadjustments = ["none"]\n')
+    make_small_frame(n=60).to_csv(data, index=False)
+    env = {**os.environ, cc.ENV_VAR: str(tmp_path / "bayeshcc"),
+           "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'pytensor'}",
+           "NUMBA_CACHE_DIR": str(tmp_path / "numba"),
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+
+    def files():
+        return {p.relative_to(tmp_path) for p in tmp_path.rglob("*")
+                if p.suffix in (".nbi", ".nbc", ".nutpie")}
+
+    subprocess.run([sys.executable, "-m", "bayeshcc", "warmup", "--spec", str(spec), "--data",
+                    str(data)], env=env, check=True, cwd=root, capture_output=True)
+    warmed = files()
+    assert any(p.suffix == ".nbc" for p in warmed) and any(p.suffix == ".nutpie" for p in warmed)
+    script = ("import warnings, pandas as pd, bayeshcc as bh\n"
+              "warnings.simplefilter('ignore')\n"
+              f"df = pd.read_csv({str(data)!r})\n"
+              "fit = bh.fit(df, 'os_time', 'os_event', 'arm', 'new', outcome='os', draws=30,"
+              " tune=30, chains=2)\n"
+              "print('SOURCE', fit.bayes_fit.timings['compile_cache'])\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, check=True, cwd=root,
+                          capture_output=True, text=True)
+    assert "SOURCE disk" in done.stdout
+    assert files() == warmed

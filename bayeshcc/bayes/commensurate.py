@@ -387,27 +387,33 @@ def compile_curve(model: str, time, event, treated, X=None, covariate_names=(), 
                   prior: CurvePrior | None = None, cutpoints=None, intervals: int = 6,
                   time_scale: float | None = None):
     """Compile what :func:`fit_with_curve` with these arguments would compile, sampling
-    nothing: its sampler's model, the log-likelihood function of its groups and its log prior
-    (:func:`bayeshcc.bayes.fit.compile_fit` for curve priors).
+    nothing: its sampler's model, and the functions of its groups and its log prior, run on a
+    stand-in posterior (:func:`bayeshcc.bayes.fit.compile_fit` for curve priors).
 
     Returns
     -------
     bayeshcc.bayes.fit.Compiled
     """
-    from bayeshcc.bayes.compile_cache import entry_state
-    from bayeshcc.bayes.fit import _COMPILED, Compiled
-    from bayeshcc.bayes.groups import _likelihood_function
+    import numpy as np
 
-    _, _, _, values, key = _curve_structure(model, time, event, treated, X, covariate_names,
-                                            weights, prior, cutpoints, intervals, time_scale)
+    from bayeshcc.bayes.compile_cache import entry_state
+    from bayeshcc.bayes.fit import _COMPILED, BayesFit, Compiled, _stand_in_posterior
+    from bayeshcc.bayes.groups import add_model_groups
+
+    data, cuts, cohort, values, key = _curve_structure(model, time, event, treated, X,
+                                                       covariate_names, weights, prior,
+                                                       cutpoints, intervals, time_scale)
     _, _, columns, j = key
     before = "" if key in _COMPILED else entry_state(key)
     start = _time.perf_counter()
-    _, source = _compiled(key, model, values, columns, j)
+    compiled, source = _compiled(key, model, values, columns, j)
     model_s = _time.perf_counter() - start
     start = _time.perf_counter()
-    _likelihood_function(model, False)
-    _prior_terms(key, values)
+    stand_in = BayesFit(model, prior, data, _stand_in_posterior(compiled, data.X.shape[1]),
+                        cuts, 0)
+    with np.errstate(all="ignore"):  # the stand-in's values are not a posterior's
+        add_model_groups(stand_in, values=cohort)
+        log_prior(stand_in, key, values)
     return Compiled(key, source, model_s, _time.perf_counter() - start, before)
 
 
@@ -510,6 +516,7 @@ def log_prior(fit, key: tuple, values: dict):
     import pymc as pm
     import xarray as xr
 
+    columns = key[2]
     fn, m = _prior_terms(key, values)
     pm.set_data({name: values[name] for name in HYPER if name in values}, model=m)
     post = fit.posterior["posterior"]

@@ -170,16 +170,17 @@ def compile_fit(model: str, time, event, treated, X=None, covariate_names=(), we
                 model_groups: bool = True) -> Compiled:
     """Compile everything :func:`fit_survival_model` with these arguments would compile, and
     sample nothing: the sampler's model of the fit's structure (kept in this process and in the
-    on-disk cache, :mod:`bayeshcc.bayes.compile_cache`) and the PyTensor functions of its
-    log-likelihood, predictive and log-prior groups (:mod:`bayeshcc.bayes.groups`; PyTensor
-    keeps their numba code in its compile folder). Used by :mod:`bayeshcc.warmup`.
+    on-disk cache, :mod:`bayeshcc.bayes.compile_cache`) and the functions of its log-likelihood,
+    predictive and log-prior groups (:func:`bayeshcc.bayes.groups.add_model_groups`, run on a
+    two-draw stand-in posterior, :func:`_stand_in_posterior`: numba compiles a PyTensor
+    function at its first call, and PyTensor then keeps the code in its compile folder). Used
+    by :mod:`bayeshcc.warmup`.
 
     The structure is derived by the code the fit uses (:func:`_structure`), so a fit with the
     same arguments finds it (``timings["compile_cache"]``: ``"memory"`` in this process,
     ``"disk"`` in another)."""
     from bayeshcc.bayes.commensurate import CurvePrior, compile_curve
     from bayeshcc.bayes.compile_cache import entry_state
-    from bayeshcc.bayes.groups import _likelihood_function, _prior_function
     from bayeshcc.bayes.priors import BUILT_IN
 
     get_family(model)  # an unknown model is refused as a fit refuses it
@@ -188,18 +189,36 @@ def compile_fit(model: str, time, event, treated, X=None, covariate_names=(), we
         return compile_curve(model, time, event, treated, X, covariate_names, weights, prior,
                              cutpoints, intervals, time_scale)
     prior = prior or BUILT_IN["weakly_informative"]
-    _, _, values, key = _structure(model, time, event, treated, X, covariate_names, weights,
-                                   prior, cutpoints, intervals, time_varying, time_scale,
-                                   baseline_prior)
+    data, cuts, values, key = _structure(model, time, event, treated, X, covariate_names,
+                                         weights, prior, cutpoints, intervals, time_varying,
+                                         time_scale, baseline_prior)
     before = "" if key in _COMPILED else entry_state(key)
     start = _time.perf_counter()
-    _, source = _compiled(key, model, values, key[1], key[2], time_varying)
+    compiled, source = _compiled(key, model, values, key[1], key[2], time_varying)
     model_s = _time.perf_counter() - start
     start = _time.perf_counter()
-    _likelihood_function(model, bool(time_varying))
-    if model_groups:
-        _prior_function(key, values)
+    tree = get_family(model).complete_posterior(_stand_in_posterior(compiled,
+                                                                    data.X.shape[1]), 0)
+    stand_in = BayesFit(model, prior, data, tree, cuts, 0)
+    with np.errstate(all="ignore"):  # the stand-in's values are not a posterior's
+        add_model_groups(stand_in, structure=key if model_groups else None, values=values)
     return Compiled(key, source, model_s, _time.perf_counter() - start, before)
+
+
+def _stand_in_posterior(compiled, k: int):
+    """A posterior tree shaped as the sampler's for ``compiled`` (its traced variables, one
+    chain of two draws, every value 0.5) without the padded covariates' coefficients: what
+    :func:`compile_fit` runs the groups' functions on. Only the arrays' types and memory layout
+    decide what numba compiles, and they are those of a sampled posterior."""
+    names, _, shapes = compiled.shape_info
+    variables, coords = {}, {"chain": [0], "draw": [0, 1]}
+    for name, shape in zip(names, shapes):
+        shape = tuple(int(s) for s in shape)
+        dims = tuple(f"{name}_dim_{i}" for i in range(len(shape)))
+        coords.update({dim: np.arange(size) for dim, size in zip(dims, shape)})
+        variables[name] = (("chain", "draw") + dims, np.full((1, 2) + shape, 0.5))
+    posterior = xr.Dataset(variables, coords=coords)
+    return _drop_padding(xr.DataTree.from_dict({"posterior": posterior}), k)
 
 
 def _with_data(compiled, values: dict):
