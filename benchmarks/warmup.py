@@ -1,4 +1,4 @@
-"""Benchmark 12: ``bayeshcc warmup`` -- the first ``analyze`` on a fresh machine, and a portable
+"""Benchmark 11: ``bayeshcc warmup`` -- the first ``analyze`` on a fresh machine, and a portable
 compiled-model cache.
 
 Two measurements, each a ratio of two alternatives timed alternately in the same run:

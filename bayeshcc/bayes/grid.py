@@ -122,7 +122,9 @@ def compile_job(job: FitJob):
     if job.propensity is not None:
         return compile_with_ps_uncertainty(job.task.model, job.inputs["time"],
                                            job.inputs["event"], job.propensity, **settings)
-    return compile_fit(job.task.model, **job.inputs, **settings)
+    # a calibrated fit gets its pointwise groups after calibration, without a log prior
+    return compile_fit(job.task.model, **job.inputs, **settings,
+                       model_groups=job.calibration is None)
 
 
 def is_weighted(fit) -> bool:
