@@ -10,6 +10,7 @@ from benchmarks.large_cohort import bench_large_cohort
 from benchmarks.reproduce import bench_reproduce
 from benchmarks.sensitivity_draws import bench_sensitivity_draws
 from benchmarks.stan import bench_stan
+from benchmarks.warmup import bench_warmup
 
 BENCHMARKS = {
     "reproduce": bench_reproduce,
@@ -24,4 +25,5 @@ BENCHMARKS = {
     "sensitivity_draws": bench_sensitivity_draws,
     "large_cohort": bench_large_cohort,
     "calibration_derivatives": bench_calibration_derivatives,
+    "warmup": bench_warmup,
 }
