@@ -17,10 +17,15 @@ $(BIN)/python:
 	echo "$$py -m venv $(VENV)"; "$$py" -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
 
+# After installing, `bayeshcc warmup` compiles the bundled study's models into the user's
+# compiled-model cache (docs/guide/warmup.md), so the first analysis compiles nothing; a second
+# run only loads them. A failed warmup is reported and does not fail the install.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	@echo "make: installing bayeshcc and its dependencies into $(VENV) (a few minutes the first time)"
 	$(BIN)/python -m pip install -qq -e .
 	@touch $@
+	@echo "make: compiling the bundled study's models ahead of time (bayeshcc warmup)"
+	@$(BIN)/bayeshcc warmup || echo "make: bayeshcc warmup failed; the first analysis will compile instead"
 
 $(VENV)/.installed-%: pyproject.toml | $(BIN)/python
 	@echo "make: installing bayeshcc with its $* extras into $(VENV)"

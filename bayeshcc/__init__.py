@@ -2,16 +2,21 @@
 
 The Python API (``import bayeshcc as bh``): :func:`fit` (one Bayesian fit), :func:`compare`
 (PSIS-LOO comparison of fits) and :func:`analyze` (the whole pipeline of a spec, in memory);
-see :mod:`bayeshcc.api`. They are imported on first use, so ``import bayeshcc`` stays fast.
+see :mod:`bayeshcc.api`; :func:`warmup` compiles ahead of time what a spec's fits compile
+(:mod:`bayeshcc.warmup`). They are imported on first use, so ``import bayeshcc`` stays fast.
 """
 
 __version__ = "0.1.0"
-__all__ = ["fit", "compare", "analyze", "__version__"]
+__all__ = ["fit", "compare", "analyze", "warmup", "__version__"]
 
 _API = ("fit", "compare", "analyze", "Fit", "Analysis")
 
 
 def __getattr__(name: str):
+    if name == "warmup":  # the module, callable as its function (bayeshcc.warmup.warmup)
+        import importlib
+
+        return importlib.import_module("bayeshcc.warmup")
     if name in _API:
         from bayeshcc import api
 
@@ -20,4 +25,4 @@ def __getattr__(name: str):
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_API))
+    return sorted(set(globals()) | set(_API) | {"warmup"})

@@ -150,6 +150,42 @@ class Fit:
         hr.update(borrowing_columns(self.bayes_fit, self.calibration))
         return hr
 
+    def plot_ppc(self, num_samples: int = 100, **kwargs):
+        """Posterior predictive check for censored data: the Kaplan-Meier curve of the observed
+        times against the Kaplan-Meier curves of event times drawn from the posterior predictive
+        distribution (:func:`arviz_plots.plot_ppc_censored`, drawn with matplotlib).
+
+        Drawn with ``extrapolation_factor=None`` unless given: ArviZ's default (1.2) drops the
+        predicted times beyond 1.2 times the largest follow-up, so that where the model predicts
+        long survival (22 % of the draws on a cohort with 5 years of follow-up) the predictive
+        curves fall to 0 below the Kaplan-Meier curve although the model fits. For a weighted
+        fit the observed curve is the unweighted sample's, the predictive one the weighted
+        model's: a warning says so.
+
+        Parameters
+        ----------
+        num_samples : int
+            Predictive draws drawn as curves.
+        **kwargs
+            Passed to :func:`arviz_plots.plot_ppc_censored`.
+
+        Returns
+        -------
+        arviz_plots.PlotCollection
+        """
+        from arviz_plots import plot_ppc_censored
+
+        if "posterior_predictive" not in self.tree.children:
+            raise AnalysisError("plot_ppc: this fit has no posterior_predictive group (it is "
+                                "left out beyond bayeshcc.bayes.groups.MAX_POINTWISE_VALUES)")
+        if self.weighted:
+            warnings.warn("plot_ppc: a weighted fit's predictive curves are the weighted "
+                          "model's, the observed Kaplan-Meier curve is the unweighted sample's",
+                          AnalysisWarning, stacklevel=2)
+        kwargs.setdefault("extrapolation_factor", None)
+        kwargs.setdefault("backend", "matplotlib")
+        return plot_ppc_censored(self.tree, num_samples=num_samples, **kwargs)
+
     def __repr__(self) -> str:
         hr = self.hazard_ratio(())
         return (f"<bayeshcc Fit {self.task.label}: HR {hr['median']:.3g} "
@@ -160,6 +196,33 @@ class Fit:
 def _level(value):
     """A treatment level as the spec takes it (numpy scalars as Python numbers)."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _in_words_of(function: str, message: str, outcome: str = "") -> str:
+    """A message of the spec or cohort layer in the words of the API function that called it:
+    its arguments (``draws``, ``prior=``, ``propensity['caliper']``) instead of the spec keys
+    and command-line flags it does not take, prefixed ``bh.<function>:``."""
+    import re
+
+    o = re.escape(outcome)
+    replacements = [
+        (r"^(?:bh\.\w+|<DataFrame>): ", ""),
+        (r"bayes\.priors \(or define \[priors\.NAME\]\)", "prior"),
+        (r"\[priors\.custom\]", "prior="),
+        (rf"event \(outcomes\.{o}\)", "event="),
+        (rf"time \(outcomes\.{o}\)", "time="),
+        (rf"outcomes\.{o}\.(time|event)", r"\1="),
+        (r"propensity\.(\w+)", r"propensity['\1']"),
+        (r"rmst\.tau", "tau"),
+        (r"bayes\.(draws|tune|chains|seed|thresholds|intervals|cutpoints|uncertainty|models|"
+         r"adjustments)", r"\1"),
+        (r"--(draws|tune|chains|workers)\b", r"\1"),
+        (r"set `missing = \"drop\"` in \[data\] to drop such rows \(recorded in the "
+         r"manifest\)", "drop those rows from df"),
+    ]
+    for pattern, replacement in replacements:
+        message = re.sub(pattern, replacement, message)
+    return f"bh.{function}: {message}"
 
 
 def _check_choice(value, valid, argument: str) -> None:
@@ -330,13 +393,16 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
     from bayeshcc.cohort import Cohort
     from bayeshcc.stages import bayes_job
 
-    spec = _fit_spec(df, time=time, event=event, treatment=treatment, treated=treated,
-                     reference=reference, outcome=outcome, model=model, adjustment=adjustment,
-                     covariates=covariates, categorical=categorical, prior=prior, draws=draws,
-                     tune=tune, chains=chains, seed=seed, uncertainty=uncertainty, tau=tau,
-                     thresholds=thresholds, cutpoints=cutpoints, intervals=intervals,
-                     propensity=propensity, id=id)
-    cohort = Cohort.from_dataframe(df, spec)
+    try:
+        spec = _fit_spec(df, time=time, event=event, treatment=treatment, treated=treated,
+                         reference=reference, outcome=outcome, model=model,
+                         adjustment=adjustment, covariates=covariates, categorical=categorical,
+                         prior=prior, draws=draws, tune=tune, chains=chains, seed=seed,
+                         uncertainty=uncertainty, tau=tau, thresholds=thresholds,
+                         cutpoints=cutpoints, intervals=intervals, propensity=propensity, id=id)
+        cohort = Cohort.from_dataframe(df, spec)
+    except (SpecError, CohortError) as exc:  # in bh.fit's words, not the spec's
+        raise type(exc)(_in_words_of("fit", str(exc), outcome or str(time))) from None
     populations = adjust(cohort).populations
     (task,) = plan_fits(spec)
     job = bayes_job(cohort, populations, task)
@@ -345,8 +411,8 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
                             "warnings above), e.g. no pair within the caliper")
     bayes_fit, conv = fit_job(job)
     if not conv.reliable:
-        warnings.warn(f"posterior {task.label} is not reliable: {conv.message}",
-                      AnalysisWarning, stacklevel=2)
+        warnings.warn(_in_words_of("fit", f"posterior {task.label} is not reliable: "
+                                          f"{conv.message}"), AnalysisWarning, stacklevel=2)
     return Fit(bayes_fit=bayes_fit, task=task, arms=cohort.arm_labels(), tau=job.tau,
                thresholds=tuple(float(t) for t in spec.bayes.thresholds), convergence=conv,
                weighted=is_weighted(bayes_fit), uncertainty=job.uncertainty, spec=spec,
@@ -484,16 +550,18 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
     Analysis
         ``.tables``, ``.posteriors``, ``.manifest``, ``.write(folder, force=False)``.
     """
-
     from bayeshcc.cohort import Cohort
-    from bayeshcc.pipeline import RunOptions, run_analysis
+    from bayeshcc.pipeline import OptionError, RunOptions, run_analysis
     from bayeshcc.results import load_posterior
 
     spec, spec_path = _spec_of(spec)
     cohort = (Cohort.from_dataframe(df, spec) if isinstance(df, pd.DataFrame)
               else Cohort.from_file(df, spec))
-    options = RunOptions(bayes=bayes, draws=draws, tune=tune, chains=chains, quiet=quiet,
-                         workers=workers)
+    try:
+        options = RunOptions(bayes=bayes, draws=draws, tune=tune, chains=chains, quiet=quiet,
+                             workers=workers)
+    except OptionError as exc:  # in bh.analyze's words, not the command line's
+        raise OptionError(_in_words_of("analyze", str(exc))) from None
     tmp = Path(tempfile.mkdtemp(prefix="bayeshcc-analysis-"))
     try:
         out = run_analysis(cohort, tmp / "results", options=options, spec_path=spec_path)

@@ -68,6 +68,14 @@ def build_parser() -> argparse.ArgumentParser:
     rpt.add_argument("--suppress-below", type=int, metavar="N",
                      help="show counts below N as '<N' (for sharing outside the analysis team)")
 
+    exp = sub.add_parser("export", help="a copy of a results folder without patient-level data, "
+                         "for sharing")
+    exp.add_argument("folder", help="a results folder")
+    exp.add_argument("--out", required=True, help="the folder to write")
+    exp.add_argument("--min-count", type=int, default=5, metavar="N",
+                     help="suppress counts from 1 to N-1 (default 5)")
+    exp.add_argument("--force", action="store_true", help="replace an existing non-empty --out")
+
     rec = sub.add_parser("reconstruct", help="patient data from a published Kaplan-Meier curve "
                          "(Guyot et al. 2012)")
     rec.add_argument("--curve", required=True, help="CSV arm,time,survival (digitised points)")
@@ -81,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--force", action="store_true", help="replace existing output files")
 
     sub.add_parser("schema", help="print the JSON Schema of a spec file (for editors)")
+
+    warm = sub.add_parser("warmup", help="compile ahead of time the models a spec's fits need "
+                          "(default: the bundled study's), sampling nothing")
+    warm.add_argument("--spec", help="analysis spec (TOML); default: the bundled study's")
+    warm.add_argument("--data", help="a table the spec reads: warm the structures of its shape "
+                      "(default: a synthetic cohort of the spec's shape)")
+    warm.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     val = sub.add_parser("validate", help="check a table against a spec, write nothing")
     val.add_argument("--data", required=True)
@@ -115,7 +130,8 @@ _NOTHING_WRITTEN = {"analyze": "no results folder was written",
                     "reproduce": "no results folder was written",
                     "report": "the report was not replaced",
                     "reconstruct": "no file was written", "validate": "nothing was checked",
-                    "schema": "nothing was written"}
+                    "schema": "nothing was written",
+                    "warmup": "what was compiled before stays cached"}
 
 
 def _import_arviz_near_the_stack_bottom() -> None:
@@ -139,6 +155,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         print(json.dumps(json_schema(), indent=2))
         return 0
+    if args.command == "warmup":
+        return _warmup(args)
     from bayeshcc import pipeline
     from bayeshcc.cohort import Cohort
     from bayeshcc.spec import load_spec
@@ -153,6 +171,13 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise ResultsFolderError("--suppress-below must be at least 2")
         print(write_report(folder, include_patient_data=args.include_patient_data,
                            min_cell=args.suppress_below))
+        return 0
+    if args.command == "export":
+        from bayeshcc.export import export_results
+
+        out = export_results(args.folder, args.out, min_count=args.min_count, force=args.force)
+        print(f"shareable copy written to {out} ({_size(out)}); what it leaves out: "
+              f"{out / 'SHARED.md'}")
         return 0
     if args.command == "reconstruct":
         from bayeshcc.reconstruct import run_reconstruct
@@ -183,6 +208,25 @@ def _dispatch(args: argparse.Namespace) -> int:
                                     spec_path=spec_path)
     if not args.quiet:
         print(f"results written to {out} ({_size(out)})")
+    return 0
+
+
+def _warmup(args: argparse.Namespace) -> int:
+    """``bayeshcc warmup``: one line per structure on stdout (a progress bar on a terminal's
+    stderr while it runs), then a summary line."""
+    import time
+
+    from bayeshcc.progress import Progress
+    from bayeshcc.warmup import summary, warmup
+
+    start = time.perf_counter()
+    echo = None if args.quiet else print
+    with Progress(noun="fits", quiet=args.quiet) as progress:
+        warmed = warmup(args.spec, args.data, progress=progress)
+    if echo is not None:
+        for item in warmed:
+            echo(item.line())
+        echo(summary(warmed, time.perf_counter() - start))
     return 0
 
 

@@ -147,6 +147,8 @@ def _validated(frame: pd.DataFrame, spec: AnalysisSpec, source: str) -> tuple[pd
         frame[out.event] = _events(frame, out, source)
     for cov in spec.covariates:
         frame = _covariate(frame, cov, source)
+    for column, labels in spec.data.levels.items():
+        _check_level_labels(frame, column, labels, source)
     if spec.response is not None:
         _check_levels(frame, spec.response.column, spec.response.levels, source)
     for ae in spec.safety:
@@ -296,6 +298,17 @@ def _covariate(frame: pd.DataFrame, cov, source: str) -> pd.DataFrame:
                               f"is not a value of column {cov.name!r}; its values are "
                               f"{sorted(levels)[:8]}")
     return frame
+
+
+def _check_level_labels(frame: pd.DataFrame, column: str, labels, source: str) -> None:
+    """``[data.levels] column``: every code it names is a value of the column."""
+    from bayeshcc.labels import code_key
+
+    present = {code_key(v) for v in frame[column].dropna()}
+    for code in labels:
+        if code not in present:
+            raise CohortError(f"{source}: data.levels.{column} names code {code!r}, which column "
+                              f"{column!r} does not hold; its values are {sorted(present)[:8]}")
 
 
 def _check_levels(frame: pd.DataFrame, column: str, levels: Sequence[str], source: str) -> None:

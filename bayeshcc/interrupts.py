@@ -61,8 +61,9 @@ def _handler(signum: int, frame) -> None:  # noqa: ARG001 - signal handler signa
 def handling_signals() -> Iterator[None]:
     """Within the block, SIGINT raises :class:`KeyboardInterrupt` and SIGTERM
     :class:`Terminated` in the main thread, and both are recorded; the previous handlers come
-    back afterwards. Outside the main thread (where Python cannot set handlers) it does
-    nothing."""
+    back afterwards and the recorded signal is forgotten (in a notebook, the next fit is not
+    stopped by the last one's interrupt). Outside the main thread (where Python cannot set
+    handlers) it does nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -73,6 +74,7 @@ def handling_signals() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        _received.clear()  # a signal belongs to its command: the next one starts afresh
 
 
 @contextlib.contextmanager

@@ -79,6 +79,18 @@ class ResultsWriter:
         self.files.append(str(path.relative_to(self.staging)))
         return path
 
+    def path(self, sub: str, name: str) -> Path:
+        """The path of ``SUB/NAME`` in the folder, recorded as one of its files, for a writer
+        this class does not have (the caller writes it)."""
+        return self._path(sub, name)
+
+    def copy(self, source: str | Path, sub: str) -> Path:
+        """Copy a file into ``SUB/`` under its own name."""
+        source = Path(source)
+        path = self._path(sub, source.name)
+        shutil.copyfile(source, path)
+        return path
+
     def table(self, name: str, frame: pd.DataFrame) -> Path:
         """Write ``tables/NAME.csv`` (UTF-8, no index, ``NA`` for missing values)."""
         path = self._path("tables", f"{name}.csv")

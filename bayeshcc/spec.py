@@ -26,12 +26,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bayeshcc.errors import SpecError
+from bayeshcc.labels import code_key, keyed
 from bayeshcc.spec_schema import CONF_TYPES, SENSITIVITY_DRAWS, check_document
-from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, UNCERTAINTY, WEIGHTED
+from bayeshcc.units import TIME_UNITS, convert, horizon_in
+from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, MODELS, UNCERTAINTY, WEIGHTED
 
 Level = str | int | float | bool
 
-MODELS = ("weibull", "piecewise", "mspline")
+# MODELS (from bayeshcc.vocab): the families registry has one family for each (tested)
 WEIGHTING = WEIGHTED
 
 
@@ -44,7 +46,29 @@ class DataSpec:
     reference: Level
     id: str | None = None
     missing: str = "error"  # "error" or "drop" (drop is recorded in the manifest)
-    time_unit: str = ""     # shown on axes and in the report, e.g. "months"
+    time_unit: str = ""     # the data's unit of time (bayeshcc.units.TIME_UNITS), or ""
+    display_unit: str = ""  # the unit the report and figures show times in ("" = time_unit)
+    labels: Mapping[str, str] = field(default_factory=dict)  # arm code -> name
+    levels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # column -> code -> name
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit times are shown in: ``display_unit``, else ``time_unit`` (may be "")."""
+        return self.display_unit or self.time_unit
+
+    def time_axis(self) -> tuple[float, str]:
+        """The figures' time axis: the factor from the data's unit to the shown one, and the
+        axis label (``Time (years)``; ``Time`` without a unit)."""
+        unit = self.shown_unit
+        scale = convert(1.0, self.time_unit, unit) if self.display_unit and self.time_unit else 1.0
+        return scale, f"Time ({unit})" if unit else "Time"
+
+    def arm_names(self) -> tuple[str, str]:
+        """The treated and reference arms as the report names them (their labels, else their
+        codes as text)."""
+        from bayeshcc.labels import name_of
+
+        return name_of(self.treated, self.labels), name_of(self.reference, self.labels)
 
 
 @dataclass(frozen=True)
@@ -143,7 +167,8 @@ class BayesSpec:
     (the propensity score drawn, :mod:`bayeshcc.bayes.propagation`). ``covariates`` is the
     pre-specified set of the ``covariates`` adjustment (default: the propensity covariates).
     ``clinical_hr`` is the clinically meaningful HR the sceptical and enthusiastic priors are
-    built on (:func:`bayeshcc.bayes.priors.built_in_priors`).
+    built on (:func:`bayeshcc.bayes.priors.built_in_priors`); when the spec gives it, it is
+    one of ``thresholds`` too, so that P(HR < clinical_hr) is reported.
     ``sensitivity_draws`` says how long the fits other than the primary analysis sample (the
     primary analysis always takes ``draws``): ``"full"`` (``draws``), ``"until_ess"`` (stop
     once R-hat and bulk and tail ESS pass the convergence gate, at most ``draws``;
@@ -265,7 +290,11 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
     cox = _cox(_table(raw, "cox", source), declared, source)
     baseline = _names(raw.get("baseline", {}), "baseline.variables", source, key="variables")
     rmst = _table(raw, "rmst", source)
-    tau = _positive(rmst["tau"], "rmst.tau", source) if "tau" in rmst else None
+    tau = _horizon(rmst["tau"], "rmst.tau", data.time_unit, source) if "tau" in rmst else None
+    for column in data.levels:
+        if column not in declared:
+            raise SpecError(f"{source}: data.levels names {column!r}, which is not declared in "
+                            "[covariates]; level labels name the codes of a declared covariate")
     priors = dict(_table(raw, "priors", source))
     from bayeshcc.bayes.commensurate import absolute_ipd
     from bayeshcc.bayes.priors import prior_from_mapping
@@ -286,7 +315,8 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
         raise SpecError(f"{source}: title must be a string")
     return AnalysisSpec(
         data=data, outcomes=outcomes, covariates=covariates,
-        propensity=propensity, cox=cox, km=_km(_table(raw, "km", source), source),
+        propensity=propensity, cox=cox,
+        km=_km(_table(raw, "km", source), data.time_unit, source),
         rmst_tau=tau, baseline=baseline, response=_response(raw.get("response"), source),
         safety=_safety(_table(raw, "safety", source), source), bayes=bayes,
         priors={k: dict(v) for k, v in priors.items()}, title=title, source=source, raw=raw,
@@ -313,13 +343,53 @@ def _data(table: Any, source: str) -> DataSpec:
                         f"{table['treated']!r}; they must be the two different arms")
     missing = table.get("missing", "error")
     _choice(missing, ("error", "drop"), "data.missing", source)
+    time_unit = table.get("time_unit", "")
+    display_unit = table.get("display_unit", "")
+    if time_unit:
+        _choice(time_unit, TIME_UNITS, "data.time_unit", source)
+    if display_unit:
+        _choice(display_unit, TIME_UNITS, "data.display_unit", source)
+        if not time_unit:
+            raise SpecError(f"{source}: data.display_unit = {display_unit!r} needs "
+                            "data.time_unit (the unit of the data's times) to convert from; "
+                            "one of: " + ", ".join(TIME_UNITS))
+    treated = _level(table["treated"], "data.treated", source)
+    reference = _level(table["reference"], "data.reference", source)
     return DataSpec(treatment=_string(table["treatment"], "data.treatment", source),
-                    treated=_level(table["treated"], "data.treated", source),
-                    reference=_level(table["reference"], "data.reference", source),
+                    treated=treated, reference=reference,
                     id=_string(table["id"], "data.id", source) if "id" in table else None,
-                    missing=missing,
-                    time_unit=_string(table["time_unit"], "data.time_unit", source)
-                    if "time_unit" in table else "")
+                    missing=missing, time_unit=time_unit, display_unit=display_unit,
+                    labels=_arm_labels(table.get("labels"), treated, reference, source),
+                    levels={column: keyed(_as_table(codes, f"data.levels.{column}", source))
+                            for column, codes in
+                            _as_table(table.get("levels", {}), "data.levels", source).items()})
+
+
+def _arm_labels(labels: Any, treated: Level, reference: Level, source: str) -> dict[str, str]:
+    """``[data] labels``: a name for each arm code; a code that is not an arm is refused."""
+    labels = keyed(_as_table(labels or {}, "data.labels", source))
+    arms = (code_key(treated), code_key(reference))
+    for code in labels:
+        if code not in arms:
+            raise SpecError(f"{source}: data.labels names arm code {code!r}, which is not an arm "
+                            f"of the data: data.treated = {treated!r}, data.reference = "
+                            f"{reference!r}")
+    return labels
+
+
+def _horizon(value: Any, where: str, data_unit: str, source: str) -> float:
+    """A horizon of the spec (RMST tau, a landmark) in the data's unit: a positive number, or
+    a number with a unit (``"5 years"``) converted to ``[data] time_unit``."""
+    if not isinstance(value, str):
+        return _positive(value, where, source)
+    if not data_unit:
+        raise SpecError(f"{source}: {where} = {value!r} gives a unit; set data.time_unit (one "
+                        "of: " + ", ".join(TIME_UNITS) + ") so that it can be converted to the "
+                        "unit of the data's times")
+    try:
+        return horizon_in(value, data_unit)
+    except ValueError as exc:
+        raise SpecError(f"{source}: {where} {exc}") from None
 
 
 def _outcomes(table: Any, source: str) -> tuple[OutcomeSpec, ...]:
@@ -387,13 +457,14 @@ def _cox(table: Mapping[str, Any], declared: set[str], source: str) -> CoxSpec:
     return CoxSpec(covariates=covs, selection=selection, p_threshold=float(p), ties=ties)
 
 
-def _km(table: Mapping[str, Any], source: str) -> KaplanMeierSpec:
+def _km(table: Mapping[str, Any], data_unit: str, source: str) -> KaplanMeierSpec:
     conf_type = table.get("conf_type", "log")
     _choice(conf_type, CONF_TYPES, "km.conf_type", source)
     level = table.get("conf_level", 0.95)
     if not isinstance(level, float) or not 0 < level < 1:
         raise SpecError(f"{source}: km.conf_level must be a fraction in (0, 1), got {level!r}")
-    landmarks = tuple(_positive(t, "km.landmarks", source) for t in _list(table, "landmarks", source))
+    landmarks = tuple(_horizon(t, "km.landmarks", data_unit, source)
+                      for t in _list(table, "landmarks", source))
     return KaplanMeierSpec(conf_type=conf_type, conf_level=level, landmarks=landmarks)
 
 
@@ -464,6 +535,8 @@ def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, An
             or not 0 < clinical_hr < 1):
         raise SpecError(f"{source}: bayes.clinical_hr must be a hazard ratio in (0, 1), the "
                         f"smallest benefit that would change practice (e.g. 0.7); got {clinical_hr!r}")
+    if "clinical_hr" in table and float(clinical_hr) not in thresholds:
+        thresholds += (float(clinical_hr),)  # given: P(HR < clinical_hr) is reported
     covariates = _names(table.get("covariates", []), "bayes.covariates", source, key="covariates")
     _declared(covariates, declared, "bayes.covariates", source)
     primary = _primary(table.get("primary"), models, adjustments, priors, custom_priors,

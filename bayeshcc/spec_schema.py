@@ -25,6 +25,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Fie
                       ValidationError)
 
 from bayeshcc.errors import SpecError
+from bayeshcc.units import TIME_UNITS, parse_horizon
 from bayeshcc.vocab import ADJUSTMENTS, UNCERTAINTY
 
 #: Kaplan-Meier confidence-interval transforms (R ``survfit``'s ``conf.type``).
@@ -93,6 +94,25 @@ def _list(value: Any) -> list:
     return value
 
 
+def _horizon(value: Any) -> float | str:
+    if isinstance(value, str):
+        if parse_horizon(value) is None:
+            _fail(f"= {value!r} is not a positive number followed by a unit ("
+                  + ", ".join(TIME_UNITS) + "), e.g. \"5 years\"")
+        return value
+    return _positive(value)
+
+
+def _labels(value: Any) -> dict:
+    if not isinstance(value, dict):
+        _fail("must be a table of code = \"label\", e.g. { 1 = \"Treated\", 0 = \"Control\" }; "
+              f"got {value!r}")
+    for code, label in value.items():
+        if not isinstance(label, str) or not label:
+            _fail(f"gives code {code!r} the label {label!r}; a label must be a non-empty string")
+    return value
+
+
 def _sensitivity_draws(value: Any) -> str | int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value  # from 10 to [bayes] draws: checked with the draws (bayeshcc.spec)
@@ -117,6 +137,9 @@ Flag = Annotated[bool, BeforeValidator(_flag)]
 Level = Annotated[Union[str, int, float], BeforeValidator(_level)]
 Names = Annotated[list[Text], BeforeValidator(_list)]
 Positives = Annotated[list[Positive], BeforeValidator(_list)]
+Horizon = Annotated[Union[float, str], BeforeValidator(_horizon)]
+Horizons = Annotated[list[Horizon], BeforeValidator(_list)]
+Labels = Annotated[dict[str, str], BeforeValidator(_labels)]
 
 
 class _Table(BaseModel):
@@ -136,7 +159,17 @@ class DataTable(_Table):
     reference: Level = Field(description="... against this one")
     missing: _choice(("error", "drop")) = Field(
         "error", description="missing values stop the run, or their rows are dropped")
-    time_unit: Text | None = Field(None, description="shown on axes and in the report")
+    time_unit: _choice(TIME_UNITS) | None = Field(
+        None, description="the unit of the data's times: " + ", ".join(TIME_UNITS))
+    display_unit: _choice(TIME_UNITS) | None = Field(
+        None, description="the unit the report, summaries and figures show times in "
+        "(default: time_unit); tables keep time_unit")
+    labels: Labels | None = Field(
+        None, description="the arms' names in the report: { CODE = \"label\" } for the treated "
+        "and reference levels")
+    levels: dict[str, Labels] = Field(
+        {}, description="[data.levels] COLUMN = { CODE = \"label\" }: names of a covariate's "
+        "coded levels in the report")
 
 
 class OutcomeTable(_Table):
@@ -187,13 +220,15 @@ class KaplanMeierTable(_Table):
 
     conf_type: _choice(CONF_TYPES) = "log"
     conf_level: Number = 0.95
-    landmarks: Positives = []
+    landmarks: Horizons = Field(
+        [], description="times in the data's unit, or with a unit (\"1 year\")")
 
 
 class RmstTable(_Table):
-    """``[rmst]``: the restricted-mean horizon, in the unit of the times."""
+    """``[rmst]``: the restricted-mean horizon, in the unit of the times or with a unit."""
 
-    tau: Positive | None = None
+    tau: Horizon | None = Field(None, description="in the data's unit, or with a unit "
+                                "(\"5 years\")")
 
 
 class BaselineTable(_Table):

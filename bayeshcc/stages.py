@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from bayeshcc.cohort import Cohort
 from bayeshcc.results import ResultsWriter, read_draws
+from bayeshcc.vocab import readable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -57,7 +58,7 @@ def adjustment_stage(cohort: Cohort, writer: ResultsWriter) -> "Adjustment":
     if result.ps_histogram is not None:
         writer.table("ps_histogram", result.ps_histogram)
         writer.figure("ps_histogram", plot_ps_histogram(
-            result.ps_histogram, cohort.arm_labels(),
+            result.ps_histogram, cohort.spec.data.arm_names(),
             title="Propensity score by arm (shaded: outside 0.05-0.95)").figure)
     return result
 
@@ -110,12 +111,14 @@ def frequentist_stage(cohort: Cohort, adjusted: "Adjustment",
             ax = plot_forest(rows, title=f"{out.label}: Cox hazard ratios")
             writer.figure(f"forest_cox_{out.name}", ax.figure)
     arms = cohort.arm_labels()
+    scale, time_label = spec.data.time_axis()
     for pop in populations:
         for out in spec.outcomes:
             pick = lambda t: t[(t["cohort"] == pop.name) & (t["outcome"] == out.name)]  # noqa: E731
             ax, _ = plot_km(pick(tables["km_curves"]), pick(tables["km_at_risk"]), arms,
-                            title=f"{out.label} ({pop.name})",
-                            time_label=f"Time ({spec.data.time_unit})" if spec.data.time_unit else "Time")
+                            title=f"{out.label} ({readable(pop.name)})",
+                            time_label=time_label, names=spec.data.arm_names(),
+                            time_scale=scale, weighted=pop.is_weighted)
             writer.figure(f"km_{out.name}_{pop.name}", ax.figure)
     return FrequentistResults(tables)
 
@@ -316,21 +319,27 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
     from bayeshcc.figures.posterior import plot_marginal_survival
 
     spec, arms = cohort.spec, cohort.arm_labels()
+    names = spec.data.arm_names()
+    scale, unit = spec.data.time_axis()
     hr = tables["posterior_hr"]
     writer.figure("sensitivity_forest", plot_sensitivity_forest(
         hr, threshold=min(spec.bayes.thresholds, default=None),
-        title="Posterior hazard ratios across the sensitivity grid"))
+        title="Posterior hazard ratios across the sensitivity grid",
+        outcome_labels={o.name: o.label for o in spec.outcomes}))
     curves = tables["marginal_survival"]
-    unit = f"Time ({spec.data.time_unit})" if spec.data.time_unit else "Time"
+    labels = {o.name: o.label for o in spec.outcomes}
     for (outcome, model, prior, adjustment), c in curves.groupby(
             ["outcome", "model", "prior", "adjustment"], sort=False):
         if adjustment != "none" or prior != spec.bayes.priors[0]:
             continue
         observed = None if km is None else km[(km["cohort"] == "unadjusted") & (km["outcome"] == outcome)]
-        ax = plot_marginal_survival(c, arms, title=f"{outcome}: {model} model vs Kaplan-Meier",
-                                    km=observed, time_label=unit)
+        ax = plot_marginal_survival(
+            c, arms, title=(f"{labels.get(outcome, outcome)}: {readable(model)} model "
+                            f"({readable(prior)} prior, unadjusted) vs Kaplan-Meier"),
+            km=observed, time_label=unit, names=names, time_scale=scale)
         writer.figure(f"ppc_{outcome}_{model}", ax.figure)
 
+    from bayeshcc.bayes.families import get_family
     from bayeshcc.figures.diagnostics import diagnostic_plots
     from bayeshcc.figures.posterior import plot_hr_densities
     from bayeshcc.figures.style import LINE_STYLES, adjustment_style
@@ -341,14 +350,15 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
         draws, styles = {}, {}
         for row in hr[(hr["outcome"] == outcome) & (hr["prior"] == spec.bayes.priors[0])].itertuples():
             path = writer.staging / "posterior" / f"{outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
-            label = f"{row.model}, {row.adjustment}"
+            label = f"{readable(row.model)}, {readable(row.adjustment)}"
             draws[label] = read_draws(path)
             # colour by adjustment, line style by model: every curve distinct
             styles[label] = {"color": adjustment_style(row.adjustment)["color"],
                              "linestyle": LINE_STYLES[models.index(row.model) % len(LINE_STYLES)]
                              if row.model in models else ":"}
-        ax = plot_hr_densities(draws, styles=styles,
-                               title=f"{outcome}: posterior hazard ratio ({spec.bayes.priors[0]} prior)")
+        ax = plot_hr_densities(draws, styles=styles, arms=names,
+                               title=f"{labels.get(outcome, outcome)}: posterior hazard ratio "
+                                     f"({readable(spec.bayes.priors[0])} prior)")
         writer.figure(f"posterior_hr_density_{outcome}", ax.figure)
 
     writer.staging.joinpath("figures").mkdir(exist_ok=True)
@@ -360,7 +370,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
         figures = writer.staging / "figures"
         diagnostic_plots(writer.staging / "posterior" / f"{name}.nc", figures / f"rank_{name}.png",
                          figures / f"trace_{name}.png",
-                         var_names=("log_hr", "shape", "log_rate", "sigma", "alpha_first",
+                         var_names=("log_hr", *get_family(model).diagnostic_variables,
                                     "commensurate_sd"))
         compact_png(figures / f"rank_{name}.png")
         compact_png(figures / f"trace_{name}.png")
@@ -369,6 +379,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
             ["outcome", "model", "prior", "adjustment"], sort=False):
         if model != spec.bayes.models[0] or prior != spec.bayes.priors[0]:
             continue
-        ax = plot_marginal_survival(c, arms, title=f"{outcome}: marginal survival ({model}, "
-                                    f"{adjustment})", time_label=unit)
+        ax = plot_marginal_survival(c, arms, title=f"{labels.get(outcome, outcome)}: marginal "
+                                    f"survival ({readable(model)}, {readable(adjustment)})",
+                                    time_label=unit, names=names, time_scale=scale)
         writer.figure(f"marginal_survival_{outcome}_{adjustment}", ax.figure)

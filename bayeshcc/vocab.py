@@ -9,6 +9,8 @@ plus its module in :mod:`bayeshcc.adjust` (what each adjustment estimates, in wo
 
 from __future__ import annotations
 
+from typing import Any
+
 ADJUSTMENTS = ("none", "covariates", "ate", "att", "overlap", "matched")
 """Every adjustment, in the order tables and figures list them: ``none`` (treatment only),
 ``covariates`` (conditional on a pre-specified set), ``ate`` / ``att`` / ``overlap``
@@ -32,5 +34,37 @@ BUILT_IN_PRIORS = ("vague", "weakly_informative", "skeptical", "enthusiastic")
 POPULATIONS = ("unadjusted",) + ("matched",) + WEIGHTED
 """The ``cohort`` column of the frequentist tables: who a row describes."""
 
-__all__ = ["ADJUSTED", "ADJUSTMENTS", "BUILT_IN_PRIORS", "POPULATIONS", "PROPENSITY",
-           "UNCERTAINTY", "WEIGHTED"]
+#: The model (baseline hazard family) names of specs and the API, in the registry's order
+#: (:data:`bayeshcc.bayes.families.FAMILIES` has one family for each, tested).
+MODELS = ("weibull", "piecewise", "mspline")
+
+# --- the names in words, for titles, legends and the report ------------------------------------
+
+#: Each model in words (its family's ``title``, tested).
+MODEL_NAMES = {"weibull": "Weibull", "piecewise": "piecewise exponential",
+               "mspline": "M-spline"}
+
+PRIOR_NAMES = {"weakly_informative": "weakly informative", "vague": "vague",
+               "skeptical": "sceptical", "enthusiastic": "enthusiastic"}
+ADJUSTMENT_NAMES = {"none": "unadjusted", "covariates": "covariate-adjusted",
+                    "ate": "ATE-weighted", "att": "ATT-weighted", "overlap": "overlap-weighted",
+                    "matched": "matched"}
+QUANTILE_NAMES = {"q025": "2.5%", "q250": "25%", "q500": "50%", "q750": "75%",
+                  "q975": "97.5%"}
+
+
+def readable(name: Any) -> str:
+    """A model, prior or adjustment name as a reader reads it (``weakly_informative`` ->
+    ``weakly informative``; a model by :data:`MODEL_NAMES`); a name of the spec's own (a
+    prior ``[priors.NAME]``) as written."""
+    text = str(name)
+    for names in (MODEL_NAMES, PRIOR_NAMES, ADJUSTMENT_NAMES, QUANTILE_NAMES):
+        if text in names:
+            return names[text]
+    return text
+
+
+__all__ = ["ADJUSTED", "ADJUSTMENTS", "ADJUSTMENT_NAMES", "BUILT_IN_PRIORS", "MODELS",
+           "MODEL_NAMES",
+           "POPULATIONS", "PRIOR_NAMES", "PROPENSITY", "QUANTILE_NAMES", "UNCERTAINTY",
+           "WEIGHTED", "readable"]

@@ -258,7 +258,10 @@ def run_cohort(scenario: str, cohort: int, seed: int, n: int = N, bootstrap: boo
                                          treated[rows_].astype(float), weights=weights,
                                          prior=prior, seed=derive_seed(base, ("fit", adjustment)),
                                          **SAMPLER)
-                fits = {"kish": fit, "sandwich": calibrate(fit, design),
+                # the design's own method is "auto" (the jackknife at N = 500): the delta-method
+                # row asks for the sandwich by name
+                fits = {"kish": fit,
+                        "sandwich": calibrate(fit, dataclasses.replace(design, method="sandwich")),
                         "jackknife": calibrate(fit, dataclasses.replace(design, method="jackknife")),
                         "sandwich_naive": calibrate(fit, CalibrationDesign(raw_weights=weights))}
             for method, f in fits.items():

@@ -60,10 +60,11 @@ NOTEBOOKS = {
                       "backend='matplotlib');"),
         new_markdown_cell("Posterior predictive check for censored data: Kaplan-Meier of the "
                           "observed times against the survival of event times drawn from the "
-                          "posterior predictive distribution (`plot_ppc_censored`)."),
-        new_code_cell("from arviz_plots import plot_ppc_censored\n"
-                      "for m, f in fits.items():\n"
-                      "    plot_ppc_censored(f.tree, num_samples=50, backend='matplotlib')"),
+                          "posterior predictive distribution (`fit.plot_ppc()`: ArviZ's "
+                          "`plot_ppc_censored` with `extrapolation_factor=None`, so that "
+                          "predicted times beyond the follow-up are not dropped)."),
+        new_code_cell("for m, f in fits.items():\n"
+                      "    f.plot_ppc(num_samples=50)  # plot_ppc_censored, no extrapolation cut"),
         new_markdown_cell("LOO: expected log predictive density; Pareto k > 0.7 would flag "
                           "observations LOO cannot handle. `bh.compare` is `az.compare` with "
                           "the SE of each difference."),

@@ -276,3 +276,27 @@ def test_import_is_light_and_exports_the_api():
             "assert callable(bh.fit) and callable(bh.compare) and callable(bh.analyze); "
             "assert 'matplotlib.pyplot' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_plot_ppc_keeps_predicted_times_beyond_the_follow_up(monkeypatch):
+    # issue #26: ArviZ's default extrapolation_factor=1.2 drops predicted times beyond 1.2 x the
+    # largest follow-up, which pulls the predictive curves below the Kaplan-Meier curve
+    import arviz_plots
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AnalysisWarning)  # too few draws to be reliable
+        fit = bh.fit(make_small_frame(60), "os_time", "os_event", "arm", "new", draws=50,
+                     tune=50, chains=1, prior="vague")
+    seen = {}
+    monkeypatch.setattr(arviz_plots, "plot_ppc_censored",
+                        lambda tree, **kwargs: seen.update(kwargs, tree=tree) or "drawn")
+    assert fit.plot_ppc(num_samples=20) == "drawn"
+    assert seen["extrapolation_factor"] is None and seen["num_samples"] == 20
+    assert seen["tree"] is fit.tree
+
+
+def test_an_unreliable_fit_warns_in_bh_fits_words():
+    with pytest.warns(AnalysisWarning, match=r"^bh\.fit: posterior .* not reliable") as caught:
+        bh.fit(make_small_frame(60), "os_time", "os_event", "arm", "new", draws=20, tune=20,
+               chains=1, prior="vague")
+    assert not any("--" in str(w.message) for w in caught)  # no command-line flag

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # Import name -> distribution name, where they differ.
-DISTRIBUTION = {"arviz_stats": "arviz-stats", "distributed": "dask", "yaml": "pyyaml",
+DISTRIBUTION = {"arviz_stats": "arviz-stats", "arviz_plots": "arviz-plots", "distributed": "dask", "yaml": "pyyaml",
                 "PIL": "pillow"}
 # Declared but used through another library, never imported by name.
 ENGINES = {"openpyxl": "pandas.read_excel", "pyarrow": "pandas.read_parquet",

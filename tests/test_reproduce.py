@@ -11,9 +11,20 @@ from bayeshcc.pipeline import RunOptions, reproduce
 
 
 @pytest.fixture(scope="module")
-def tables(tmp_path_factory):
-    out = reproduce(tmp_path_factory.mktemp("repro") / "results", options=RunOptions(bayes=False, quiet=True))
-    return {p.stem: pd.read_csv(p) for p in (out / "tables").glob("*.csv")}
+def folder(tmp_path_factory):
+    return reproduce(tmp_path_factory.mktemp("repro") / "results",
+                     options=RunOptions(bayes=False, quiet=True))
+
+
+@pytest.fixture(scope="module")
+def tables(folder):
+    return {p.stem: pd.read_csv(p) for p in (folder / "tables").glob("*.csv")}
+
+
+def test_the_bundled_cohorts_report_says_its_data_are_synthetic(folder):
+    html = (folder / "report.html").read_text()
+    assert "Results on a synthetic cohort illustrate the method, not the treatments." in html
+    assert "These are the bundled synthetic data" in html
 
 
 def _survival(tables, cohort, outcome):

@@ -199,7 +199,9 @@ def _visible(html: str) -> str:
 
 @pytest.mark.slow
 def test_report_opens_with_the_summary_of_both_outcomes(run):
-    text = _visible((run / "report.html").read_text())[:2500]
+    # 3000 characters: the headline, robustness and per-arm table (about 450 characters of
+    # cells) of both outcomes, with the convergence warnings of this short run
+    text = _visible((run / "report.html").read_text())[:3000]
     for label in ("overall survival", "progression-free survival"):
         assert (f"lenvatinib lowers the hazard of {label} compared with sorafenib" in text
                 and "(primary analysis, adjustment: overlap)" in text)

@@ -152,8 +152,10 @@ Why hand-written
 No Python or R library calibrates MCMC draws of a weighted survival pseudo-posterior: R's
 ``csSampling`` (Williams & Savitsky) does it for Stan models with survey designs, without a
 propensity-score stage; ``survey`` and ``sandwich`` give frequentist sandwich SEs only. The
-scores and Hessians of both models are a few lines (and are tested against numerical
-derivatives of :mod:`bayeshcc.bayes.hazards`). No library combines a prior with a sandwich
+scores and Hessians of both models are a few lines in their family modules (tested against
+numerical derivatives of :mod:`bayeshcc.bayes.hazards` and against PyTensor's automatic
+derivatives of the models' own likelihood graphs, which calibrate a family that has no
+hand-derived ones: :mod:`bayeshcc.bayes.families.derivatives`). No library combines a prior with a sandwich
 likelihood either (``csSampling`` keeps the posterior's mean and rescales around it, which is
 what this module did before and what put informative priors' centres up to 0.34 posterior SD
 off their conjugate target on the bundled cohort); the Gaussian algebra above is a few lines.
@@ -184,6 +186,8 @@ import xarray as xr
 
 from bayeshcc.adjust.weights import formula_weights, weight_gradient
 from bayeshcc.bayes.data import kish_normalised
+from bayeshcc.bayes.families import derivatives, get_family
+from bayeshcc.bayes.families.derivatives import weighted_outer
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.errors import AnalysisError
 from bayeshcc.vocab import PROPENSITY, WEIGHTED
@@ -414,23 +418,28 @@ def matched_clusters(match, ids=None) -> np.ndarray | None:
 # Parameters, scores and Hessians
 
 
+def _family(fit: BayesFit):
+    return get_family(fit.model)
+
+
+def _intervals(fit: BayesFit) -> int:
+    return 1 if fit.cuts is None else len(fit.cuts) + 1
+
+
 def parameter_names(fit: BayesFit) -> list[str]:
-    """Names of theta's components, in the order of :func:`parameter_draws`."""
-    k = fit.data.X.shape[1]
-    beta = [f"beta[{j}]" for j in range(k)]
-    if fit.model == "weibull":
-        return ["log_rate", "log_shape", "log_hr", *beta]
-    j = 1 if fit.cuts is None else len(fit.cuts) + 1
-    return [f"alpha[{i}]" for i in range(j)] + ["log_hr", *beta]
+    """Names of theta's components, in the order of :func:`parameter_draws`: the family's
+    baseline parameters, ``log_hr``, ``beta[j]``
+    (:func:`bayeshcc.bayes.families.derivatives.parameter_names`)."""
+    return derivatives.parameter_names(_family(fit), fit.data.X.shape[1], _intervals(fit))
 
 
 def parameter_draws(fit: BayesFit) -> np.ndarray:
-    """theta per draw: array (chain, draw, p) in :func:`parameter_names` order."""
+    """theta per draw: array (chain, draw, p) in :func:`parameter_names` order (the family's
+    :attr:`~bayeshcc.bayes.families.base.Family.baseline_variables`, ``log_hr``, ``beta``)."""
     post = fit.posterior["posterior"]
     k = fit.data.X.shape[1]
     parts = []
-    first = ("log_rate", "log_shape") if fit.model == "weibull" else ("alpha",)
-    for name in (*first, "log_hr"):
+    for name in (*_family(fit).baseline_variables, "log_hr"):
         v = np.asarray(post[name].values, dtype=float)
         parts.append(v if v.ndim == 3 else v[..., None])
     if k:
@@ -438,39 +447,22 @@ def parameter_draws(fit: BayesFit) -> np.ndarray:
     return np.concatenate(parts, axis=-1)
 
 
-def _unpack(model: str, theta: np.ndarray, j: int, k: int) -> dict:
-    if model == "weibull":
-        return {"log_rate": theta[0], "log_shape": theta[1], "log_hr": theta[2], "beta": theta[3:]}
-    return {"alpha": theta[:j], "log_hr": theta[j], "beta": theta[j + 1:]}
-
-
 def scores_and_hessian(model: str, theta, t, event, treated, X, cuts=None,
                        weights=None) -> tuple[np.ndarray, np.ndarray]:
     """Per-patient gradients of the UNWEIGHTED log-likelihood terms, and the negative Hessian of
     the weighted sum, at ``theta``.
 
-    The term of patient i is :math:`\\ell_i = d_i \\log h(t_i) - H(t_i)`.
-
-    Weibull, with :math:`\\eta = \\text{log\\_rate} + \\text{log\\_hr}\\, t + x^\\top\\beta`,
-    :math:`k = e^{\\text{log\\_shape}}`, :math:`\\Lambda = e^\\eta t^k` and
-    :math:`u = k \\log t`: :math:`\\ell = d(\\log k + (k-1)\\log t + \\eta) - \\Lambda`, so
-    :math:`\\partial\\ell/\\partial\\eta = d - \\Lambda`,
-    :math:`\\partial\\ell/\\partial\\log k = d(1 + u) - \\Lambda u`,
-    :math:`\\partial^2\\ell/\\partial\\eta^2 = -\\Lambda`,
-    :math:`\\partial^2\\ell/\\partial\\eta\\,\\partial\\log k = -\\Lambda u`,
-    :math:`\\partial^2\\ell/\\partial(\\log k)^2 = d u - \\Lambda u (1 + u)`.
-
-    Piecewise, with :math:`c_j = e^{\\alpha_j + \\text{log\\_hr}\\, t + x^\\top\\beta} E_j`
-    (E_j the time at risk in interval j) and :math:`H = \\sum_j c_j`:
-    :math:`\\partial\\ell/\\partial\\alpha_j = d\\,1[j(i) = j] - c_j`,
-    :math:`\\partial\\ell/\\partial z = z (d - H)` for :math:`z = (t, x)`,
-    :math:`\\partial^2\\ell/\\partial\\alpha_j\\partial\\alpha_l = -c_j \\delta_{jl}`,
-    :math:`\\partial^2\\ell/\\partial\\alpha_j\\partial z = -c_j z`,
-    :math:`\\partial^2\\ell/\\partial z\\partial z^\\top = -H z z^\\top`.
+    The term of patient i is :math:`\\ell_i = d_i \\log h(t_i) - H(t_i)`. The family's
+    formulas (the Weibull and piecewise ones are in their modules,
+    :meth:`bayeshcc.bayes.families.weibull.WeibullFamily.scores_and_hessian` and
+    :meth:`bayeshcc.bayes.families.piecewise.PiecewiseFamily.scores_and_hessian`), or, for a
+    family without them, automatic derivatives of its log-likelihood
+    (:func:`bayeshcc.bayes.families.derivatives.scores_and_hessian`).
 
     Parameters
     ----------
-    model : {"weibull", "piecewise"}
+    model : str
+        A family's name (``"weibull"``, ``"piecewise"``).
     theta : array (p,), in :func:`parameter_names` order.
     t, event, treated : arrays (N,); time in the model's scaled unit.
     X : array (N, K), the standardised covariates the model saw.
@@ -482,53 +474,14 @@ def scores_and_hessian(model: str, theta, t, event, treated, X, cuts=None,
     scores : array (N, p)
     neg_hessian : array (p, p), :math:`-\\sum_i w_i \\nabla^2 \\ell_i`.
     """
-    from bayeshcc.bayes.data import exposure_matrix
-
-    theta = np.asarray(theta, dtype=float)
-    t, d, trt = (np.asarray(a, dtype=float) for a in (t, event, treated))
-    X = np.asarray(X, dtype=float).reshape(t.size, -1)
-    k = X.shape[1]
-    w = np.ones(t.size) if weights is None else np.asarray(weights, dtype=float)
-    if model == "weibull":
-        par = _unpack(model, theta, 1, k)
-        z = np.column_stack([np.ones(t.size), trt, X])            # rate, log_hr, beta
-        shape = np.exp(par["log_shape"])
-        lam = np.exp(par["log_rate"] + par["log_hr"] * trt + X @ par["beta"] + shape * np.log(t))
-        u = shape * np.log(t)
-        s_eta = d - lam
-        s_shape = d * (1 + u) - lam * u
-        scores = np.column_stack([s_eta, s_shape, s_eta * trt, s_eta[:, None] * X])
-        # second derivatives in (eta-coefficients, log_shape) blocks
-        a = np.column_stack([z[:, :1], np.zeros((t.size, 1)), z[:, 1:]])   # d eta / d theta
-        b = np.zeros_like(a)
-        b[:, 1] = 1.0                                                          # d log k / d theta
-        neg_h = ((a * (w * lam)[:, None]).T @ a
-                 + (a * (w * lam * u)[:, None]).T @ b + (b * (w * lam * u)[:, None]).T @ a
-                 + (b * (w * (lam * u * (1 + u) - d * u))[:, None]).T @ b)
-        return scores, neg_h
-    if model != "piecewise":
-        raise AnalysisError(f"model must be weibull or piecewise; got {model!r}")
-    cuts = np.asarray(cuts, dtype=float)
-    j = cuts.size + 1
-    par = _unpack(model, theta, j, k)
-    exposure, onehot = exposure_matrix(t, cuts)
-    z = np.column_stack([trt, X])
-    c = exposure * np.exp(par["alpha"])[None, :] * np.exp(z @ np.concatenate(
-        [[par["log_hr"]], par["beta"]]))[:, None]
-    cum = c.sum(axis=1)
-    scores = np.column_stack([d[:, None] * onehot - c, z * (d - cum)[:, None]])
-    p = j + z.shape[1]
-    neg_h = np.zeros((p, p))
-    neg_h[:j, :j] = np.diag(w @ c)
-    cross = (c * w[:, None]).T @ z
-    neg_h[:j, j:] = cross
-    neg_h[j:, :j] = cross.T
-    neg_h[j:, j:] = (z * (w * cum)[:, None]).T @ z
-    return scores, neg_h
+    return derivatives.scores_and_hessian(get_family(model), theta, t, event, treated, X, cuts,
+                                          weights)
 
 
 def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
-    """Weighted score sums and negative Hessians at B parameter vectors at once.
+    """Weighted score sums and negative Hessians at B parameter vectors at once (the family's
+    formulas, performance-tuned for the jackknife, or automatic derivatives:
+    :func:`bayeshcc.bayes.families.derivatives.batched_sums`).
 
     Parameters
     ----------
@@ -541,97 +494,14 @@ def batched_sums(model: str, thetas, W, t, event, treated, X, cuts=None):
     grad : array (B, p), :math:`\\sum_i W_{bi} s_i(\\theta_b)`.
     neg_hessian : array (B, p, p), :math:`-\\sum_i W_{bi} \\nabla^2 \\ell_i(\\theta_b)`.
     """
-    from bayeshcc.bayes.data import exposure_matrix
-
-    thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
-    t, d, trt = (np.asarray(a, dtype=float) for a in (t, event, treated))
-    X = np.asarray(X, dtype=float).reshape(t.size, -1)
-    n = t.size
-    if model == "weibull":
-        # u_bn = k_b log t_n factorises, so every sum over patients is a product of W Lambda or
-        # W d (B x N) with columns of N values: one matrix product each
-        shape = np.exp(thetas[:, 1])                                  # k, per row
-        log_t = np.log(t)
-        a = np.column_stack([np.ones(n), np.zeros(n), trt, X])     # d eta / d theta
-        p = a.shape[1]
-        upper, lower = np.triu_indices(p)
-        lam = thetas @ a.T                                            # eta (column 1 of a is 0)
-        lam += shape[:, None] * log_t
-        w_lam = W * np.exp(lam, out=lam)                              # W Lambda
-        sums = w_lam @ np.column_stack([a, log_t[:, None] * a, log_t ** 2,
-                                        a[:, upper] * a[:, lower]])
-        lam_a, lam_log_a, lam_log2 = sums[:, :p], sums[:, p:2 * p], sums[:, 2 * p]
-        d_a = (W * d) @ np.column_stack([a, log_t])                   # sum W d a, sum W d log t
-        grad = d_a[:, :p] - lam_a
-        # d l / d log k = d (1 + u) - Lambda u
-        grad[:, 1] = d_a[:, 0] + shape * (d_a[:, p] - lam_log_a[:, 0])
-        neg = _symmetric(sums[:, 2 * p + 1:], p)                      # sum W Lambda a a'
-        cross = shape[:, None] * lam_log_a                            # sum W Lambda u a
-        neg[:, :, 1] += cross
-        neg[:, 1, :] += cross
-        neg[:, 1, 1] += shape * lam_log_a[:, 0] + shape ** 2 * lam_log2 - shape * d_a[:, p]
-        return grad, neg
-    cuts = np.asarray(cuts, dtype=float)
-    j = cuts.size + 1
-    exposure, onehot = exposure_matrix(t, cuts)
-    z = np.column_stack([trt, X])
-    m = z.shape[1]
-    # c_bnj = a_bj E_nj r_bn factorises (a = exp(alpha), r = exp(z' (log_hr, beta))), so every
-    # sum over patients is a matrix product with E (or E z): no B x N x J arrays
-    a = np.exp(thetas[:, :j])                                         # B x J
-    r = np.exp(thetas[:, j:] @ z.T)                                   # B x N
-    cum = r * (a @ exposure.T)                                        # H_i = sum_j c_bnj
-    wr = W * r
-    interval_sums = a * (wr @ exposure)                               # sum_n W c_bnj: B x J
-    grad = np.concatenate([W @ (d[:, None] * onehot) - interval_sums, (W * (d - cum)) @ z],
-                          axis=1)
-    p = j + m
-    neg = np.zeros((thetas.shape[0], p, p))
-    idx = np.arange(j)
-    neg[:, idx, idx] = interval_sums
-    ez = (exposure[:, :, None] * z[:, None, :]).reshape(n, j * m)     # E_nj z_n: N x Jm
-    block = a[:, :, None] * (wr @ ez).reshape(-1, j, m)               # sum_n W c_bnj z_n
-    neg[:, :j, j:] = block
-    neg[:, j:, :j] = block.transpose(0, 2, 1)
-    neg[:, j:, j:] = weighted_outer(W * cum, z)
-    return grad, neg
-
-
-def weighted_outer(W: np.ndarray, a: np.ndarray) -> np.ndarray:
-    """:math:`\\sum_n W_{bn} a_n a_n^\\top` for each row b of W (B x p x p), as one matrix
-    product with the N x p(p+1)/2 distinct outer products (BLAS; ``einsum("bn,np,nq->bpq")`` is
-    a plain loop: it was 60 % of the jackknife's time at N = 3 000)."""
-    p = a.shape[1]
-    upper, lower = np.triu_indices(p)                      # the p(p+1)/2 distinct products
-    return _symmetric(W @ (a[:, upper] * a[:, lower]), p)
-
-
-def _symmetric(distinct: np.ndarray, p: int) -> np.ndarray:
-    """B x p x p symmetric matrices from their p(p+1)/2 distinct entries per row (B x
-    p(p+1)/2, in ``np.triu_indices(p)`` order)."""
-    upper, lower = np.triu_indices(p)
-    out = np.empty((distinct.shape[0], p, p))
-    out[:, upper, lower] = distinct
-    out[:, lower, upper] = distinct
-    return out
+    return derivatives.batched_sums(get_family(model), thetas, W, t, event, treated, X, cuts)
 
 
 def loglik_terms(model: str, theta, t, event, treated, X, cuts=None) -> np.ndarray:
     """Per-patient :math:`d_i \\log h - H` at one theta, from :mod:`bayeshcc.bayes.hazards`
-    (the NumPy likelihood the analytic scores are tested against)."""
-    from bayeshcc.bayes.hazards import cumulative_hazard, linear_covariates, log_hazard
-
-    theta = np.asarray(theta, dtype=float)
-    X = np.asarray(X, dtype=float).reshape(np.size(t), -1)
-    k = X.shape[1]
-    j = 1 if cuts is None else np.size(cuts) + 1
-    par = {key: np.asarray(v)[None, ...] for key, v in _unpack(model, theta, j, k).items()}
-    if model == "weibull":
-        par["shape"] = np.exp(par["log_shape"])
-    draws = {**par, "beta": par["beta"].reshape(1, k)}
-    xb = linear_covariates(draws, X)
-    return (event * log_hazard(model, draws, t, treated, xb, cuts)
-            - cumulative_hazard(model, draws, t, treated, xb, cuts))[0]
+    (the NumPy likelihood the analytic scores are tested against;
+    :func:`bayeshcc.bayes.families.derivatives.loglik_terms`)."""
+    return derivatives.loglik_terms(get_family(model), theta, t, event, treated, X, cuts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -890,12 +760,12 @@ def _gaussian_target(mean: np.ndarray, sigma: np.ndarray, grad: np.ndarray, info
 def _known_prior(fit: BayesFit, names: list[str], log_hr: tuple[float, float]) -> tuple:
     """(indices, precisions, means) of the parameters whose priors are fixed independent
     normals: the log HR's N(log_hr), the covariate coefficients' N(0, coef_sd^2) and, for a
-    Weibull fit whose baseline prior is recorded (not a curve prior's commensurate one), its
-    log_rate ~ N(centre, sd^2) and log_shape ~ N(0, 0.5^2). The piecewise random walk and the
-    curve prior's baseline are not of this kind: their rows are read from the draws."""
+    fit whose baseline prior is recorded (not a curve prior's commensurate one), the family's
+    (:meth:`~bayeshcc.bayes.families.base.Family.known_normal_prior`; Weibull: log_rate ~
+    N(centre, sd^2) and log_shape ~ N(0, 0.5^2)). The piecewise random walk and the curve
+    prior's baseline are not of this kind: their rows are read from the draws."""
     from bayeshcc.bayes.commensurate import CurvePrior
     from bayeshcc.bayes.fit import ATTR_BASELINE_PRIOR
-    from bayeshcc.bayes.families.weibull import LOG_SHAPE_SD
 
     coef = float(fit.prior.coef_sd)
     index = [names.index("log_hr")]
@@ -906,10 +776,11 @@ def _known_prior(fit: BayesFit, names: list[str], log_hr: tuple[float, float]) -
             sd.append(coef)
             loc.append(0.0)
     baseline = fit.posterior["posterior"].attrs.get(ATTR_BASELINE_PRIOR)
-    if fit.model == "weibull" and baseline is not None and not isinstance(fit.prior, CurvePrior):
-        index += [names.index("log_rate"), names.index("log_shape")]
-        sd += [float(baseline[1]), LOG_SHAPE_SD]
-        loc += [float(baseline[0]), 0.0]
+    if baseline is not None and not isinstance(fit.prior, CurvePrior):
+        for name, mean, spread in _family(fit).known_normal_prior(baseline):
+            index.append(names.index(name))
+            sd.append(spread)
+            loc.append(mean)
     return np.array(index), 1 / np.array(sd, dtype=float) ** 2, np.array(loc, dtype=float)
 
 
@@ -1230,16 +1101,12 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     def put(name, values):
         new[name] = (post[name].dims, values)
 
-    if fit.model == "weibull":
-        put("log_rate", adjusted[..., 0])
-        put("log_shape", adjusted[..., 1])
-        put("shape", np.exp(adjusted[..., 1]))
-    else:
-        j = hr_index
-        put("alpha", adjusted[..., :j])
-        if "alpha_first" in post:  # a curve prior's fit has no random walk of its own
-            put("alpha_first", adjusted[..., 0])
-        new = new.drop_vars([v for v in ("sigma",) if v in new])
+    family = _family(fit)
+    for name, values in family.baseline_draws(adjusted[..., :hr_index]).items():
+        if name in post:  # e.g. a curve prior's piecewise fit has no alpha_first
+            put(name, values)
+    if family.calibration_drops:
+        new = new.drop_vars([v for v in family.calibration_drops if v in new])
         new = new.drop_dims([dim for dim in new.dims if dim not in
                              {dd for var in new.data_vars.values() for dd in var.dims}])
     put("log_hr", adjusted[..., hr_index])

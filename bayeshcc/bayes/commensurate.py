@@ -362,6 +362,61 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int):
     return _with_data(compiled, values), source
 
 
+def _curve_structure(model: str, time, event, treated, X, covariate_names, weights, prior,
+                     cutpoints, intervals: int, time_scale):
+    """A curve fit's prepared data, cut points, the cohort's model data, the model data with
+    the external arm's, and its compiled model's key ``("curve", model, columns, intervals)``:
+    shared by :func:`fit_with_curve` and :func:`compile_curve`."""
+    from bayeshcc.bayes.fit import _pad_covariates, compiled_columns
+    from bayeshcc.bayes.models import data_values
+
+    if not isinstance(prior, CurvePrior):
+        raise AnalysisError("fit_with_curve needs a CurvePrior (a [priors.NAME] type = \"curve\")")
+    data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
+    cuts = get_family(model).cutpoints(cutpoints, data, intervals)
+    j = 1 if cuts is None else len(cuts) + 1
+    columns = compiled_columns(data.X.shape[1])
+    cohort = _pad_covariates(data_values(model, data, prior, cuts), data, prior, columns)
+    values = {name: value for name, value in cohort.items()
+              if name not in ("rate_center", "rate_sd")}
+    values.update(external_values(model, prior, data, cuts))
+    return data, cuts, cohort, values, ("curve", model, columns, j)
+
+
+def compile_curve(model: str, time, event, treated, X=None, covariate_names=(), weights=None,
+                  prior: CurvePrior | None = None, cutpoints=None, intervals: int = 6,
+                  time_scale: float | None = None):
+    """Compile what :func:`fit_with_curve` with these arguments would compile, sampling
+    nothing: its sampler's model, and the functions of its groups and its log prior, run on a
+    stand-in posterior (:func:`bayeshcc.bayes.fit.compile_fit` for curve priors).
+
+    Returns
+    -------
+    bayeshcc.bayes.fit.Compiled
+    """
+    import numpy as np
+
+    from bayeshcc.bayes.compile_cache import entry_state
+    from bayeshcc.bayes.fit import _COMPILED, BayesFit, Compiled, _stand_in_posterior
+    from bayeshcc.bayes.groups import add_model_groups
+
+    data, cuts, cohort, values, key = _curve_structure(model, time, event, treated, X,
+                                                       covariate_names, weights, prior,
+                                                       cutpoints, intervals, time_scale)
+    _, _, columns, j = key
+    before = "" if key in _COMPILED else entry_state(key)
+    start = _time.perf_counter()
+    compiled, source = _compiled(key, model, values, columns, j)
+    model_s = _time.perf_counter() - start
+    start = _time.perf_counter()
+    stand_in = BayesFit(model, prior, data, _stand_in_posterior(compiled, data.X.shape[1]),
+                        cuts, 0)
+    with np.errstate(all="ignore"):  # the stand-in's values are not a posterior's
+        add_model_groups(stand_in, values=cohort)
+        log_prior(stand_in, key, values)
+    return Compiled(key, source, model_s, _time.perf_counter() - start, before)
+
+
 def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(), weights=None,
                    prior: CurvePrior | None = None, draws: int = 1000, tune: int = 1000,
                    chains: int = 4, seed: int = 1, cutpoints=None, intervals: int = 6,
@@ -398,23 +453,15 @@ def fit_with_curve(model: str, time, event, treated, X=None, covariate_names=(),
 
     from bayeshcc.bayes.sampler import sample
 
-    from bayeshcc.bayes.fit import BayesFit, _drop_padding, _pad_covariates, compiled_columns
+    from bayeshcc.bayes.fit import BayesFit, _drop_padding
     from bayeshcc.bayes.groups import add_model_groups
-    from bayeshcc.bayes.models import data_values
 
     family = get_family(model)
-    if not isinstance(prior, CurvePrior):
-        raise AnalysisError("fit_with_curve needs a CurvePrior (a [priors.NAME] type = \"curve\")")
-    data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
-    cuts = family.cutpoints(cutpoints, data, intervals)
-    j = 1 if cuts is None else len(cuts) + 1
+    data, cuts, cohort, values, key = _curve_structure(model, time, event, treated, X,
+                                                       covariate_names, weights, prior,
+                                                       cutpoints, intervals, time_scale)
+    _, _, columns, j = key
     k = data.X.shape[1]
-    columns = compiled_columns(k)
-    cohort = _pad_covariates(data_values(model, data, prior, cuts), data, prior, columns)
-    values = {name: value for name, value in cohort.items()
-              if name not in ("rate_center", "rate_sd")}
-    values.update(external_values(model, prior, data, cuts))
-    key = ("curve", model, columns, j)
     start = _time.perf_counter()
     compiled, source = _compiled(key, model, values, columns, j)
     fresh = source != "memory"
@@ -442,6 +489,20 @@ HYPER = ("log_hr_weights", "log_hr_means", "log_hr_sds", "coef_sd", "rate_center
          "deviation_scale")
 
 
+def _prior_terms(key: tuple, values: dict):
+    """The compiled log prior terms of a curve model's free variables and the model, once per
+    structure."""
+    import pytensor
+
+    _, model, columns, j = key
+    if key not in _PRIOR:
+        m = build_curve_model(model, values, columns, j)
+        terms = m.logp(vars=m.free_RVs, sum=False, jacobian=False)
+        _PRIOR[key] = (pytensor.function(m.value_vars, terms, mode="NUMBA",
+                                         on_unused_input="ignore"), m)
+    return _PRIOR[key]
+
+
 def log_prior(fit, key: tuple, values: dict):
     """The ``log_prior`` group of a curve fit: the log prior density of each free variable per
     draw, by the PyMC model's own ``logp`` (compiled once per structure), as
@@ -453,16 +514,10 @@ def log_prior(fit, key: tuple, values: dict):
     xarray.Dataset or None
     """
     import pymc as pm
-    import pytensor
     import xarray as xr
 
-    _, model, columns, j = key
-    if key not in _PRIOR:
-        m = build_curve_model(model, values, columns, j)
-        terms = m.logp(vars=m.free_RVs, sum=False, jacobian=False)
-        _PRIOR[key] = (pytensor.function(m.value_vars, terms, mode="NUMBA",
-                                         on_unused_input="ignore"), m)
-    fn, m = _PRIOR[key]
+    columns = key[2]
+    fn, m = _prior_terms(key, values)
     pm.set_data({name: values[name] for name in HYPER if name in values}, model=m)
     post = fit.posterior["posterior"]
     n_chain, n_draw = post.sizes["chain"], post.sizes["draw"]

@@ -182,6 +182,23 @@ def _read(path: Path) -> dict | None:
     return entry
 
 
+def entry_state(key: tuple) -> str:
+    """What the cache holds for a structure, without loading its machine code: ``"off"``
+    (cache disabled or unavailable), ``"absent"``, ``"present"`` (checksum and content valid;
+    whether it fits the model is only known when it is loaded) or ``"unreadable: <reason>"``
+    (truncated or garbled: the next compile rebuilds it). For :mod:`bayeshcc.warmup`'s report."""
+    try:
+        path = entry_path(key)
+    except Exception:  # noqa: BLE001 - as compile_cached: no cache, compile as usual
+        return "off"
+    if path is None:
+        return "off"
+    try:
+        return "absent" if _read(path) is None else "present"
+    except Exception as exc:  # noqa: BLE001 - any damage is reported, never raised
+        return f"unreadable: {exc}"
+
+
 def _write(path: Path, entry: dict) -> None:
     """Write atomically: a temporary file in the same folder, then ``os.replace``."""
     from numba.core.serialize import dumps

@@ -28,6 +28,7 @@ class SurvivalData:
     x_sd: np.ndarray
     weights: np.ndarray         # normalised (sum = Kish ESS)
     time_scale: float
+    raw_weights: np.ndarray | None = None  # as given (None: ones), before the normalisation
 
     @property
     def scaled_time(self) -> np.ndarray:
@@ -64,7 +65,7 @@ def prepare(time, event, treated, X=None, covariate_names=(), weights=None,
     if w.shape != (n,) or np.any(w < 0) or not np.all(np.isfinite(w)) or w.sum() <= 0:
         raise AnalysisError("weights must be finite, non-negative and not all zero")
     return SurvivalData(time, event, treated, (X - mean) / sd, tuple(covariate_names), mean, sd,
-                        kish_normalised(w), float(time_scale or time.mean()))
+                        kish_normalised(w), float(time_scale or time.mean()), w)
 
 
 def quantile_cutpoints(time: np.ndarray, event: np.ndarray, intervals: int) -> np.ndarray:

@@ -121,6 +121,106 @@ def _compiled(key: tuple, model: str, values: dict, k: int, j: int, time_varying
     return _with_data(_COMPILED[key], values), "memory"
 
 
+def _check_time_varying(model: str, prior, time_varying: bool) -> None:
+    """Refuse a time-varying fit of a family with a constant log HR, or with a curve prior."""
+    from bayeshcc.bayes.commensurate import CurvePrior
+
+    if time_varying and not get_family(model).time_varying:
+        with_it = [name for name, f in FAMILIES.items() if f.time_varying]
+        raise AnalysisError(f"model {model!r} has a constant log HR: time_varying=True needs "
+                            f"one of {with_it}")
+    if time_varying and isinstance(prior, CurvePrior):
+        raise AnalysisError(f"prior {prior.name!r} borrows the baseline from a curve: "
+                            "the log HR is constant (no time-varying effect)")
+
+
+def _structure(model: str, time, event, treated, X, covariate_names, weights, prior: Prior,
+               cutpoints, intervals: int, time_varying: bool, time_scale, baseline_prior):
+    """A fit's prepared data, cut points, model data (``pm.Data`` values, covariates padded to
+    the compiled width) and the key of the compiled model that serves it, ``(model, covariate
+    columns, intervals, time_varying)``. Shared by :func:`fit_survival_model` and
+    :func:`compile_fit`, so warming a structure up compiles the one a fit then looks up."""
+    data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
+    cuts = get_family(model).cutpoints(cutpoints, data, intervals)
+    j = 1 if cuts is None else len(cuts) + 1
+    columns = compiled_columns(data.X.shape[1])
+    values = _pad_covariates(data_values(model, data, prior, cuts, baseline_prior), data, prior,
+                             columns)
+    return data, cuts, values, (model, columns, j, bool(time_varying))
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """What :func:`compile_fit` did for one compiled model: its ``key`` (the structure),
+    where its machine code came from (``source``: ``"memory"``, ``"disk"``, ``"compiled"`` or
+    ``"uncached"``, as a fit records it in ``timings["compile_cache"]``), and the seconds spent on
+    the sampler's model and on the PyTensor functions of the fit's other groups."""
+
+    key: tuple
+    source: str
+    model_s: float
+    groups_s: float
+    before: str = ""  # the cache's entry before (compile_cache.entry_state), "" if in memory
+
+
+def compile_fit(model: str, time, event, treated, X=None, covariate_names=(), weights=None,
+                prior: Prior | None = None, cutpoints=None, intervals: int = 6,
+                time_varying: bool = False, time_scale: float | None = None,
+                baseline_prior: tuple[float, float] | None = None,
+                model_groups: bool = True) -> Compiled:
+    """Compile everything :func:`fit_survival_model` with these arguments would compile, and
+    sample nothing: the sampler's model of the fit's structure (kept in this process and in the
+    on-disk cache, :mod:`bayeshcc.bayes.compile_cache`) and the functions of its log-likelihood,
+    predictive and log-prior groups (:func:`bayeshcc.bayes.groups.add_model_groups`, run on a
+    two-draw stand-in posterior, :func:`_stand_in_posterior`: numba compiles a PyTensor
+    function at its first call, and PyTensor then keeps the code in its compile folder). Used
+    by :mod:`bayeshcc.warmup`.
+
+    The structure is derived by the code the fit uses (:func:`_structure`), so a fit with the
+    same arguments finds it (``timings["compile_cache"]``: ``"memory"`` in this process,
+    ``"disk"`` in another)."""
+    from bayeshcc.bayes.commensurate import CurvePrior, compile_curve
+    from bayeshcc.bayes.compile_cache import entry_state
+    from bayeshcc.bayes.priors import BUILT_IN
+
+    get_family(model)  # an unknown model is refused as a fit refuses it
+    _check_time_varying(model, prior, time_varying)
+    if isinstance(prior, CurvePrior):
+        return compile_curve(model, time, event, treated, X, covariate_names, weights, prior,
+                             cutpoints, intervals, time_scale)
+    prior = prior or BUILT_IN["weakly_informative"]
+    data, cuts, values, key = _structure(model, time, event, treated, X, covariate_names,
+                                         weights, prior, cutpoints, intervals, time_varying,
+                                         time_scale, baseline_prior)
+    before = "" if key in _COMPILED else entry_state(key)
+    start = _time.perf_counter()
+    compiled, source = _compiled(key, model, values, key[1], key[2], time_varying)
+    model_s = _time.perf_counter() - start
+    start = _time.perf_counter()
+    tree = get_family(model).complete_posterior(_stand_in_posterior(compiled,
+                                                                    data.X.shape[1]), 0)
+    stand_in = BayesFit(model, prior, data, tree, cuts, 0)
+    with np.errstate(all="ignore"):  # the stand-in's values are not a posterior's
+        add_model_groups(stand_in, structure=key if model_groups else None, values=values)
+    return Compiled(key, source, model_s, _time.perf_counter() - start, before)
+
+
+def _stand_in_posterior(compiled, k: int):
+    """A posterior tree shaped as the sampler's for ``compiled`` (its traced variables, one
+    chain of two draws, every value 0.5) without the padded covariates' coefficients: what
+    :func:`compile_fit` runs the groups' functions on. Only the arrays' types and memory layout
+    decide what numba compiles, and they are those of a sampled posterior."""
+    names, _, shapes = compiled.shape_info
+    variables, coords = {}, {"chain": [0], "draw": [0, 1]}
+    for name, shape in zip(names, shapes):
+        shape = tuple(int(s) for s in shape)
+        dims = tuple(f"{name}_dim_{i}" for i in range(len(shape)))
+        coords.update({dim: np.arange(size) for dim, size in zip(dims, shape)})
+        variables[name] = (("chain", "draw") + dims, np.full((1, 2) + shape, 0.5))
+    posterior = xr.Dataset(variables, coords=coords)
+    return _drop_padding(xr.DataTree.from_dict({"posterior": posterior}), k)
+
+
 def _with_data(compiled, values: dict):
     """``compiled`` with the data the log density reads: the observed times (and the piecewise
     cut points) enter it through arrays computed from them, and only the generator uses them."""
@@ -188,25 +288,16 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     family = get_family(model)
     if draws_rule not in RULES:
         raise AnalysisError(f"draws_rule must be one of {RULES}, got {draws_rule!r}")
-    if time_varying and not family.time_varying:
-        with_it = [name for name, f in FAMILIES.items() if f.time_varying]
-        raise AnalysisError(f"model {model!r} has a constant log HR: time_varying=True needs "
-                            f"one of {with_it}")
+    _check_time_varying(model, prior, time_varying)
     if isinstance(prior, CurvePrior):  # its commensurate prior replaces ``baseline_prior``
-        if time_varying:
-            raise AnalysisError(f"prior {prior.name!r} borrows the baseline from a curve: "
-                                "the log HR is constant (no time-varying effect)")
         return fit_with_curve(model, time, event, treated, X, covariate_names, weights, prior,
                               draws, tune, chains, seed, cutpoints, intervals, time_scale)
     prior = prior or BUILT_IN["weakly_informative"]
-    data = prepare(time, event, treated, X, covariate_names, weights, time_scale)
-    cuts = family.cutpoints(cutpoints, data, intervals)
-    j = 1 if cuts is None else len(cuts) + 1
+    data, cuts, values, key = _structure(model, time, event, treated, X, covariate_names,
+                                         weights, prior, cutpoints, intervals, time_varying,
+                                         time_scale, baseline_prior)
+    _, columns, j, _ = key
     k = data.X.shape[1]
-    columns = compiled_columns(k)
-    values = _pad_covariates(data_values(model, data, prior, cuts, baseline_prior), data, prior,
-                             columns)
-    key = (model, columns, j, bool(time_varying))
     start = _time.perf_counter()
     compiled, source = _compiled(key, model, values, columns, j, time_varying)
     fresh = source != "memory"

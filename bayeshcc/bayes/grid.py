@@ -105,6 +105,28 @@ def fit_job(job: FitJob):
     return fit, conv
 
 
+def compile_job(job: FitJob):
+    """Compile what :func:`fit_job` would compile for ``job``, sampling nothing
+    (:func:`bayeshcc.bayes.fit.compile_fit`; :mod:`bayeshcc.warmup`). The same arguments
+    reach the same structure as the fit: the dispatch below is :func:`fit_job`'s.
+
+    Returns
+    -------
+    bayeshcc.bayes.fit.Compiled
+    """
+    from bayeshcc.bayes.fit import compile_fit
+    from bayeshcc.bayes.propagation import compile_with_ps_uncertainty
+
+    settings = dict(prior=job.prior, cutpoints=list(job.cutpoints) or None,
+                    intervals=job.intervals)
+    if job.propensity is not None:
+        return compile_with_ps_uncertainty(job.task.model, job.inputs["time"],
+                                           job.inputs["event"], job.propensity, **settings)
+    # a calibrated fit gets its pointwise groups after calibration, without a log prior
+    return compile_fit(job.task.model, **job.inputs, **settings,
+                       model_groups=job.calibration is None)
+
+
 def is_weighted(fit) -> bool:
     """Whether a fit's likelihood is weighted (a pseudo-likelihood: no predictive LOO)."""
     return not np.allclose(fit.data.weights, fit.data.weights[0])

@@ -203,6 +203,12 @@ def log_prior(fit, structure: tuple, values: dict) -> xr.Dataset | None:
                               v) for name, v in out.items()}, coords=coords)
 
 
+WEIGHTS_DESCRIPTION = ("the weights the likelihood used: weights_raw rescaled to sum to their "
+                       "Kish effective sample size (sum w)^2 / sum w^2")
+RAW_WEIGHTS_DESCRIPTION = ("the weights as given to the fit (ATE, ATT or overlap weights, "
+                           "frequency weights; 1 when unweighted)")
+
+
 def add_model_groups(fit, structure: tuple | None = None, values: dict | None = None,
                      predictive_seed: int | None = None) -> None:
     """Add ``log_likelihood``, ``posterior_predictive``, ``observed_data``, ``constant_data``
@@ -218,9 +224,12 @@ def add_model_groups(fit, structure: tuple | None = None, values: dict | None = 
         if group in fit.posterior.children:
             del fit.posterior[group]
     fit.posterior["observed_data"] = xr.DataTree(xr.Dataset({"time": (("patient",), d.time)}))
+    raw = d.weights if d.raw_weights is None else d.raw_weights
     fit.posterior["constant_data"] = xr.DataTree(xr.Dataset({
         "time": (("patient",), d.event), "treated": (("patient",), d.treated),
-        "weights": (("patient",), d.weights)}))
+        "weights": (("patient",), d.weights, {"description": WEIGHTS_DESCRIPTION}),
+        "weights_raw": (("patient",), np.asarray(raw, dtype=float),
+                        {"description": RAW_WEIGHTS_DESCRIPTION})}))
     if n_chain * n_draw * d.time.size <= MAX_POINTWISE_VALUES:
         loglik, linear = pointwise(fit, values)
         fit.posterior["log_likelihood"] = xr.DataTree(xr.Dataset(

@@ -73,7 +73,7 @@ from bayeshcc.bayes.diagnostics import (REPLICATE_COORD, Convergence, check_conv
                                         worst_convergence)
 from bayeshcc.bayes.families import get_family
 from bayeshcc.bayes.families.base import BASELINE_SD, rate_center
-from bayeshcc.bayes.fit import BayesFit, fit_survival_model
+from bayeshcc.bayes.fit import BayesFit, compile_fit, fit_survival_model
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
 from bayeshcc.executors import derive_seed
@@ -262,6 +262,40 @@ def pool_replicates(trees) -> xr.DataTree:
     return xr.DataTree.from_dict(groups)
 
 
+def _point_population(model: str, time, event, design: PropensityDesign, cutpoints,
+                      intervals: int):
+    """The arrays, the population of the point-estimate PS, its prepared data and the cut
+    points every replicate's fit shares (:func:`fit_with_ps_uncertainty`)."""
+    time = np.asarray(time, dtype=float)
+    event = np.asarray(event, dtype=float)
+    treated = np.asarray(design.treated).astype(float)
+    with warnings.catch_warnings(record=True):
+        warnings.simplefilter("always")  # raised already where the fixed-PS analysis was built
+        point = fit_propensity(design.X, design.treated)
+        ref = population_from_score(design, point.score, point.logit)
+    reference = prepare(time[ref.rows], event[ref.rows], treated[ref.rows], weights=ref.weights)
+    cuts = get_family(model).cutpoints(cutpoints, reference, intervals)
+    return time, event, treated, ref, reference, cuts
+
+
+def compile_with_ps_uncertainty(model: str, time, event, design: PropensityDesign,
+                                prior: Prior | None = None, cutpoints=None, intervals: int = 6):
+    """Compile what :func:`fit_with_ps_uncertainty` would compile, sampling nothing: every
+    replicate's fit has the structure of the point-estimate population's (no covariates, the
+    shared cut points), so that one is compiled (:func:`bayeshcc.bayes.fit.compile_fit`).
+
+    Returns
+    -------
+    bayeshcc.bayes.fit.Compiled
+    """
+    time, event, treated, ref, reference, cuts = _point_population(model, time, event, design,
+                                                                   cutpoints, intervals)
+    rows = ref.rows
+    return compile_fit(model, time[rows], event[rows], treated[rows], weights=ref.weights,
+                       prior=prior, cutpoints=cuts, time_scale=reference.time_scale,
+                       baseline_prior=(rate_center(reference), BASELINE_SD))
+
+
 def fit_with_ps_uncertainty(model: str, time, event, design: PropensityDesign,
                             replicates: int = 20, prior: Prior | None = None, draws: int = 1000,
                             tune: int = 1000, chains: int = 4, seed: int = 1, cutpoints=None,
@@ -302,15 +336,8 @@ def fit_with_ps_uncertainty(model: str, time, event, design: PropensityDesign,
     >>> pooled = fit_with_ps_uncertainty("weibull", time, event, design, replicates=20)  # doctest: +SKIP
     >>> hr_summary(pooled.fit)["hr_lower"]  # doctest: +SKIP
     """
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event, dtype=float)
-    treated = np.asarray(design.treated).astype(float)
-    with warnings.catch_warnings(record=True):
-        warnings.simplefilter("always")  # raised already where the fixed-PS analysis was built
-        point = fit_propensity(design.X, design.treated)
-        ref = population_from_score(design, point.score, point.logit)
-    reference = prepare(time[ref.rows], event[ref.rows], treated[ref.rows], weights=ref.weights)
-    cuts = get_family(model).cutpoints(cutpoints, reference, intervals)
+    time, event, treated, ref, reference, cuts = _point_population(model, time, event, design,
+                                                                   cutpoints, intervals)
     common = dict(prior=prior, draws=draws, tune=tune, chains=chains, cutpoints=cuts,
                   time_scale=reference.time_scale,
                   baseline_prior=(rate_center(reference), BASELINE_SD))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.figures.style import ADJUSTMENT_ORDER, adjustment_style, hr_axis, new_axes
+from bayeshcc.vocab import readable
 
 
 def plot_forest(rows: pd.DataFrame, title: str = "", xlabel: str = "Hazard ratio (95% CI)",
@@ -54,7 +55,8 @@ def _adjustment_order(adjustments) -> list[str]:
 
 
 def plot_sensitivity_forest(grid: pd.DataFrame, primary: pd.DataFrame | None = None,
-                            threshold: float | None = None, title: str = ""):
+                            threshold: float | None = None, title: str = "",
+                            outcome_labels: dict | None = None):
     """Every analysis of the sensitivity grid, one panel per outcome, grouped by adjustment.
 
     Each adjustment has its own colour, line style and marker (legend); within a group the rows
@@ -73,12 +75,15 @@ def plot_sensitivity_forest(grid: pd.DataFrame, primary: pd.DataFrame | None = N
         A clinically meaningful HR, drawn as a dotted line.
     title : str
         Figure title.
+    outcome_labels : dict, optional
+        Outcome -> its name, for the panel titles (default: the outcome's key).
 
     Returns
     -------
     matplotlib Figure
     """
     outcomes = list(dict.fromkeys(grid["outcome"]))
+    outcome_labels = outcome_labels or {}
     order = _adjustment_order(grid["adjustment"])
     unknown = tuple(a for a in order if a not in ADJUSTMENT_ORDER)
     height = max(len(grid[grid["outcome"] == o]) for o in outcomes) * 0.19 + 1.6
@@ -108,7 +113,8 @@ def plot_sensitivity_forest(grid: pd.DataFrame, primary: pd.DataFrame | None = N
                     ms=11 if is_primary else 5, color=style["color"],
                     markerfacecolor=style["color"] if reliable else "white", ls="none")
             handles.setdefault(row.adjustment, line)
-            labels.append(f"{row.model}, {row.prior}" + (" (primary)" if is_primary else "")
+            labels.append(f"{readable(row.model)}, {readable(row.prior)}"
+                          + (" (primary)" if is_primary else "")
                           + ("" if reliable else " (unreliable)"))
         ax.axvline(1.0, color="grey", ls="--", lw=1)
         if threshold is not None:
@@ -116,12 +122,12 @@ def plot_sensitivity_forest(grid: pd.DataFrame, primary: pd.DataFrame | None = N
         hr_axis(ax)
         ax.set_yticks(y, labels, fontsize=7)
         ax.set_ylim(-0.7, len(rows) - 0.3)
-        ax.set_title(str(outcome), fontsize=10)
+        ax.set_title(str(outcome_labels.get(outcome, outcome)), fontsize=10)
         ax.set_xlabel("Hazard ratio (95% credible interval)", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
         ax.grid(axis="x", alpha=0.3)
     fig = axes[0].figure
-    fig.legend(list(handles.values()), [f"adjustment: {a}" for a in handles],
+    fig.legend(list(handles.values()), [readable(a) for a in handles],
                loc="lower center", ncol=min(len(handles), 4), frameon=False, fontsize=8,
                bbox_to_anchor=(0.5, 0.0))
     if title:

@@ -16,7 +16,8 @@ HR_GRID = (0.1, 3.0)
 
 
 def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str = "",
-                           km: pd.DataFrame | None = None, time_label: str = "Time", ax=None):
+                           km: pd.DataFrame | None = None, time_label: str = "Time", ax=None,
+                           names: Sequence[str] | None = None, time_scale: float = 1.0):
     """Posterior median survival per arm with its 95 % band; with ``km``, the observed
     Kaplan-Meier steps on top (a posterior-predictive check).
 
@@ -25,7 +26,11 @@ def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str
     curves : pandas.DataFrame
         Rows of one fit from ``marginal_survival.csv`` (arm, time, survival, lower, upper).
     arms : sequence of str
-        Arms in legend order.
+        Arms in legend order, as the tables' ``arm`` column writes them.
+    names : sequence of str, optional
+        Their names in the legend (default: ``arms``).
+    time_scale : float
+        Factor from the tables' unit of time to the axis's.
     title, time_label : str
         Axes title and x-axis label.
     km : pandas.DataFrame, optional
@@ -39,17 +44,20 @@ def plot_marginal_survival(curves: pd.DataFrame, arms: Sequence[str], title: str
     """
     if ax is None:
         ax = new_axes(7, 4.5)
+    names = [str(n) for n in (names or arms)]
     for i, arm in enumerate(arms):
         colour = ARM_COLOURS[i % len(ARM_COLOURS)]
         c = curves[curves["arm"].astype(str) == str(arm)].sort_values("time")
-        ax.plot(c["time"], c["survival"], color=colour, ls=ARM_LINES[i % len(ARM_LINES)], lw=1.8,
-                label=f"{arm} (model)")
-        ax.fill_between(c["time"], c["lower"], c["upper"], color=colour, alpha=0.2, lw=0)
+        time = time_scale * c["time"].to_numpy(float)
+        ax.plot(time, c["survival"], color=colour, ls=ARM_LINES[i % len(ARM_LINES)], lw=1.8,
+                label=f"{names[i]} (model)")
+        ax.fill_between(time, c["lower"], c["upper"], color=colour, alpha=0.2, lw=0)
         if km is not None:
             k = km[km["arm"].astype(str) == str(arm)].sort_values("time")
-            ax.step(np.concatenate([[0.0], k["time"]]), np.concatenate([[1.0], k["survival"]]),
+            ax.step(np.concatenate([[0.0], time_scale * k["time"].to_numpy(float)]),
+                    np.concatenate([[1.0], k["survival"]]),
                     where="post", color=colour, ls=(0, (1, 1)), lw=1.2,
-                    label=f"{arm} (Kaplan-Meier)")
+                    label=f"{names[i]} (Kaplan-Meier)")
     ax.set_ylim(0, 1.02)
     ax.set_xlabel(time_label)
     ax.set_ylabel("Survival probability")
@@ -65,7 +73,8 @@ def _density(log_hr, grid: np.ndarray) -> np.ndarray:
     return gaussian_kde(np.asarray(log_hr, dtype=float))(grid)
 
 
-def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: dict | None = None):
+def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: dict | None = None,
+                      arms: Sequence[str] = ("treated", "reference")):
     """Posterior densities of the hazard ratio (log axis), one line per fit.
 
     Every line has its own colour *and* line style (Okabe-Ito palette), named in the legend.
@@ -80,6 +89,8 @@ def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: di
         Where to draw; a new figure when absent.
     styles : dict, optional
         Legend label -> ``{"color", "linestyle"}``; by default the i-th label gets the i-th style.
+    arms : (str, str)
+        The treated and reference arms' names, for the axis.
 
     Returns
     -------
@@ -94,7 +105,7 @@ def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: di
                 color=style["color"], ls=style["linestyle"])
     ax.axvline(1.0, color="grey", ls="--", lw=1)
     hr_axis(ax)
-    ax.set_xlabel("Hazard ratio (treated vs reference)")
+    ax.set_xlabel(f"Hazard ratio ({arms[0]} vs {arms[1]})")
     ax.set_ylabel("Posterior density (log-HR scale)")
     ax.set_title(title)
     ax.legend(frameon=False, fontsize=8)
@@ -102,7 +113,8 @@ def plot_hr_densities(draws_by_label: dict, title: str = "", ax=None, styles: di
 
 
 def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str = "",
-                            label: str = "posterior", ax=None):
+                            label: str = "posterior", ax=None,
+                            arms: Sequence[str] = ("treated", "reference")):
     """The posterior density of one analysis's hazard ratio with the benefit regions shaded.
 
     The region HR < 1 is shaded lightly, and HR < each clinically meaningful threshold more
@@ -118,6 +130,8 @@ def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str
         Axes title and the density's legend label.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when absent.
+    arms : (str, str)
+        The treated and reference arms' names, for the axis and the legend.
 
     Returns
     -------
@@ -133,7 +147,7 @@ def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str
     hr = np.exp(grid)
     ax.plot(hr, density, color="#0072B2", lw=1.8, label=label)
     ax.fill_between(hr, density, where=hr <= 1.0, color="#56B4E9", alpha=0.35, lw=0,
-                    label="HR < 1 (treated lowers the hazard)")
+                    label=f"HR < 1 ({arms[0]} lowers the hazard)")
     for i, threshold in enumerate(sorted(thresholds)):
         ax.fill_between(hr, density, where=hr <= threshold, facecolor="none",
                         edgecolor=("#D55E00", "#009E73", "#CC79A7")[i % 3],
@@ -143,7 +157,7 @@ def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str
     hr_axis(ax)
     ax.set_xlim(np.exp(low), np.exp(high))
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("Hazard ratio (treated vs reference)")
+    ax.set_xlabel(f"Hazard ratio ({arms[0]} vs {arms[1]})")
     ax.set_ylabel("Posterior density")
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)

@@ -1,9 +1,13 @@
 """Build ``report.html`` from a results folder: tables and figures are read, never computed.
 
 The report is ordered as its readers ask: a one-screen summary of the primary analysis first
-(probabilities, absolute effects, robustness, caveats, and the posterior density of the HR),
+(probabilities, absolute effects, the per-arm numbers, robustness, caveats, and the posterior
+density of the HR),
 then the sensitivity grid at a glance, the study tables as a paper prints them, and an appendix
 for statisticians (full posterior tables, diagnostics, propensity model, LOO, spec, versions).
+
+Arms and coded levels are named by the spec's labels and times shown in its display unit
+(:class:`~bayeshcc.report.wording.Wording`); the tables keep codes and the data's unit.
 
 The page is self-contained (figures embedded as base64 palette PNG or SVG, inline CSS, no
 scripts, no network), prints to A4 with a page break before each section, and every string from
@@ -24,9 +28,12 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from bayeshcc.report.probability import probability
 from bayeshcc.report.sections import (about_the_data, calibration_methods, clinical_thresholds,
-                                      diagnostics_view, primary_rows, summary, table_views,
-                                      wide_baseline)
+                                      diagnostics_view, is_synthetic, primary_rows, summary,
+                                      table_views, wide_baseline)
+from bayeshcc.report.wording import Wording, readable
+from bayeshcc.vocab import QUANTILE_NAMES
 
 PATIENT_LEVEL_TABLES = ("matches",)  # one row per patient (pair): only with include_patient_data
 # count columns and the columns derived from them, for small-cell suppression
@@ -101,6 +108,7 @@ def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
     from bayeshcc.figures.posterior import plot_primary_hr_density
 
     thresholds = clinical_thresholds(tables["posterior_hr"], manifest)
+    words = Wording.from_manifest(manifest)
     figures = {}
     for row in chosen.itertuples(index=False):
         path = folder / "posterior" / f"{row.outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
@@ -111,7 +119,9 @@ def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
             "label", row.outcome)
         ax = plot_primary_hr_density(
             log_hr, thresholds, title=f"{label}: posterior HR, primary analysis",
-            label=f"{row.model}, {row.prior} prior, {row.adjustment}")
+            label=f"{readable(row.model)} model, {readable(row.prior)} prior, "
+                  f"{readable(row.adjustment)}",
+            arms=(words.treated, words.reference))
         figures[str(row.outcome)] = svg_data(ax.figure)
     return figures
 
@@ -125,8 +135,11 @@ def sensitivity_forest_figure(tables: dict[str, pd.DataFrame], manifest: dict) -
 
     thresholds = clinical_thresholds(tables.get("posterior_hr", grid), manifest)
     primary = primary_rows(tables)
+    labels = {name: out.get("label", name)
+              for name, out in (manifest.get("spec", {}).get("outcomes") or {}).items()}
     fig = plot_sensitivity_forest(grid, primary=primary if len(primary) else None,
-                                  threshold=min(thresholds) if thresholds else None)
+                                  threshold=min(thresholds) if thresholds else None,
+                                  outcome_labels=labels)
     return svg_data(fig)
 
 
@@ -148,8 +161,9 @@ def _two_decimals(column: str) -> bool:
 def format_value(value: Any, column: str = "") -> str:
     """Numbers as clinicians read them, never in scientific notation.
 
-    p-values to 3 decimals (``< 0.001``), HRs and SMDs to 2 decimals, probabilities and
-    percentages as percentages, whole numbers as integers, others to 3 significant digits with
+    p-values to 3 decimals (``< 0.001``), HRs and SMDs to 2 decimals, probabilities as
+    :func:`~bayeshcc.report.probability.probability` prints them (never ``100.0%`` short of
+    1), percentages of counts to one decimal, whole numbers as integers, others to 3 significant digits with
     values beyond 0.001 .. 100,000 shown as ``< 0.001`` / ``> 100,000``.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -167,7 +181,9 @@ def format_value(value: Any, column: str = "") -> str:
             return "< 0.001" if value < 0.001 else f"{value:.3f}"
         if _two_decimals(column):
             return f"{value:.2f}"
-        if column.startswith(("pct", "prob")):
+        if column.startswith("prob"):
+            return probability(value, decimals=1)
+        if column.startswith("pct"):
             return f"{100 * value:.1f}%"
         if value != 0 and abs(value) < 0.001:
             return "< 0.001" if value > 0 else "> -0.001"
@@ -177,11 +193,28 @@ def format_value(value: Any, column: str = "") -> str:
     return str(value)
 
 
+ARM_HEADINGS = {"n_treated": ("n", 0), "pct_treated": ("%", 0),
+                "summary_treated": ("summary", 0), "n_reference": ("n", 1),
+                "pct_reference": ("%", 1), "summary_reference": ("summary", 1)}
+
+
+def column_heading(column: str, arms: tuple[str, str] | None = None) -> str:
+    """A table column's heading: quantile columns by their level (``q025`` as ``2.5%``,
+    ``q500`` as ``50%``), a per-arm column by the arm's name (``n_treated`` as
+    ``n, Hormonal therapy``) when ``arms`` are given, every other column by its name in the
+    CSV."""
+    if arms is not None and column in ARM_HEADINGS:
+        what, arm = ARM_HEADINGS[column]
+        return f"{what}, {arms[arm]}"
+    return QUANTILE_NAMES.get(column, column)
+
+
 def build_report(folder: str | Path, include_patient_data: bool = False,
                  min_cell: int | None = None) -> str:
     """The report of a results folder as an HTML string.
 
-    Sections, in the order readers ask: Summary (primary analysis per outcome, no tables),
+    Sections, in the order readers ask: Summary (primary analysis per outcome, its only table
+    the per-arm numbers),
     Sensitivity at a glance (forest of the grid, prior predictive check, tipping point), Study
     tables (wide Table 1, Tables 2-5, Kaplan-Meier figures), then the appendix: Posterior
     tables, Diagnostics, Propensity model and balance, Model comparison (LOO), Methods and
@@ -215,17 +248,20 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("bayeshcc") / "report" / "templates")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = format_value
+    env.filters["readable"] = readable
     env.tests["startingwith"] = lambda name, prefixes: str(name).startswith(tuple(prefixes))
+    words = Wording.from_manifest(manifest)
+    env.filters["heading"] = lambda column: column_heading(column, (words.treated,
+                                                                    words.reference))
     template = env.get_template("report.html.j2")
     spec = manifest.get("spec", {})
-    arms = (str(spec.get("data", {}).get("treated", "treated")),
-            str(spec.get("data", {}).get("reference", "reference")))
+    arms = (words.treated, words.reference)
     prior = tables.get("prior_predictive")
     if prior is not None and "quantity" in prior.columns:  # the HR rows, for section 2
         tables = {**tables, "prior_predictive_hr": prior[prior["quantity"] == "hr"]}
     views = table_views(tables, manifest)
     extra = {"diagnostics": diagnostics_view(tables),
-             "baseline_wide": wide_baseline(tables.get("baseline"), arms)}
+             "baseline_wide": wide_baseline(tables.get("baseline"), arms, words)}
     views.update({k: v for k, v in extra.items() if v is not None})
     return template.render(manifest=manifest, views=views, summary=summary(tables, manifest),
                            about=about_the_data(manifest, tables), figures=figures,
@@ -233,7 +269,8 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
                            densities=primary_density_figures(folder, tables, manifest),
                            forest=sensitivity_forest_figure(tables, manifest),
                            spec_text=json.dumps(spec, indent=2, sort_keys=False, default=str),
-                           include_patient_data=include_patient_data, min_cell=min_cell)
+                           include_patient_data=include_patient_data, min_cell=min_cell,
+                           synthetic=is_synthetic(manifest), words=words)
 
 
 def write_report(folder: str | Path, include_patient_data: bool = False,

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from bayeshcc.vocab import readable
 
 @dataclass(frozen=True)
 class TableView:
@@ -209,13 +210,60 @@ def borrowing_note(frame: pd.DataFrame) -> str:
     return BORROWING_NOTE
 
 
+# columns holding times (in the data's unit in the tables; the report shows the display unit)
+TIME_COLUMNS = {"survival": ("median", "median_lower", "median_upper"),
+                "survival_landmarks": ("time",),
+                "rmst": ("tau", "rmst", "rmst_se", "difference", "difference_lower",
+                         "difference_upper"),
+                "posterior_contrasts": ("tau",)}
+# ... and columns holding a time only in the rows of a time quantity (medians, RMST)
+QUANTITY_TIME_COLUMNS = {"posterior_contrasts": ("estimate", "lower", "upper"),
+                         "prior_predictive": ("q025", "q250", "q500", "q750", "q975")}
+TIME_QUANTITIES = ("median", "rmst")
+ARM_COLUMNS = ("arm",)
+
+
+def shown_frame(key: str, frame: pd.DataFrame, words) -> pd.DataFrame:
+    """A results table as the report shows it: arm codes by their labels, times in the display
+    unit (``words``: :class:`~bayeshcc.report.wording.Wording`). The table itself is unchanged.
+    """
+    frame = frame.copy()
+    for column in ARM_COLUMNS:
+        if column in frame.columns and words.arms:
+            frame[column] = frame[column].map(words.arm)
+    if key == "overlap" and "arm" in frame.columns:  # its arms are "treated" and "reference"
+        frame["arm"] = frame["arm"].map({"treated": words.treated,
+                                         "reference": words.reference}).fillna(frame["arm"])
+    if key == "baseline" and {"variable", "level"} <= set(frame.columns):
+        frame["level"] = [words.level(v, c) for v, c in zip(frame["variable"], frame["level"])]
+    if not words.converts:
+        return frame
+    for column in TIME_COLUMNS.get(key, ()):
+        if column in frame.columns:
+            frame[column] = frame[column].map(words.shown)
+    if key in QUANTITY_TIME_COLUMNS and "quantity" in frame.columns:
+        timed = frame["quantity"].isin(TIME_QUANTITIES)
+        for column in QUANTITY_TIME_COLUMNS[key]:
+            if column in frame.columns:
+                frame[column] = frame[column].astype(object)
+                frame.loc[timed, column] = frame.loc[timed, column].map(words.shown)
+    return frame
+
+
 def table_views(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> dict[str, TableView]:
-    """The report's view of each results table that exists."""
+    """The report's view of each results table that exists, arms named and times in the
+    display unit (:func:`shown_frame`)."""
+    from bayeshcc.report.wording import Wording
+
+    words = Wording.from_manifest(manifest)
     views = {}
     for key, (title, note, columns) in SHOWN.items():
         if key not in tables:
             continue
-        frame = tables[key]
+        frame = shown_frame(key, tables[key], words)
+        timed = key in TIME_COLUMNS or key in QUANTITY_TIME_COLUMNS
+        if timed and words.converts:
+            note = " ".join([note, words.unit_note()])
         wanted = []
         for c in columns or tuple(frame.columns):
             if c.endswith("*"):  # a family of columns, e.g. prob_hr_below_<threshold>
@@ -256,9 +304,11 @@ def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, 
 
     if "posterior_hr" not in tables:
         return []
+    from bayeshcc.report.wording import Wording
+
     spec = manifest.get("spec", {})
-    treated = spec.get("data", {}).get("treated", "the treated arm")
-    reference = spec.get("data", {}).get("reference", "the reference arm")
+    words = Wording.from_manifest(manifest)
+    treated, reference = words.treated, words.reference
     outcomes = spec.get("outcomes", {})
     chosen = primary_rows(tables)
     statements = []
@@ -266,14 +316,14 @@ def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, 
         mine = chosen[chosen["outcome"] == outcome] if len(chosen) else chosen
         row = (mine if len(mine) else rows).iloc[0]
         label = outcomes.get(outcome, {}).get("label", outcome).lower()
-        p = 100 * row["prob_hr_below_1"]
+        p = percent(row["prob_hr_below_1"])
         what = "Calibrated probability" if is_calibrated(row) else "Probability"
         if is_causal(row["adjustment"]) and len(mine):
             text = (f"{what} that {treated} lowers the hazard of {label} compared with "
-                    f"{reference}: {p:.0f}% (primary analysis, adjustment: {row['adjustment']})")
+                    f"{reference}: {p} (primary analysis, adjustment: {row['adjustment']})")
         else:
             text = (f"{what} that the hazard of {label} is lower with {treated} than with "
-                    f"{reference}: {p:.0f}% (an association: adjustment {row['adjustment']}, "
+                    f"{reference}: {p} (an association: adjustment {row['adjustment']}, "
                     "not a causal estimate)")
         estimand = row["estimand"] if "estimand" in row.index else ""
         statements.append({
@@ -310,28 +360,16 @@ def interval_name(row) -> str:
 
 
 def percent(p: float) -> str:
-    """A probability as a whole percentage (``<1%`` and ``>99%`` at the ends), never 1e-05."""
-    if p is None or pd.isna(p):
-        return "NA"
-    value = 100 * float(p)
-    if 0 < value < 0.5:
-        return "<1%"
-    if 99.5 <= value < 100:
-        return ">99%"
-    return f"{value:.0f}%"
+    """A probability as the report prints it (:func:`bayeshcc.report.probability.probability`:
+    never ``100%`` or ``0%`` unless exactly 1 or 0)."""
+    from bayeshcc.report.probability import probability
+
+    return probability(p)
 
 
 def hazard_ratio(value: float) -> str:
     """A hazard ratio to two decimals."""
     return "NA" if value is None or pd.isna(value) else f"{float(value):.2f}"
-
-
-def duration(value: float) -> str:
-    """A time (or time difference) to one decimal (never ``-0.0``)."""
-    if value is None or pd.isna(value):
-        return "NA"
-    text = f"{float(value):.1f}"
-    return "0.0" if text == "-0.0" else text
 
 
 def _bayes_spec(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -344,8 +382,12 @@ def decision_threshold(manifest: Mapping[str, Any]) -> float:
 
 
 def clinical_thresholds(hr: pd.DataFrame, manifest: Mapping[str, Any]) -> list[float]:
-    """The spec's ``[bayes] thresholds`` that have a ``prob_hr_below_<t>`` column."""
-    wanted = [float(t) for t in _bayes_spec(manifest).get("thresholds", [])]
+    """The spec's ``[bayes] thresholds`` and its ``clinical_hr`` (when given) that have a
+    ``prob_hr_below_<t>`` column."""
+    bayes = _bayes_spec(manifest)
+    wanted = [float(t) for t in bayes.get("thresholds", [])]
+    if "clinical_hr" in bayes:  # given in the spec: P(HR < clinical_hr) is always shown
+        wanted.append(float(bayes["clinical_hr"]))
     if not wanted:  # an older manifest: whatever columns the table has
         wanted = [float(c.removeprefix("prob_hr_below_")) for c in hr.columns
                   if c.startswith("prob_hr_below_") and c != "prob_hr_below_1"]
@@ -375,9 +417,9 @@ def _matching(frame: pd.DataFrame | None, row: pd.Series, keys=("outcome", "mode
     return frame[mask]
 
 
-def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, treated: str,
-                      reference: str, unit: str) -> list[str]:
-    """Median and RMST differences of the analysis in ``row``, as sentences."""
+def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, words) -> list[str]:
+    """Median and RMST differences of the analysis in ``row``, as sentences, times in the
+    shown unit (``words``: :class:`~bayeshcc.report.wording.Wording`)."""
     mine = _matching(contrasts, row)
     if not len(mine):
         return []
@@ -388,14 +430,14 @@ def _absolute_effects(contrasts: pd.DataFrame | None, row: pd.Series, treated: s
             continue
         d = pick.iloc[0]
         what = ("Difference in median survival" if quantity == "median" else
-                f"Difference in restricted mean survival time up to {duration(d.get('tau'))} {unit}")
+                f"Difference in restricted mean survival time up to {words.horizon(d.get('tau'))}")
         if pd.isna(d["estimate"]):
             sentences.append(f"{what}: not estimable (a median is not reached in most draws).")
             continue
         sentences.append(
-            f"{what} ({treated} minus {reference}): {duration(d['estimate'])} {unit} "
-            f"(95% {interval_name(d)} {duration(d['lower'])} to {duration(d['upper'])} {unit}; "
-            f"P(> 0) = {percent(d['prob_above_0'])}).")
+            f"{what} ({words.treated} minus {words.reference}): {words.duration(d['estimate'])} "
+            f"(95% {interval_name(d)} {words.amount(d['lower'])} to "
+            f"{words.duration(d['upper'])}; P(> 0) = {percent(d['prob_above_0'])}).")
     return sentences
 
 
@@ -574,13 +616,79 @@ def _conflict(hr: pd.DataFrame, row: pd.Series, outcome: str, label: str) -> lis
     return sentences
 
 
+#: A model beaten on LOO by more than this many standard errors of the difference is noted.
+LOO_SE_MARGIN = 2.0
+#: The treatment term's proportional-hazards test (cox.zph) below this is noted.
+PH_LEVEL = 0.05
+
+
+def _model_fit(tables: Mapping[str, pd.DataFrame], row: pd.Series) -> str:
+    """A sentence when another model predicts the data better than the primary analysis's by
+    more than :data:`LOO_SE_MARGIN` SE of the PSIS-LOO difference, naming that model's hazard
+    ratio in the same prior and adjustment ('' otherwise).
+
+    LOO compares models only on an unweighted likelihood: for a weighted or matched primary
+    analysis the models are compared on their unadjusted fits (the same data, same prior)."""
+    loo, hr = tables.get("loo"), tables.get("posterior_hr")
+    if loo is None or hr is None or not len(loo) or "elpd_diff_se" not in loo:
+        return ""
+    mine = loo[(loo["outcome"].astype(str) == str(row["outcome"]))
+               & (loo["prior"] == row["prior"])]
+    valid = mine["valid_predictive_comparison"].map(_is_true)
+    compared = mine[valid & (mine["adjustment"] == row["adjustment"])]
+    where = "these fits"
+    if compared.empty:
+        compared, where = mine[valid & (mine["adjustment"] == "none")], "the unadjusted fits"
+    if compared["model"].nunique() < 2 or row["model"] not in set(compared["model"]):
+        return ""
+    own = compared[compared["model"] == row["model"]].iloc[0]
+    best = compared.loc[compared["elpd_loo"].idxmax()]
+    gap, se = -float(own["elpd_diff_from_best"]), float(own["elpd_diff_se"])
+    if best["model"] == row["model"] or not (se > 0) or gap <= LOO_SE_MARGIN * se:
+        return ""
+    text = (f"Model fit: the {readable(best['model'])} model predicts these data better than the "
+            f"{readable(row['model'])} model of this analysis (PSIS-LOO, {where}: expected log "
+            f"predictive density {gap:.1f} higher, SE {se:.1f})")
+    other = hr[(hr["outcome"].astype(str) == str(row["outcome"])) & (hr["model"] == best["model"])
+               & (hr["prior"] == row["prior"]) & (hr["adjustment"] == row["adjustment"])]
+    if len(other):
+        o = other.iloc[0]
+        text += (f"; with it the hazard ratio is {hazard_ratio(o['hr_median'])} (95% "
+                 f"{interval_name(o)} {hazard_ratio(o['hr_lower'])} to "
+                 f"{hazard_ratio(o['hr_upper'])})")
+    return text + "."
+
+
+def _proportional_hazards(tables: Mapping[str, pd.DataFrame], row: pd.Series) -> str:
+    """A sentence when the primary population's test of proportional hazards for the treatment
+    (``cox_zph.csv``, the Grambsch-Therneau test of R's ``cox.zph``) has p < :data:`PH_LEVEL`
+    ('' otherwise)."""
+    zph = tables.get("cox_zph")
+    if zph is None or not len(zph):
+        return ""
+    adjustment = str(row["adjustment"])
+    cohort = "unadjusted" if adjustment in ("none", "covariates") else adjustment
+    model = "multivariable" if adjustment == "covariates" else "univariable"
+    rows = zph[(zph["outcome"].astype(str) == str(row["outcome"])) & (zph["cohort"] == cohort)
+               & (zph["model"] == model) & (zph["term"] == "treatment")]
+    if rows.empty or not float(rows["p"].iloc[0]) < PH_LEVEL:
+        return ""
+    p = float(rows["p"].iloc[0])
+    shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    return (f"Proportional hazards in question: in the {cohort} cohort the treatment's hazard "
+            f"ratio changes with time (cox.zph p {shown}). The hazard ratio is then an average "
+            "over the follow-up that depends on its length; the survival and RMST differences "
+            "say more.")
+
+
 def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> list[dict]:
     """The summary a clinician reads first: one block per outcome, from the primary analysis.
 
     Each block holds the probability statements (benefit and clinically meaningful benefit,
     worded as an effect only for an adjusted primary analysis; see :func:`bayes_statements`),
     the absolute effects (median and RMST differences with their 95 % credible intervals and
-    P(> 0)), the robustness within the primary estimand (:func:`_robustness`), the sceptical-prior
+    P(> 0)), the per-arm numbers (:func:`bayeshcc.report.glance.at_a_glance`), the robustness
+    within the primary estimand (:func:`_robustness`), the sceptical-prior
     tipping point, the E-value, the confounding tipping point and any
     prior-data conflict (p < 0.05) of a prior borrowing external evidence in the primary
     analysis's model and adjustment. A
@@ -600,16 +708,20 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
         Per outcome: ``outcome``, ``label``, ``reliable``, ``warning``, ``statements`` (the
         probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
         ``tipping`` (sceptical-prior tipping point), ``evalue``, ``confounding`` (confounding
-        tipping point), ``conflict`` (sentences), ``row`` (the posterior row used, as
+        tipping point), ``conflict`` (sentences), ``model_checks`` (sentences: non-proportional
+        hazards, a better-fitting model on LOO), ``glance`` (the per-arm numbers,
+        :func:`bayeshcc.report.glance.at_a_glance`), ``more`` (the absolute effects after the
+        first that the per-arm table does not give), ``row`` (the posterior row used, as
         a dict).
     """
     if "posterior_hr" not in tables:
         return []
+    from bayeshcc.report.glance import at_a_glance
+    from bayeshcc.report.wording import Wording
+
     spec = manifest.get("spec", {})
-    data = spec.get("data", {})
-    treated = str(data.get("treated", "the treated arm"))
-    reference = str(data.get("reference", "the reference arm"))
-    unit = str(data.get("time_unit") or "time units")
+    words = Wording.from_manifest(manifest)
+    treated, reference = words.treated, words.reference
     outcomes = spec.get("outcomes", {})
     hr = tables["posterior_hr"]
     chosen = primary_rows(tables)
@@ -630,6 +742,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             what = "Calibrated probability" if is_calibrated(row) else "Probability"
             statements.append(f"{what} of a clinically meaningful benefit (HR < {t:g}): "
                               f"{percent(p)}.")
+        absolute = _absolute_effects(tables.get("posterior_contrasts"), row, words)
+        glance = at_a_glance(tables, row, outcome, words, manifest)
         warning = ""
         if not reliable:
             warning = (f"Warning: the {'primary ' if primary else ''}analysis of {label.lower()} "
@@ -640,10 +754,11 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             "warning": warning, "statements": statements,
             "estimate": (f"Hazard ratio {hazard_ratio(row['hr_median'])} (95% {interval_name(row)} "
                          f"{hazard_ratio(row['hr_lower'])} to {hazard_ratio(row['hr_upper'])}); "
-                         f"{row['model']} model, {row['prior']} prior, adjustment "
-                         f"{row['adjustment']}."),
-            "absolute": _absolute_effects(tables.get("posterior_contrasts"), row, treated,
-                                          reference, unit),
+                         f"{readable(row['model'])} model, {readable(row['prior'])} prior, "
+                         f"adjustment {row['adjustment']}."),
+            "absolute": absolute,
+            "more": absolute[1:] if glance is None or not glance.rmst else [],
+            "glance": glance,
             "robustness": _robustness(grid, outcome, label.lower(), level,
                                       row if primary else None),
             "tipping": _tipping(tables.get("tipping_point"), outcome, level),
@@ -652,6 +767,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             "confounding": _confounding(tables.get("tipping_point"), outcome, level).replace(
                 "{label}", label.lower()).replace("{treated}", treated),
             "conflict": _conflict(hr, row, outcome, label.lower()),
+            "model_checks": [t for t in (_proportional_hazards(tables, row),
+                                         _model_fit(tables, row)) if t],
             "row": {k: (None if pd.isna(v) else v) for k, v in row.items()},
             "treated": treated, "reference": reference,
         })
@@ -677,9 +794,10 @@ def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFram
     """
     from bayeshcc.estimands import POPULATION_IN_WORDS, hr_estimand, population_in_words
 
-    spec = manifest.get("spec", {})
-    treated = str(spec.get("data", {}).get("treated", "the treated arm"))
-    reference = str(spec.get("data", {}).get("reference", "the reference arm"))
+    from bayeshcc.report.wording import Wording
+
+    words = Wording.from_manifest(manifest)
+    treated, reference = words.treated, words.reference
     rows = manifest.get("inputs", {}).get("data", {}).get("rows", "NA")
     sentences = [f"Data: an observational cohort of {rows} patients comparing {treated} with "
                  f"{reference}; treatment was not randomised."]
@@ -696,8 +814,9 @@ def about_the_data(manifest: Mapping[str, Any], tables: Mapping[str, pd.DataFram
         estimand = (rows.iloc[0]["estimand"] if len(rows) and "estimand" in rows.columns
                     else hr_estimand(adjustment))
         sentences.append(f"Estimand of the primary analysis: the {estimand} for "
-                         f"{population_in_words(adjustment, treated)} ({primary.get('model')} "
-                         f"model, {primary.get('prior')} prior).")
+                         f"{population_in_words(adjustment, treated)} "
+                         f"({readable(primary.get('model'))} model, "
+                         f"{readable(primary.get('prior'))} prior).")
     overlap = (manifest.get("adjustment") or {}).get("primary_overlap") or {}
     if overlap.get("sentence"):
         sentences.append(overlap["sentence"] if overlap.get("switched") else
@@ -744,7 +863,8 @@ def diagnostics_view(tables: Mapping[str, pd.DataFrame]) -> TableView | None:
     return TableView("diagnostics", "Convergence of every fit", note, cols, rows)
 
 
-def wide_baseline(baseline: pd.DataFrame, arms: tuple[str, str]) -> TableView | None:
+def wide_baseline(baseline: pd.DataFrame, arms: tuple[str, str],
+                  words=None) -> TableView | None:
     """Table 1 as a paper prints it: one row per characteristic (and level), one column per arm
     for each cohort (unadjusted, matched, ...) side by side, each cohort's p-value and SMD.
 
@@ -756,6 +876,8 @@ def wide_baseline(baseline: pd.DataFrame, arms: tuple[str, str]) -> TableView | 
         ``baseline.csv`` (long: one row per cohort, characteristic and level).
     arms : tuple of (str, str)
         Treated and reference arm names, for the column headings.
+    words : bayeshcc.report.wording.Wording, optional
+        Names for coded levels (``[data.levels]``); without it levels show as their codes.
 
     Returns
     -------
@@ -765,8 +887,16 @@ def wide_baseline(baseline: pd.DataFrame, arms: tuple[str, str]) -> TableView | 
     needed = {"cohort", "label", "summary_treated", "summary_reference"}
     if baseline is None or not needed <= set(baseline.columns):
         return None
+    from bayeshcc.report.wording import Wording
+
+    words = words or Wording()
     frame = baseline.copy()
-    frame["level"] = frame["level"].fillna("") if "level" in frame else ""
+    # every level by its name (or code as text): a level coded 0 is "0", never an empty cell
+    variables = frame["variable"] if "variable" in frame else frame["label"]
+    # a 0/1 numeric covariate has one row, its 1s: named by the label of 1 when it has one
+    levels = [c if not (c == "" or pd.isna(c)) or str(v) not in words.levels else 1
+              for v, c in zip(variables, frame["level"] if "level" in frame else [""] * len(frame))]
+    frame["level"] = [words.level(v, c) for v, c in zip(variables, levels)]
     if "statistic" in frame:
         frame["statistic"] = frame["statistic"].fillna("")
     cohorts = list(dict.fromkeys(frame["cohort"].astype(str)))

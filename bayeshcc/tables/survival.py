@@ -55,8 +55,20 @@ def at_risk_times(max_time: float, steps: int = 6) -> np.ndarray:
     return np.arange(0, max_time + 1e-9, step)
 
 
+def _at_risk_grid(max_time: float, scale: float) -> np.ndarray:
+    """:func:`at_risk_times` round in the unit the figures show (``scale``: data unit to shown
+    unit, :meth:`bayeshcc.spec.DataSpec.time_axis`), in the data's unit: with days shown in
+    years, at 0, 365.25, 730.5, ... days."""
+    if scale == 1.0:
+        return at_risk_times(max_time)
+    return at_risk_times(max_time * scale) / scale
+
+
 def survival_tables(populations: Sequence[Population]) -> dict[str, pd.DataFrame]:
-    """``survival``, ``km_curves``, ``km_at_risk`` and ``survival_landmarks`` tables."""
+    """``survival``, ``km_curves``, ``km_at_risk`` and ``survival_landmarks`` tables.
+
+    ``km_at_risk`` counts the patients at risk at round times of the unit the figures show
+    (``[data] display_unit``; the data's unit without one), written in the data's unit."""
     survival, curves, risks, landmarks = [], [], [], []
     for pop in populations:
         spec = pop.cohort.spec
@@ -64,7 +76,7 @@ def survival_tables(populations: Sequence[Population]) -> dict[str, pd.DataFrame
         for out in spec.outcomes:
             time, event = pop.cohort.time(out.name), pop.cohort.event(out.name)
             test, test_name = _test(pop, time, event, weights)
-            grid = at_risk_times(float(time.max()))
+            grid = _at_risk_grid(float(time.max()), spec.data.time_axis()[0])
             for arm, mask in _arms(pop):
                 w = None if weights is None else np.asarray(weights)[mask]
                 curve = km_mod.kaplan_meier(time[mask], event[mask], weights=w,

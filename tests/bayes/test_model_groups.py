@@ -249,3 +249,18 @@ def test_log_prior_of_draws_batched_equals_the_per_draw_function(covariate_fit, 
         for name, term in zip(names, fn(*args)):
             term = term[:2] if name == "beta" else term
             np.testing.assert_allclose(group[name].values[c, s], term, rtol=1e-12, atol=1e-12)
+
+
+def test_constant_data_keeps_the_weights_as_given_and_as_the_likelihood_used_them():
+    # issue #26: constant_data["weights"] held the Kish-normalised weights and nothing said so
+    time, event, trt, _ = _data()
+    w = np.where(trt == 1, 2.5, 1.25)  # ATE-like weights as a user computes them
+    fit = fit_survival_model("weibull", time, event, trt, weights=w, prior=BUILT_IN["vague"],
+                             seed=3, **FAST)
+    data = fit.posterior["constant_data"]
+    np.testing.assert_array_equal(data["weights_raw"].values, w)
+    kish = w.sum() ** 2 / np.sum(w ** 2)  # the effective sample size they are rescaled to
+    np.testing.assert_allclose(data["weights"].values.sum(), kish, rtol=1e-12)
+    np.testing.assert_allclose(data["weights"].values / w, data["weights"].values[0] / w[0])
+    assert "Kish" in data["weights"].attrs["description"]
+    assert "as given" in data["weights_raw"].attrs["description"]

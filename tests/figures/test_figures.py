@@ -95,7 +95,7 @@ def test_sensitivity_forest_gives_each_adjustment_its_own_colour_and_line_style(
     fig = plot_sensitivity_forest(_grid())
     legend = fig.legends[0]
     assert [t.get_text() for t in legend.get_texts()] == [
-        "adjustment: none", "adjustment: ate", "adjustment: matched"]
+        "unadjusted", "ATE-weighted", "matched"]
     styles = {(h.get_color(), str(h.get_linestyle())) for h in legend.legend_handles}
     assert len(styles) == 3 and len({c for c, _ in styles}) == 3 and len({s for _, s in styles}) == 3
 
@@ -103,8 +103,8 @@ def test_sensitivity_forest_gives_each_adjustment_its_own_colour_and_line_style(
 def test_sensitivity_forest_marks_the_primary_and_the_unreliable_fits():
     fig = plot_sensitivity_forest(_grid())
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels.count("weibull, wi (primary)") == 1
-    assert labels.count("piecewise, wi (unreliable)") == 3
+    assert labels.count("Weibull, wi (primary)") == 1
+    assert labels.count("piecewise exponential, wi (unreliable)") == 3
     assert len(fig.axes) == 2  # one panel per outcome
 
 

@@ -77,3 +77,13 @@ def test_reading_a_posterior_gives_its_values_and_keeps_no_file_open(tmp_path):
     tree = load_posterior(path)
     os.remove(path)  # nothing depends on the file any more
     np.testing.assert_array_equal(tree["posterior"]["log_hr"].values.ravel(), np.arange(8.0))
+
+
+def test_a_signal_is_forgotten_when_its_command_ends():
+    # a recorded signal outliving its command stopped the next fit in the same process
+    from bayeshcc.interrupts import raise_if_interrupted
+
+    with handling_signals(), pytest.raises(Terminated):
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert received() is None
+    raise_if_interrupted()  # nothing to raise

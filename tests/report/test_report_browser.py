@@ -8,6 +8,7 @@ throw-away profile; nothing goes to the network (the page is self-contained).
 from __future__ import annotations
 
 import base64
+import re
 import io
 import shutil
 import subprocess
@@ -220,3 +221,29 @@ def test_bayesian_report_prints_to_a4_pages_with_a_break_per_section(bayes_folde
     boxes = {tuple(round(float(v)) for v in box.split()) for box in
              re.findall(rb"/MediaBox\s*\[([^\]]+)\]", data)}
     assert boxes == {(0, 0, 595, 842)}  # A4 in points
+
+
+GLANCE_PROBE = """<script>
+document.body.dataset.glance = Array.from(document.querySelectorAll("table.glance")).map(t => {
+  const words = t.closest(".words").getBoundingClientRect();
+  const box = t.getBoundingClientRect();
+  return [t.rows.length, t.rows[0].cells.length, t.scrollWidth <= t.parentElement.clientWidth,
+          box.right <= words.right + 0.5].join(",");
+}).join(";");
+</script>"""
+
+
+def test_the_summary_table_of_each_outcome_fits_in_its_column(bayes_folder):
+    """The per-arm table sits in the summary's text column beside the density figure, on a
+    laptop-wide window, without a horizontal scroll bar (a copy of the report carries a
+    measuring script; the report itself has none)."""
+    probe = bayes_folder.parent / "glance-probe.html"
+    html = (bayes_folder / "report.html").read_text(encoding="utf-8")
+    probe.write_text(html.replace("</body>", GLANCE_PROBE + "</body>"), encoding="utf-8")
+    dom = _chromium(bayes_folder.parent, "--window-size=1280,2000", "--dump-dom",
+                    probe.resolve().as_uri()).stdout.decode("utf-8")
+    measured = re.search(r'data-glance="([^"]*)"', dom).group(1).split(";")
+    assert len(measured) == 2  # one table per outcome
+    for rows, columns, no_scroll, inside in (m.split(",") for m in measured):
+        assert int(rows) >= 3 and columns == "4"  # header, median, RMST; arms and difference
+        assert no_scroll == "true" and inside == "true"

@@ -54,7 +54,7 @@ def test_unadjusted_probability_is_worded_as_an_association(folder):
     # only `none` rows and no primary analysis: never "lowers" (issue 13)
     html = build_report(folder)
     assert ("Probability that the hazard of overall survival is lower with new&lt;i&gt; than with "
-            "old: 99% (an association: adjustment none, not a causal estimate)") in html
+            "old: 99.4% (an association: adjustment none, not a causal estimate)") in html
     assert "lowers the hazard" not in html
 
 
@@ -120,3 +120,31 @@ def test_kaplan_meier_figures_show_the_unadjusted_cohort_first(folder):
     html = build_report(folder)
     assert re.findall(r'alt="(km_os_\w+)"', html) == ["km_os_unadjusted", "km_os_matched",
                                                      "km_os_ate"]
+
+
+def test_table_1_names_a_level_coded_0_even_when_the_level_column_is_numeric():
+    """A 0/1 categorical beside a numeric covariate: baseline.csv's level column reads back as
+    numbers (NaN, 0.0, 1.0), and the reference level 0 is falsy; it is printed as 0."""
+    from bayeshcc.report.sections import wide_baseline
+
+    baseline = pd.DataFrame({"cohort": ["unadjusted"] * 3, "variable": ["age", "meno", "meno"],
+                             "label": ["Age", "Menopause", "Menopause"],
+                             "level": [float("nan"), 0.0, 1.0],
+                             "statistic": ["mean (SD)", "n (%)", "n (%)"],
+                             "summary_treated": ["50 (9)", "3 (30.0%)", "7 (70.0%)"],
+                             "summary_reference": ["51 (8)", "4 (40.0%)", "6 (60.0%)"]})
+    view = wide_baseline(baseline, ("A", "B"))
+    assert [row[:2] for row in view.rows] == [("Age, mean (SD)", ""), ("Menopause", "0"),
+                                              ("", "1")]
+
+
+def test_table_1_shows_the_level_labels_of_the_spec():
+    from bayeshcc.report.sections import wide_baseline
+    from bayeshcc.report.wording import Wording
+
+    baseline = pd.DataFrame({"cohort": ["unadjusted"] * 2, "variable": ["meno"] * 2,
+                             "label": ["Menopause"] * 2, "level": [0.0, 1.0],
+                             "statistic": ["n (%)"] * 2, "summary_treated": ["3", "7"],
+                             "summary_reference": ["4", "6"]})
+    words = Wording(levels={"meno": {"0": "pre", "1": "post"}})
+    assert [row[1] for row in wide_baseline(baseline, ("A", "B"), words).rows] == ["pre", "post"]

@@ -16,7 +16,17 @@ A family is the baseline hazard :math:`h_0(t)` of a proportional-hazards model
   simulation-based calibration;
 - its start values and NUTS settings, and what it adds to the posterior after sampling;
 - its part of the curve prior (:mod:`bayeshcc.bayes.commensurate`): the external arm's
-  baseline, and the cohort's baseline as the external one plus a commensurate deviation.
+  baseline, and the cohort's baseline as the external one plus a commensurate deviation;
+- its part of the sandwich calibration (:mod:`bayeshcc.bayes.calibration`): its posterior
+  variables from a parameter vector, which of its priors are fixed normals, and its likelihood
+  graph's parameters as functions of a symbolic parameter vector, from which
+  :mod:`bayeshcc.bayes.families.derivatives` differentiates the log-likelihood; optionally
+  (:class:`AnalyticDerivatives`) its hand-derived scores and Hessians, which are faster.
+
+The calibration's parameter vector :math:`\\theta` is, in this order, the baseline parameters
+(:meth:`Family.baseline_parameter_names`: the posterior's :attr:`Family.baseline_variables`,
+each flattened), ``log_hr`` and the covariate coefficients ``beta[0..K-1]``, all in
+linear-predictor form.
 
 The implementations are modules of :mod:`bayeshcc.bayes.families`, one per family, and the
 registry there maps each model name to one. Nothing outside that package branches on a model's
@@ -54,6 +64,8 @@ class Family(Protocol):
     ----------
     name : str
         The model name of specs and the API (``bayes.models``, ``bh.fit(model=...)``).
+    title : str
+        Its name in words, for the report and figure titles (``Weibull``).
     baseline_variables : tuple of str
         The posterior variables of the baseline parameters, in linear-predictor form (log
         rates), in the order of :meth:`baseline_parameter_names`.
@@ -64,21 +76,30 @@ class Family(Protocol):
         nutpie's mass-matrix adaptation (``"diag"`` or ``"low_rank"``).
     curve_target_accept : float
         NUTS target acceptance of its fits with a curve prior.
+    diagnostic_variables : tuple of str
+        The baseline's posterior variables shown in the rank and trace plots, after ``log_hr``.
     time_varying : bool
         Whether it has a time-varying (interval-wise) log HR; a fit that asks for one from a
         family without it is refused, never fitted with a constant HR.
     patient_data : frozenset of str
         Its ``pm.Data`` (cohort and external) with one row per patient: a model is compiled
         from two rows of each.
+    calibration_drops : tuple of str
+        Posterior variables that a calibrated posterior leaves out: functions of the sampled
+        draws that the calibration's map of the baseline parameters would leave inconsistent
+        with them (the piecewise random walk's ``sigma``); empty for most families.
     """
 
     name: str
+    title: str
     baseline_variables: tuple[str, ...]
     target_accept: float
     adaptation: str
     curve_target_accept: float
+    diagnostic_variables: tuple[str, ...]
     time_varying: bool
     patient_data: frozenset[str]
+    calibration_drops: tuple[str, ...]
 
     # --- structure and data -------------------------------------------------------------
 
@@ -197,3 +218,84 @@ class Family(Protocol):
 
     def curve_start_values(self) -> dict[str, Any]:
         """Start values of a curve fit's external baseline, independent of the data."""
+
+    # --- the sandwich calibration -------------------------------------------------------
+
+    def baseline_draws(self, baseline: np.ndarray) -> dict[str, np.ndarray]:
+        """The posterior variables of the baseline from values of its parameters.
+
+        Parameters
+        ----------
+        baseline : array (..., n_baseline)
+            Values of the baseline parameters (last axis in
+            :meth:`baseline_parameter_names` order), e.g. calibrated draws (chain, draw, ...).
+
+        Returns
+        -------
+        dict
+            Each of :attr:`baseline_variables` (leading axes kept; a scalar variable without
+            the last axis) and the variables derived from them (Weibull ``shape``); the
+            calibration writes those the posterior has and the hazards read them.
+        """
+
+    def known_normal_prior(self, baseline_prior: tuple[float, float]) -> list[tuple[str, float,
+                                                                                      float]]:
+        """The baseline parameters whose priors are fixed normals independent of the others.
+
+        Parameters
+        ----------
+        baseline_prior : (float, float)
+            Mean and SD of the fit's log-rate prior as the fit recorded it.
+
+        Returns
+        -------
+        list of (name, mean, sd)
+            Names of :meth:`baseline_parameter_names`; the calibration sets these rows of the
+            prior's precision instead of reading them from the draws. Empty when no baseline
+            prior is of this kind (a random walk, whose precision the draws give).
+        """
+
+    def symbolic_parameters(self, theta, n_intervals: int) -> list:
+        """The parameter inputs of :meth:`likelihood_graph` (``time_varying=False``), in its
+        order, as PyTensor expressions of a symbolic parameter vector ``theta`` (p: the baseline
+        parameters, ``log_hr``, ``beta``; module docstring).
+
+        This is all :mod:`bayeshcc.bayes.families.derivatives` needs to differentiate the
+        family's log-likelihood automatically: e.g. Weibull ``[theta[1], theta[0], theta[2],
+        theta[3:]]`` (its graph takes ``log_shape`` first), piecewise ``[theta[:J],
+        theta[J:J + 1], theta[J + 1:]]``. A scalar input may be given as a one-element vector.
+        """
+
+
+@runtime_checkable
+class AnalyticDerivatives(Protocol):
+    """Hand-derived scores and Hessians of a family's log-likelihood (optional).
+
+    A family without them is calibrated with the automatic derivatives of
+    :mod:`bayeshcc.bayes.families.derivatives`, which are exact but slower where it counts:
+    :meth:`batched_sums`, called for blocks of leave-outs at every Newton step of the jackknife
+    meat (used up to N x clusters = 25 million) and for the averages over posterior draws, took
+    5-6x the Weibull formulas' time and 3-18x the piecewise ones' at N = 3 000, and the whole
+    jackknife 5x and 12x (21 s and 53 s against 4 s; ``python -m
+    benchmarks.calibration_derivatives``). Write them when a family is meant for cohorts of
+    thousands calibrated by the jackknife; at N = 300 the automatic ones' jackknife took 0.3 s
+    (Weibull) and 1.3 s (piecewise), after 3-10 s of compiling once per process. The formulas must agree with the automatic ones to rounding
+    (``tests/bayes/test_derivatives.py`` checks every family that has them).
+
+    Both methods take the parameter vector of the module docstring, times in the model's
+    scaled unit, the standardised covariates ``X`` (N x K) and ``cuts`` in the scaled unit
+    (None for a family without them).
+    """
+
+    def scores_and_hessian(self, theta, t, event, treated, X, cuts=None,
+                           weights=None) -> tuple[np.ndarray, np.ndarray]:
+        """Per-patient scores :math:`\\nabla \\ell_i` (N x p) of the unweighted terms
+        :math:`\\ell_i = d_i \\log h(t_i) - H(t_i)` and the negative Hessian of the weighted sum
+        :math:`-\\sum_i w_i \\nabla^2 \\ell_i` (p x p; ``weights`` default ones), at one
+        ``theta`` (p)."""
+
+    def batched_sums(self, thetas, W, t, event, treated, X,
+                     cuts=None) -> tuple[np.ndarray, np.ndarray]:
+        """:math:`\\sum_i W_{bi} s_i(\\theta_b)` (B x p) and
+        :math:`-\\sum_i W_{bi} \\nabla^2 \\ell_i(\\theta_b)` (B x p x p) for B parameter vectors
+        ``thetas`` (B x p), each with its row of weights ``W`` (B x N; 0 = left out)."""

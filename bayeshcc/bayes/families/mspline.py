@@ -385,10 +385,12 @@ class MSplineFamily:
     :class:`~bayeshcc.bayes.families.base.Family`."""
 
     name = "mspline"
+    title = "M-spline"
     baseline_variables = ("log_rate", "log_odds")
     target_accept = 0.9
     adaptation = "low_rank"     # the log-odds are correlated with log_rate and each other
     curve_target_accept = 0.9
+    diagnostic_variables = ("sigma", "log_rate")   # the rank and trace plots' baseline variables
     time_varying = True
     patient_data = frozenset({"spline_basis", "spline_integral", "interval"})
     # derived from the draws (sigma from log_odds' walk, simplex from the knots): a calibrated

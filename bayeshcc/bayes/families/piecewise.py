@@ -38,6 +38,7 @@ from scipy.special import gammaln
 
 from bayeshcc.bayes.data import SurvivalData, exposure_matrix, quantile_cutpoints
 from bayeshcc.bayes.families.base import BASELINE_SD
+from bayeshcc.bayes.families.derivatives import weighted_outer
 
 WALK_SHAPE = 2.0        # random-walk variance sigma^2 ~ InvGamma(2, 0.18)
 WALK_SCALE = 0.18
@@ -106,6 +107,7 @@ class PiecewiseFamily:
     :class:`~bayeshcc.bayes.families.base.Family`."""
 
     name = "piecewise"
+    title = "piecewise exponential"
     baseline_variables = ("alpha",)
     # The baseline walk has no funnel (sigma integrated out), so it samples at the Weibull's
     # target. nutpie's low-rank mass matrix captures the correlation of the log HR with the
@@ -116,8 +118,12 @@ class PiecewiseFamily:
     target_accept = 0.9
     adaptation = "low_rank"
     curve_target_accept = 0.99
+    diagnostic_variables = ("sigma", "alpha_first")
     time_varying = True
     patient_data = frozenset({"exposure", "interval", "exposure_ext", "interval_ext"})
+    # sigma is drawn from its conditional posterior given alpha (walk_sd_draws): it would not
+    # match the calibrated alpha
+    calibration_drops = ("sigma",)
 
     def __repr__(self) -> str:
         return "PiecewiseFamily()"
@@ -346,6 +352,97 @@ class PiecewiseFamily:
     def curve_start_values(self) -> dict[str, Any]:
         """``alpha_ext_first = 0``."""
         return {"alpha_ext_first": 0.0}
+
+    # --- the sandwich calibration -------------------------------------------------------
+
+    def baseline_draws(self, baseline: np.ndarray) -> dict[str, np.ndarray]:
+        """``alpha`` (..., J) and ``alpha_first`` (its first level, under its name)."""
+        return {"alpha": baseline, "alpha_first": baseline[..., 0]}
+
+    def known_normal_prior(self, baseline_prior: tuple[float, float]) -> list[tuple[str, float,
+                                                                                      float]]:
+        """None: the levels' random walk is not a fixed normal prior (the calibration reads its
+        precision from the draws)."""
+        return []
+
+    def symbolic_parameters(self, theta, n_intervals: int) -> list:
+        """``[alpha, log_hr_j, beta] = [theta[:J], theta[J:J + 1], theta[J + 1:]]`` (the graph
+        of a constant log HR reads ``log_hr_j[0]``)."""
+        j = n_intervals
+        return [theta[:j], theta[j:j + 1], theta[j + 1:]]
+
+    def scores_and_hessian(self, theta, t, event, treated, X, cuts=None,
+                           weights=None) -> tuple[np.ndarray, np.ndarray]:
+        """Per-patient scores and the weighted negative Hessian
+        (:class:`~bayeshcc.bayes.families.base.AnalyticDerivatives`), ``theta = (alpha_1..J,
+        log_hr, beta)``.
+
+        With :math:`c_j = e^{\\alpha_j + \\text{log\\_hr}\\, t + x^\\top\\beta} E_j`
+        (E_j the time at risk in interval j) and :math:`H = \\sum_j c_j`:
+        :math:`\\partial\\ell/\\partial\\alpha_j = d\\,1[j(i) = j] - c_j`,
+        :math:`\\partial\\ell/\\partial z = z (d - H)` for :math:`z = (t, x)`,
+        :math:`\\partial^2\\ell/\\partial\\alpha_j\\partial\\alpha_l = -c_j \\delta_{jl}`,
+        :math:`\\partial^2\\ell/\\partial\\alpha_j\\partial z = -c_j z`,
+        :math:`\\partial^2\\ell/\\partial z\\partial z^\\top = -H z z^\\top`.
+        """
+        theta = np.asarray(theta, dtype=float)
+        t, d, trt = (np.asarray(a, dtype=float) for a in (t, event, treated))
+        X = np.asarray(X, dtype=float).reshape(t.size, -1)
+        w = np.ones(t.size) if weights is None else np.asarray(weights, dtype=float)
+        cuts = np.asarray(cuts, dtype=float)
+        j = cuts.size + 1
+        par = {"alpha": theta[:j], "log_hr": theta[j], "beta": theta[j + 1:]}
+        exposure, onehot = exposure_matrix(t, cuts)
+        z = np.column_stack([trt, X])
+        c = exposure * np.exp(par["alpha"])[None, :] * np.exp(z @ np.concatenate(
+            [[par["log_hr"]], par["beta"]]))[:, None]
+        cum = c.sum(axis=1)
+        scores = np.column_stack([d[:, None] * onehot - c, z * (d - cum)[:, None]])
+        p = j + z.shape[1]
+        neg_h = np.zeros((p, p))
+        neg_h[:j, :j] = np.diag(w @ c)
+        cross = (c * w[:, None]).T @ z
+        neg_h[:j, j:] = cross
+        neg_h[j:, :j] = cross.T
+        neg_h[j:, j:] = (z * (w * cum)[:, None]).T @ z
+        return scores, neg_h
+
+    def batched_sums(self, thetas, W, t, event, treated, X,
+                     cuts=None) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted score sums and negative Hessians at B parameter vectors
+        (:class:`~bayeshcc.bayes.families.base.AnalyticDerivatives`).
+
+        :math:`c_{bnj} = a_{bj} E_{nj} r_{bn}` factorises (:math:`a = e^\\alpha`,
+        :math:`r = e^{z^\\top (\\text{log\\_hr}, \\beta)}`), so every sum over patients is a
+        matrix product with E (or E z): no B x N x J arrays (the formulas of
+        :meth:`scores_and_hessian`).
+        """
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        t, d, trt = (np.asarray(a, dtype=float) for a in (t, event, treated))
+        X = np.asarray(X, dtype=float).reshape(t.size, -1)
+        n = t.size
+        cuts = np.asarray(cuts, dtype=float)
+        j = cuts.size + 1
+        exposure, onehot = exposure_matrix(t, cuts)
+        z = np.column_stack([trt, X])
+        m = z.shape[1]
+        a = np.exp(thetas[:, :j])                                         # B x J
+        r = np.exp(thetas[:, j:] @ z.T)                                   # B x N
+        cum = r * (a @ exposure.T)                                        # H_i = sum_j c_bnj
+        wr = W * r
+        interval_sums = a * (wr @ exposure)                               # sum_n W c_bnj: B x J
+        grad = np.concatenate([W @ (d[:, None] * onehot) - interval_sums, (W * (d - cum)) @ z],
+                              axis=1)
+        p = j + m
+        neg = np.zeros((thetas.shape[0], p, p))
+        idx = np.arange(j)
+        neg[:, idx, idx] = interval_sums
+        ez = (exposure[:, :, None] * z[:, None, :]).reshape(n, j * m)     # E_nj z_n: N x Jm
+        block = a[:, :, None] * (wr @ ez).reshape(-1, j, m)               # sum_n W c_bnj z_n
+        neg[:, :j, j:] = block
+        neg[:, j:, :j] = block.transpose(0, 2, 1)
+        neg[:, j:, j:] = weighted_outer(W * cum, z)
+        return grad, neg
 
 
 PIECEWISE = PiecewiseFamily()

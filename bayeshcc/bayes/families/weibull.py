@@ -25,6 +25,7 @@ import numpy as np
 
 from bayeshcc.bayes.data import SurvivalData
 from bayeshcc.bayes.families.base import BASELINE_SD
+from bayeshcc.bayes.families.derivatives import symmetric
 
 LOG_SHAPE_SD = 0.5      # log k ~ N(0, 0.5)
 LOG2 = float(np.log(2.0))
@@ -35,12 +36,15 @@ class WeibullFamily:
     :class:`~bayeshcc.bayes.families.base.Family`."""
 
     name = "weibull"
+    title = "Weibull"
     baseline_variables = ("log_rate", "log_shape")
     target_accept = 0.9
     adaptation = "diag"
     curve_target_accept = 0.9
+    diagnostic_variables = ("shape", "log_rate")
     time_varying = False
     patient_data = frozenset({"log_t", "log_t_ext"})
+    calibration_drops = ()
 
     def __repr__(self) -> str:
         return "WeibullFamily()"
@@ -201,6 +205,94 @@ class WeibullFamily:
     def curve_start_values(self) -> dict[str, Any]:
         """``log_rate_ext = 0``."""
         return {"log_rate_ext": 0.0}
+
+    # --- the sandwich calibration -------------------------------------------------------
+
+    def baseline_draws(self, baseline: np.ndarray) -> dict[str, np.ndarray]:
+        """``log_rate``, ``log_shape`` and ``shape`` (= k) from (..., 2) values."""
+        return {"log_rate": baseline[..., 0], "log_shape": baseline[..., 1],
+                "shape": np.exp(baseline[..., 1])}
+
+    def known_normal_prior(self, baseline_prior: tuple[float, float]) -> list[tuple[str, float,
+                                                                                      float]]:
+        """``log_rate ~ N(baseline_prior)`` and ``log_shape ~ N(0, 0.5^2)``."""
+        return [("log_rate", float(baseline_prior[0]), float(baseline_prior[1])),
+                ("log_shape", 0.0, LOG_SHAPE_SD)]
+
+    def symbolic_parameters(self, theta, n_intervals: int) -> list:
+        """``[log_shape, log_rate, log_hr, beta] = [theta[1], theta[0], theta[2], theta[3:]]``."""
+        return [theta[1], theta[0], theta[2], theta[3:]]
+
+    def scores_and_hessian(self, theta, t, event, treated, X, cuts=None,
+                           weights=None) -> tuple[np.ndarray, np.ndarray]:
+        """Per-patient scores and the weighted negative Hessian
+        (:class:`~bayeshcc.bayes.families.base.AnalyticDerivatives`), ``theta = (log_rate,
+        log_shape, log_hr, beta)``.
+
+        With :math:`\\eta = \\text{log\\_rate} + \\text{log\\_hr}\\, t + x^\\top\\beta`,
+        :math:`k = e^{\\text{log\\_shape}}`, :math:`\\Lambda = e^\\eta t^k` and
+        :math:`u = k \\log t`: :math:`\\ell = d(\\log k + (k-1)\\log t + \\eta) - \\Lambda`, so
+        :math:`\\partial\\ell/\\partial\\eta = d - \\Lambda`,
+        :math:`\\partial\\ell/\\partial\\log k = d(1 + u) - \\Lambda u`,
+        :math:`\\partial^2\\ell/\\partial\\eta^2 = -\\Lambda`,
+        :math:`\\partial^2\\ell/\\partial\\eta\\,\\partial\\log k = -\\Lambda u`,
+        :math:`\\partial^2\\ell/\\partial(\\log k)^2 = d u - \\Lambda u (1 + u)`.
+        """
+        theta = np.asarray(theta, dtype=float)
+        t, d, trt = (np.asarray(a, dtype=float) for a in (t, event, treated))
+        X = np.asarray(X, dtype=float).reshape(t.size, -1)
+        w = np.ones(t.size) if weights is None else np.asarray(weights, dtype=float)
+        par = {"log_rate": theta[0], "log_shape": theta[1], "log_hr": theta[2], "beta": theta[3:]}
+        z = np.column_stack([np.ones(t.size), trt, X])            # rate, log_hr, beta
+        shape = np.exp(par["log_shape"])
+        lam = np.exp(par["log_rate"] + par["log_hr"] * trt + X @ par["beta"] + shape * np.log(t))
+        u = shape * np.log(t)
+        s_eta = d - lam
+        s_shape = d * (1 + u) - lam * u
+        scores = np.column_stack([s_eta, s_shape, s_eta * trt, s_eta[:, None] * X])
+        # second derivatives in (eta-coefficients, log_shape) blocks
+        a = np.column_stack([z[:, :1], np.zeros((t.size, 1)), z[:, 1:]])   # d eta / d theta
+        b = np.zeros_like(a)
+        b[:, 1] = 1.0                                                          # d log k / d theta
+        neg_h = ((a * (w * lam)[:, None]).T @ a
+                 + (a * (w * lam * u)[:, None]).T @ b + (b * (w * lam * u)[:, None]).T @ a
+                 + (b * (w * (lam * u * (1 + u) - d * u))[:, None]).T @ b)
+        return scores, neg_h
+
+    def batched_sums(self, thetas, W, t, event, treated, X,
+                     cuts=None) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted score sums and negative Hessians at B parameter vectors
+        (:class:`~bayeshcc.bayes.families.base.AnalyticDerivatives`).
+
+        :math:`u_{bn} = k_b \\log t_n` factorises, so every sum over patients is a product of
+        :math:`W \\Lambda` or :math:`W d` (B x N) with columns of N values: one matrix product
+        each (the formulas of :meth:`scores_and_hessian`).
+        """
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        t, d, trt = (np.asarray(a, dtype=float) for a in (t, event, treated))
+        X = np.asarray(X, dtype=float).reshape(t.size, -1)
+        n = t.size
+        shape = np.exp(thetas[:, 1])                                  # k, per row
+        log_t = np.log(t)
+        a = np.column_stack([np.ones(n), np.zeros(n), trt, X])     # d eta / d theta
+        p = a.shape[1]
+        upper, lower = np.triu_indices(p)
+        lam = thetas @ a.T                                            # eta (column 1 of a is 0)
+        lam += shape[:, None] * log_t
+        w_lam = W * np.exp(lam, out=lam)                              # W Lambda
+        sums = w_lam @ np.column_stack([a, log_t[:, None] * a, log_t ** 2,
+                                        a[:, upper] * a[:, lower]])
+        lam_a, lam_log_a, lam_log2 = sums[:, :p], sums[:, p:2 * p], sums[:, 2 * p]
+        d_a = (W * d) @ np.column_stack([a, log_t])                   # sum W d a, sum W d log t
+        grad = d_a[:, :p] - lam_a
+        # d l / d log k = d (1 + u) - Lambda u
+        grad[:, 1] = d_a[:, 0] + shape * (d_a[:, p] - lam_log_a[:, 0])
+        neg = symmetric(sums[:, 2 * p + 1:], p)                       # sum W Lambda a a'
+        cross = shape[:, None] * lam_log_a                            # sum W Lambda u a
+        neg[:, :, 1] += cross
+        neg[:, 1, :] += cross
+        neg[:, 1, 1] += shape * lam_log_a[:, 0] + shape ** 2 * lam_log2 - shape * d_a[:, p]
+        return grad, neg
 
 
 WEIBULL = WeibullFamily()

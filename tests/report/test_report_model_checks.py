@@ -1,0 +1,68 @@
+"""The summary says when the model of the primary analysis is in question (issues #25, #26): a
+better-fitting model on PSIS-LOO (by more than 2 SE of the difference) and non-proportional
+hazards of the treatment (cox.zph p < 0.05)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from bayeshcc.report.sections import _model_fit, _proportional_hazards
+
+ROW = pd.Series({"outcome": "rfs", "model": "weibull", "prior": "vague", "adjustment": "ate"})
+
+
+def _loo(gap: float, se: float) -> pd.DataFrame:
+    """LOO rows of the unadjusted Weibull and piecewise fits (the weighted ones are not
+    predictive): the Weibull ``gap`` behind with SE ``se``."""
+    rows = []
+    for model, diff, dse in (("weibull", -gap, se), ("piecewise", 0.0, 0.0)):
+        rows.append({"outcome": "rfs", "model": model, "prior": "vague", "adjustment": "none",
+                     "elpd_loo": -500.0 + diff, "valid_predictive_comparison": True,
+                     "elpd_diff_from_best": diff, "elpd_diff_se": dse})
+        rows.append({"outcome": "rfs", "model": model, "prior": "vague", "adjustment": "ate",
+                     "elpd_loo": -300.0, "valid_predictive_comparison": False,
+                     "elpd_diff_from_best": 0.0, "elpd_diff_se": 0.0})
+    return pd.DataFrame(rows)
+
+
+HR = pd.DataFrame([{"outcome": "rfs", "model": m, "prior": "vague", "adjustment": "ate",
+                    "hr_median": hr, "hr_lower": lo, "hr_upper": hi, "uncertainty": "sandwich"}
+                   for m, hr, lo, hi in (("weibull", 0.71, 0.55, 0.92),
+                                         ("piecewise", 0.66, 0.51, 0.86))])
+
+
+def test_a_primary_model_beaten_by_more_than_2_se_is_noted_with_the_better_models_hr():
+    # the issue's breast-cancer cohort: LOO preferred the piecewise model by 6.1 elpd (SE 2.5)
+    text = _model_fit({"loo": _loo(6.1, 2.5), "posterior_hr": HR}, ROW)
+    assert text.startswith("Model fit: the piecewise exponential model predicts these data "
+                           "better than the Weibull model")
+    assert "the unadjusted fits" in text and "6.1 higher, SE 2.5" in text
+    assert "hazard ratio is 0.66" in text
+
+
+def test_a_primary_model_within_2_se_of_the_best_gets_no_note():
+    # the same cohort as the issue measured it: 6.1 elpd behind with SE 5.5 is not a clear loss
+    assert _model_fit({"loo": _loo(6.1, 5.5), "posterior_hr": HR}, ROW) == ""
+
+
+def test_the_best_model_itself_gets_no_note():
+    row = ROW.copy()
+    row["model"] = "piecewise"
+    assert _model_fit({"loo": _loo(6.1, 2.5), "posterior_hr": HR}, row) == ""
+
+
+def _zph(p: float) -> pd.DataFrame:
+    return pd.DataFrame([{"cohort": "ate", "outcome": "rfs", "model": "univariable",
+                          "term": "treatment", "chisq": 5.0, "df": 1, "p": p},
+                         {"cohort": "unadjusted", "outcome": "rfs", "model": "univariable",
+                          "term": "treatment", "chisq": 0.1, "df": 1, "p": 0.8}])
+
+
+def test_non_proportional_hazards_in_the_primary_population_are_noted():
+    text = _proportional_hazards({"cox_zph": _zph(0.012)}, ROW)
+    assert text.startswith("Proportional hazards in question: in the ate cohort")
+    assert "cox.zph p = 0.012" in text and "RMST" in text
+
+
+def test_proportional_hazards_that_hold_get_no_note():
+    assert _proportional_hazards({"cox_zph": _zph(0.2)}, ROW) == ""
