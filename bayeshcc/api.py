@@ -332,7 +332,9 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
     outcome : str, optional
         The outcome's name (default: the time column). It is part of the fit's key, hence of
         its seed: give the spec's ``[outcomes.NAME]`` to reproduce a CLI fit.
-    model : {"weibull", "piecewise"}
+    model : {"weibull", "piecewise", "mspline"}
+        The baseline hazard (docs: "The survival models"); ``mspline`` fits with a weighted
+        or matched adjustment need ``uncertainty="kish"`` or ``"ps_bootstrap"`` for now.
     adjustment : {"none", "covariates", "ate", "att", "overlap", "matched"}
         As in the spec's ``[bayes] adjustments``. ``covariates``: the covariates in the model
         (conditional HR); ``ate``/``att``/``overlap``: propensity-score weights; ``matched``:
@@ -363,6 +365,8 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
         HR thresholds for ``P(HR < t)`` in :meth:`Fit.hazard_ratio`.
     cutpoints, intervals
         Piecewise model: interval boundaries, or the number of intervals (event quantiles).
+        M-spline model: the interior knots followed by the boundary knot, or the number of
+        basis functions (default 6: 2 interior knots at event-time quantiles).
     propensity : mapping, optional
         Other ``[propensity]`` settings: ``caliper``, ``ratio``, ``replace``, ``stabilize``,
         ``trim``.

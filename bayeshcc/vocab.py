@@ -36,12 +36,13 @@ POPULATIONS = ("unadjusted",) + ("matched",) + WEIGHTED
 
 #: The model (baseline hazard family) names of specs and the API, in the registry's order
 #: (:data:`bayeshcc.bayes.families.FAMILIES` has one family for each, tested).
-MODELS = ("weibull", "piecewise")
+MODELS = ("weibull", "piecewise", "mspline")
 
 # --- the names in words, for titles, legends and the report ------------------------------------
 
 #: Each model in words (its family's ``title``, tested).
-MODEL_NAMES = {"weibull": "Weibull", "piecewise": "piecewise exponential"}
+MODEL_NAMES = {"weibull": "Weibull", "piecewise": "piecewise exponential",
+               "mspline": "M-spline"}
 
 PRIOR_NAMES = {"weakly_informative": "weakly informative", "vague": "vague",
                "skeptical": "sceptical", "enthusiastic": "enthusiastic"}

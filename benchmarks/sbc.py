@@ -1,7 +1,7 @@
 """``python -m benchmarks.sbc``: simulation-based calibration of every model structure the
 pipeline compiles, every parameter, with ECDF-difference bands (Säilynoja et al. 2022).
 
-For each model (weibull, piecewise) and structure (unweighted, covariates) it runs
+For each model (every family: weibull, piecewise, mspline) and structure (unweighted, covariates) it runs
 ``--replications`` SBC replications (:mod:`bayeshcc.bayes.sbc`; seeds derived from ``--seed``
 and the replication's key, so a rerun gives the same ranks), appends the ranks to a JSON-lines
 file as they arrive (a rerun with ``--summarise`` only re-reads them), and writes a markdown
@@ -21,9 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from bayeshcc.bayes.sbc import STRUCTURES, SbcTask, ecdf_band, normalised_ranks, rank_check, sbc_ranks
+from bayeshcc.bayes.families import FAMILIES
 from bayeshcc.executors import derive_seed, run_tasks
 
-MODELS = ("weibull", "piecewise")
+MODELS = tuple(FAMILIES)
 
 
 def _run(task: SbcTask) -> dict:

@@ -235,11 +235,11 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
                        time_scale: float | None = None,
                        baseline_prior: tuple[float, float] | None = None,
                        draws_rule: str = "fixed", model_groups: bool = True) -> BayesFit:
-    """Fit a Weibull PH or piecewise-exponential model and return its posterior.
+    """Fit a Weibull PH, piecewise-exponential or M-spline PH model and return its posterior.
 
     Parameters
     ----------
-    model : {"weibull", "piecewise"}
+    model : {"weibull", "piecewise", "mspline"}
     time, event, treated : array_like
         Follow-up (> 0), 1 = event, 1 = treated arm.
     X : array_like, optional
@@ -252,9 +252,16 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
         Sampler settings; the same seed gives identical draws.
     cutpoints : array_like, optional
         Piecewise interior cut points (original time unit); default: quantiles of event times
-        for ``intervals`` intervals.
+        for ``intervals`` intervals. M-spline: the interior knots followed by the boundary
+        knot, beyond which the hazard is constant; default: ``intervals - 4`` interior knots
+        at event-time quantiles and the largest time
+        (:mod:`bayeshcc.bayes.families.mspline`).
+    intervals : int
+        Piecewise: the number of intervals; M-spline: the number of basis functions (df, at
+        least 4; the default 6 is ``rstanarm::stan_surv``'s).
     time_varying : bool
-        Piecewise only: interval-specific log HR (random walk).
+        Piecewise and M-spline: interval-specific log HR (random walk; the M-spline's on the
+        intervals of its knots).
     time_scale : float, optional
         Unit of the internal time axis (default: the mean follow-up).
     baseline_prior : (mean, sd), optional
@@ -314,7 +321,7 @@ def fit_survival_model(model: str, time, event, treated, X=None, covariate_names
     # the baseline prior's centre and SD (log_rate or alpha_1), for the calibration's Gaussian
     # form of the prior (bayeshcc.bayes.calibration)
     tree["posterior"].attrs = {**tree["posterior"].attrs, ATTR_BASELINE_PRIOR: [
-        float(values["rate_center"]), float(values["rate_sd"])]}
+        float(values["rate_center"]), float(values["rate_sd"])], **family.describe(cuts)}
     fit = BayesFit(model, prior, data, tree, cuts, int(seed),
                    {"compile_s": compile_s if fresh else 0.0, "reuse": not fresh,
                     "with_data_s": 0.0 if fresh else compile_s, "sample_s": sample_s,

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.bayes.calibration import CalibrationDesign, design_for_population
+from bayeshcc.bayes.families import check_calibration
 from bayeshcc.bayes.priors import prior_applies
 from bayeshcc.bayes.propagation import PropensityDesign
 from bayeshcc.design import covariate_columns, design_matrix
@@ -122,9 +123,17 @@ def calibration_for(task: FitTask, pop: Population, uncertainty: str) -> Calibra
     """The sandwich calibration of a weighted or matched fit (``[bayes] uncertainty =
     "sandwich"``, :func:`bayeshcc.bayes.calibration.design_for_population`), or None when its
     posterior is used as sampled. Weighted fits account for the estimated PS (stacked estimating
-    equations); matched fits are clustered on matched sets (none with replacement)."""
+    equations); matched fits are clustered on matched sets (none with replacement).
+
+    Raises
+    ------
+    AnalysisError
+        The model's family cannot be calibrated yet
+        (:func:`bayeshcc.bayes.families.check_calibration`): refused before any sampling.
+    """
     if uncertainty != "sandwich" or task.adjustment not in PS_ADJUSTMENTS:
         return None
     if task.adjustment != "matched" and (pop.ps_score is None or pop.weights is None):
         return None
+    check_calibration(task.model)
     return design_for_population(pop)

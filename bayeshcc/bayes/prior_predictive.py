@@ -73,7 +73,7 @@ def prior_predictive(model: str, time, event, treated, prior: Prior, arms: Seque
 
     Parameters
     ----------
-    model : {"weibull", "piecewise"}
+    model : {"weibull", "piecewise", "mspline"}
     time, event, treated : array_like
         The data the fit sees; only their totals (events, exposure, mean follow-up) and, for the
         piecewise model, the event times for the default cut points are used, as in the fit.

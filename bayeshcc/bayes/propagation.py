@@ -308,7 +308,7 @@ def fit_with_ps_uncertainty(model: str, time, event, design: PropensityDesign,
 
     Parameters
     ----------
-    model : {"weibull", "piecewise"}
+    model : {"weibull", "piecewise", "mspline"}
     time, event : array_like
         Outcome of every patient of the original data (the PS design's rows).
     design : PropensityDesign

@@ -84,8 +84,9 @@ def test_registry_matches_the_spec_vocabulary_and_the_protocol():
 
 
 def test_an_unknown_family_is_refused_with_the_valid_ones():
-    with pytest.raises(AnalysisError, match=r"model must be one of \('weibull', 'piecewise'\)"):
-        get_family("mspline")
+    with pytest.raises(AnalysisError,
+                       match=r"model must be one of \('weibull', 'piecewise', 'mspline'\)"):
+        get_family("gompertz")
 
 
 @pytest.mark.parametrize("name", list(FAMILIES))

@@ -8,11 +8,17 @@ one is that module plus a line in :data:`FAMILIES`. Code elsewhere asks the fami
 from __future__ import annotations
 
 from bayeshcc.bayes.families.base import Family
+from bayeshcc.bayes.families.mspline import MSPLINE
 from bayeshcc.bayes.families.piecewise import PIECEWISE
 from bayeshcc.bayes.families.weibull import WEIBULL
 from bayeshcc.errors import AnalysisError
 
-FAMILIES: dict[str, Family] = {family.name: family for family in (WEIBULL, PIECEWISE)}
+FAMILIES: dict[str, Family] = {family.name: family for family in (WEIBULL, PIECEWISE, MSPLINE)}
+
+# The families whose weighted and matched fits the sandwich calibration
+# (bayeshcc.bayes.calibration) knows how to calibrate; the others are refused there
+# (check_calibration) rather than given a wrong interval.
+CALIBRATED: tuple[str, ...] = (WEIBULL.name, PIECEWISE.name)
 
 
 def get_family(name: str) -> Family:
@@ -21,7 +27,7 @@ def get_family(name: str) -> Family:
     Parameters
     ----------
     name : str
-        A key of :data:`FAMILIES` (``"weibull"``, ``"piecewise"``).
+        A key of :data:`FAMILIES` (``"weibull"``, ``"piecewise"``, ``"mspline"``).
 
     Returns
     -------
@@ -38,4 +44,26 @@ def get_family(name: str) -> Family:
         raise AnalysisError(f"model must be one of {tuple(FAMILIES)}, got {name!r}") from None
 
 
-__all__ = ["FAMILIES", "Family", "get_family"]
+def check_calibration(name: str) -> None:
+    """Refuse the sandwich calibration of a family it does not know (:data:`CALIBRATED`).
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`FAMILIES`.
+
+    Raises
+    ------
+    AnalysisError
+        The family's weighted and matched fits cannot be calibrated yet; the message says what
+        can be used instead.
+    """
+    family = get_family(name)
+    if family.name not in CALIBRATED:
+        raise AnalysisError(
+            f"calibration of {family.name} fits is not available yet; use [bayes] uncertainty = "
+            f"\"kish\" or \"ps_bootstrap\" for weighted and matched {family.name} fits, the "
+            f"adjustments \"none\" or \"covariates\", or one of the models {CALIBRATED}")
+
+
+__all__ = ["CALIBRATED", "FAMILIES", "Family", "check_calibration", "get_family"]

@@ -140,6 +140,11 @@ class Family(Protocol):
         """The posterior DataTree after sampling, with what the family derives from the draws
         (the tree unchanged when nothing)."""
 
+    def describe(self, cuts: np.ndarray | None) -> dict[str, Any]:
+        """What a fit's posterior records about the family's structure in its attributes
+        (e.g. knots and the extrapolation rule; ``cuts`` in the data's unit); empty when
+        nothing."""
+
     # --- NumPy hazards (contrasts) --------------------------------------------------------
 
     def cumulative_hazard(self, draws: dict, t: np.ndarray, trt: np.ndarray, xb: np.ndarray,

@@ -196,6 +196,10 @@ class PiecewiseFamily:
         tree["posterior"] = xr.DataTree(posterior)
         return tree
 
+    def describe(self, cuts: np.ndarray | None) -> dict[str, Any]:
+        """Nothing: the posterior's attributes are the fit's."""
+        return {}
+
     # --- NumPy hazards (contrasts) --------------------------------------------------------
 
     def cumulative_hazard(self, draws: dict, t: np.ndarray, trt: np.ndarray, xb: np.ndarray,

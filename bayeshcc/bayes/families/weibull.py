@@ -89,6 +89,10 @@ class WeibullFamily:
         """The tree unchanged."""
         return tree
 
+    def describe(self, cuts: np.ndarray | None) -> dict[str, Any]:
+        """Nothing: the posterior's attributes are the fit's."""
+        return {}
+
     # --- NumPy hazards (contrasts) --------------------------------------------------------
 
     def cumulative_hazard(self, draws: dict, t: np.ndarray, trt: np.ndarray, xb: np.ndarray,
