@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from bayeshcc.report.numbers import p_relation, significant
 from bayeshcc.vocab import readable
 
 @dataclass(frozen=True)
@@ -328,8 +329,9 @@ def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, 
         estimand = row["estimand"] if "estimand" in row.index else ""
         statements.append({
             "text": text,
-            "detail": (f"hazard ratio {row['hr_median']:.2f} (95% {interval_name(row)} "
-                       f"{row['hr_lower']:.2f} to {row['hr_upper']:.2f}); {estimand} for "
+            "detail": (f"hazard ratio {hazard_ratio(row['hr_median'])} (95% "
+                       f"{interval_name(row)} {hazard_ratio(row['hr_lower'])} to "
+                       f"{hazard_ratio(row['hr_upper'])}); {estimand} for "
                        f"{population_in_words(row['adjustment'], treated)}; {row['model']} "
                        f"model, {row['prior']} prior"),
             "reliable": bool(row["reliable"]),
@@ -368,8 +370,8 @@ def percent(p: float) -> str:
 
 
 def hazard_ratio(value: float) -> str:
-    """A hazard ratio to two decimals."""
-    return "NA" if value is None or pd.isna(value) else f"{float(value):.2f}"
+    """A hazard ratio to 3 significant digits (:func:`bayeshcc.report.numbers.significant`)."""
+    return "NA" if value is None or pd.isna(value) else significant(float(value))
 
 
 def _bayes_spec(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -598,7 +600,7 @@ def _conflict(hr: pd.DataFrame, row: pd.Series, outcome: str, label: str) -> lis
         p = float(r.prior_data_conflict_p)
         if p >= CONFLICT_LEVEL:
             continue
-        shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+        shown = p_relation(p)
         text = (f"Prior-data conflict: the external evidence of the {r.prior} prior disagrees "
                 f"with this cohort's own estimate of the hazard ratio for {label} (Box's "
                 f"prior-predictive p {shown}, {r.model} model, adjustment {r.adjustment}): a "
@@ -674,7 +676,7 @@ def _proportional_hazards(tables: Mapping[str, pd.DataFrame], row: pd.Series) ->
     if rows.empty or not float(rows["p"].iloc[0]) < PH_LEVEL:
         return ""
     p = float(rows["p"].iloc[0])
-    shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    shown = p_relation(p)
     return (f"Proportional hazards in question: in the {cohort} cohort the treatment's hazard "
             f"ratio changes with time (cox.zph p {shown}). The hazard ratio is then an average "
             "over the follow-up that depends on its length; the survival and RMST differences "
