@@ -265,7 +265,7 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     views.update({k: v for k, v in extra.items() if v is not None})
     return template.render(manifest=manifest, views=views, summary=summary(tables, manifest),
                            about=about_the_data(manifest, tables), figures=figures,
-                           calibration=calibration_methods(tables),
+                           calibration=calibration_methods(tables, manifest),
                            densities=primary_density_figures(folder, tables, manifest),
                            forest=sensitivity_forest_figure(tables, manifest),
                            spec_text=json.dumps(spec, indent=2, sort_keys=False, default=str),
