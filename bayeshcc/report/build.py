@@ -28,6 +28,7 @@ from typing import Any
 import jinja2
 import pandas as pd
 
+from bayeshcc.report.numbers import p_value, significant
 from bayeshcc.report.probability import probability
 from bayeshcc.report.sections import (about_the_data, calibration_methods, clinical_thresholds,
                                       diagnostics_view, is_synthetic, primary_rows, summary,
@@ -155,16 +156,18 @@ def _is_p(column: str) -> bool:
 
 
 def _two_decimals(column: str) -> bool:
-    return column.endswith(("SMD", "smd")) or column.startswith(("smd", "hr"))
+    return column.endswith(("SMD", "smd")) or column.startswith("smd")
 
 
 def format_value(value: Any, column: str = "") -> str:
-    """Numbers as clinicians read them, never in scientific notation.
+    """Numbers as clinicians read them, never in ``e`` notation.
 
-    p-values to 3 decimals (``< 0.001``), HRs and SMDs to 2 decimals, probabilities as
+    p-values to 3 decimals (``< 0.001``), SMDs to 2 decimals, probabilities as
     :func:`~bayeshcc.report.probability.probability` prints them (never ``100.0%`` short of
-    1), percentages of counts to one decimal, whole numbers as integers, others to 3 significant digits with
-    values beyond 0.001 .. 100,000 shown as ``< 0.001`` / ``> 100,000``.
+    1), percentages of counts to one decimal, whole numbers as integers (a hazard ratio of 1 as
+    ``1.00``), every other number (hazard ratios, coefficients, survival, quantiles) to 3
+    significant digits however small or large (:func:`bayeshcc.report.numbers.significant`:
+    ``0.000412``, ``3.31 × 10⁸``); only a p-value is ever shown as ``< 0.001``.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "NA" if column.endswith(("upper", "median")) else ""
@@ -172,24 +175,21 @@ def format_value(value: Any, column: str = "") -> str:
         return value
     if isinstance(value, bool):
         return "yes" if value else "no"
-    decimals = _is_p(column) or _two_decimals(column) or column.startswith(("p", "prob"))
+    decimals = (_is_p(column) or _two_decimals(column)
+                or column.startswith(("p", "prob", "hr")))
     if isinstance(value, int) or (isinstance(value, float) and value.is_integer()
                                   and abs(value) < 1e5 and not decimals):
         return f"{int(value)}"
     if isinstance(value, float):
         if _is_p(column):
-            return "< 0.001" if value < 0.001 else f"{value:.3f}"
+            return p_value(value)
         if _two_decimals(column):
             return f"{value:.2f}"
         if column.startswith("prob"):
             return probability(value, decimals=1)
         if column.startswith("pct"):
             return f"{100 * value:.1f}%"
-        if value != 0 and abs(value) < 0.001:
-            return "< 0.001" if value > 0 else "> -0.001"
-        if abs(value) >= 1e5:
-            return "> 100,000" if value > 0 else "< -100,000"
-        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        return significant(value)
     return str(value)
 
 
@@ -265,7 +265,7 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     views.update({k: v for k, v in extra.items() if v is not None})
     return template.render(manifest=manifest, views=views, summary=summary(tables, manifest),
                            about=about_the_data(manifest, tables), figures=figures,
-                           calibration=calibration_methods(tables),
+                           calibration=calibration_methods(tables, manifest),
                            densities=primary_density_figures(folder, tables, manifest),
                            forest=sensitivity_forest_figure(tables, manifest),
                            spec_text=json.dumps(spec, indent=2, sort_keys=False, default=str),

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from bayeshcc.report.numbers import p_relation, significant
 from bayeshcc.vocab import readable
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ UNCERTAINTY_NOTES = {
                  "precision had to be made positive definite; calibration_meat says how the robust covariance's middle term was "
                  "estimated (jackknife: leave one patient or pair out, the propensity model "
                  "refitted each time; sandwich: the delta method) and calibration_sd_ratio is "
-                 "the calibrated / sampled posterior SD of the log HR. Its coverage is checked by simulation in docs/validation.md."),
+                 "the calibrated / sampled posterior SD of the log HR. Their coverage was checked by "
+                 "simulation: see Methods and limitations."),
     "kish": ("Rows with uncertainty = kish use the weighted pseudo-posterior as sampled "
              "(weights normalised to the Kish effective sample size, pair members independent, "
              "the propensity score treated as known): their intervals are not guaranteed to be "
@@ -151,26 +153,68 @@ CALIBRATION_METHODS = (
     "by the robust (sandwich or jackknife) variance of the weighted estimate and combines it "
     "with the prior, giving the posterior the prior would have with the calibrated evidence. "
     "Calibrated intervals and calibrated probabilities are read like credible intervals and "
-    "posterior probabilities; their coverage is checked by simulation in docs/validation.md.")
+    "posterior probabilities.")
+
+#: The package version whose calibration the simulation study below measured.
+VALIDATED_VERSION = "0.1.0"
+#: What the simulation study of the calibrated intervals showed (the package's validation
+#: study, 500 cohorts per scenario; its numbers, not recomputed here).
+VALIDATION_METHODS = (
+    "Validation by simulation (bayeshcc {version}{this}): in 500 simulated observational cohorts "
+    "of 500 patients per scenario (good, weight-risk correlated and poor propensity-score "
+    "overlap), the 95% calibrated intervals of Weibull fits covered the true marginal log "
+    "hazard ratio in 93.2-95.4% of cohorts for ATE, ATT, overlap-weighted and matched analyses, "
+    "except ATE weights under poor overlap: 89.2%, as extreme weights bias the estimate and no "
+    "interval repairs that (overlap weights covered 95.2% there, hence their use as the primary "
+    "analysis when ATE weights are extreme). Intervals of the 12-month RMST difference covered "
+    "87-94%: their widths were right, but a treatment-only Weibull model's marginal survival "
+    "is biased when the hazard depends on covariates; matched analyses drift from the "
+    "treated population when the caliper leaves the highest-score treated patients "
+    "unmatched.")
 
 
-def calibration_methods(tables: Mapping[str, pd.DataFrame]) -> str:
-    """The methods section's sentences on calibration, when any posterior row is calibrated.
+def validation_methods(manifest: Mapping[str, Any] | None = None) -> str:
+    """The methods section's sentence on what the simulation study of the calibrated intervals
+    showed, naming the version it measured (and this report's, when another).
+
+    Parameters
+    ----------
+    manifest : mapping, optional
+        ``manifest.json`` (``versions.bayeshcc``: the version that made the results).
+
+    Returns
+    -------
+    str
+        :data:`VALIDATION_METHODS` with the versions filled in.
+    """
+    made = str(((manifest or {}).get("versions") or {}).get("bayeshcc", VALIDATED_VERSION))
+    this = (", the version of this report" if made == VALIDATED_VERSION
+            else f"; this report was made with bayeshcc {made}")
+    return VALIDATION_METHODS.format(version=VALIDATED_VERSION, this=this)
+
+
+def calibration_methods(tables: Mapping[str, pd.DataFrame],
+                        manifest: Mapping[str, Any] | None = None) -> str:
+    """The methods section's sentences on calibration and its validation by simulation
+    (:func:`validation_methods`), when any posterior row is calibrated.
 
     Parameters
     ----------
     tables : mapping of str to pandas.DataFrame
         The results tables (``posterior_hr``).
+    manifest : mapping, optional
+        ``manifest.json``, for the version that made the results.
 
     Returns
     -------
     str
-        :data:`CALIBRATION_METHODS`, or "" when no row is calibrated.
+        :data:`CALIBRATION_METHODS` and the validation sentence, or "" when no row is
+        calibrated.
     """
     hr = tables.get("posterior_hr")
-    if hr is None or not len(hr):
+    if hr is None or not len(hr) or not any(is_calibrated(r) for _, r in hr.iterrows()):
         return ""
-    return CALIBRATION_METHODS if any(is_calibrated(r) for _, r in hr.iterrows()) else ""
+    return " ".join([CALIBRATION_METHODS, validation_methods(manifest)])
 
 
 def uncertainty_note(frame: pd.DataFrame) -> str:
@@ -328,8 +372,9 @@ def bayes_statements(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, 
         estimand = row["estimand"] if "estimand" in row.index else ""
         statements.append({
             "text": text,
-            "detail": (f"hazard ratio {row['hr_median']:.2f} (95% {interval_name(row)} "
-                       f"{row['hr_lower']:.2f} to {row['hr_upper']:.2f}); {estimand} for "
+            "detail": (f"hazard ratio {hazard_ratio(row['hr_median'])} (95% "
+                       f"{interval_name(row)} {hazard_ratio(row['hr_lower'])} to "
+                       f"{hazard_ratio(row['hr_upper'])}); {estimand} for "
                        f"{population_in_words(row['adjustment'], treated)}; {row['model']} "
                        f"model, {row['prior']} prior"),
             "reliable": bool(row["reliable"]),
@@ -368,8 +413,8 @@ def percent(p: float) -> str:
 
 
 def hazard_ratio(value: float) -> str:
-    """A hazard ratio to two decimals."""
-    return "NA" if value is None or pd.isna(value) else f"{float(value):.2f}"
+    """A hazard ratio to 3 significant digits (:func:`bayeshcc.report.numbers.significant`)."""
+    return "NA" if value is None or pd.isna(value) else significant(float(value))
 
 
 def _bayes_spec(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -598,7 +643,7 @@ def _conflict(hr: pd.DataFrame, row: pd.Series, outcome: str, label: str) -> lis
         p = float(r.prior_data_conflict_p)
         if p >= CONFLICT_LEVEL:
             continue
-        shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+        shown = p_relation(p)
         text = (f"Prior-data conflict: the external evidence of the {r.prior} prior disagrees "
                 f"with this cohort's own estimate of the hazard ratio for {label} (Box's "
                 f"prior-predictive p {shown}, {r.model} model, adjustment {r.adjustment}): a "
@@ -674,7 +719,7 @@ def _proportional_hazards(tables: Mapping[str, pd.DataFrame], row: pd.Series) ->
     if rows.empty or not float(rows["p"].iloc[0]) < PH_LEVEL:
         return ""
     p = float(rows["p"].iloc[0])
-    shown = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    shown = p_relation(p)
     return (f"Proportional hazards in question: in the {cohort} cohort the treatment's hazard "
             f"ratio changes with time (cox.zph p {shown}). The hazard ratio is then an average "
             "over the follow-up that depends on its length; the survival and RMST differences "

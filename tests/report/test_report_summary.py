@@ -172,8 +172,8 @@ def test_absolute_effects_are_in_months_with_interval_and_probability(folder):
     assert "Difference in restricted mean survival time" not in text
 
 
-def test_hazard_ratio_has_two_decimals(folder):
-    assert "Hazard ratio 0.62 (95% credible interval 0.41 to 0.93)" in block(folder, "os")
+def test_hazard_ratio_has_three_significant_digits(folder):
+    assert "Hazard ratio 0.620 (95% credible interval 0.410 to 0.930)" in block(folder, "os")
 
 
 def test_robustness_counts_only_the_primary_estimands_analyses(folder):
@@ -219,7 +219,7 @@ def test_sceptical_prior_tipping_point_is_given_in_events_of_null_evidence(folde
 
 
 def test_unmeasured_confounding_caveat_gives_the_primary_posteriors_evalue_in_words(folder):
-    assert ("Unmeasured confounding: to explain the primary estimate (posterior median HR 0.62) "
+    assert ("Unmeasured confounding: to explain the primary estimate (posterior median HR 0.620) "
             "away, an unmeasured confounder would have to be associated with both the treatment "
             "choice and overall survival by a risk ratio of 2.3 each, beyond the measured "
             "covariates (E-value); 1.3 would move the credible limit to no effect."
@@ -436,7 +436,7 @@ def test_the_report_shows_the_ps_histogram_and_the_overlap_table(folder):
     assert "Overlap of the propensity score" in text
     table = html[html.index('id="table-overlap"'):]
     table = visible_text(table[:table.index("</table>")])
-    assert "ate newdrug 40 0.043 0.4 0.66 1 23.4 18 0.45 37 0.925" in table  # 3 digits
+    assert "ate newdrug 40 0.0430 0.400 0.660 1 23.4 18.0 0.450 37 0.925" in table  # 3 digits
 
 
 def test_without_a_primary_analysis_robustness_is_one_count_per_estimand(tmp_path):
@@ -458,7 +458,7 @@ def test_calibrated_primary_rows_say_calibrated_interval_and_probability(folder)
     bayeshcc.bayes.calibration) are worded so in the summary, and the methods section says
     what calibration means; rows without calibration keep "credible interval"."""
     plain = block(folder, "os")
-    assert "Hazard ratio 0.62 (95% credible interval 0.41 to 0.93)" in plain
+    assert "Hazard ratio 0.620 (95% credible interval 0.410 to 0.930)" in plain
     assert "Calibration:" not in visible_text(build_report(folder))
     tables = folder / "tables"
     for name in ("posterior_hr", "sensitivity", "posterior_contrasts"):
@@ -467,7 +467,7 @@ def test_calibrated_primary_rows_say_calibrated_interval_and_probability(folder)
         frame["interval"] = np.where(calibrated, "calibrated interval", "credible interval")
         frame.to_csv(tables / f"{name}.csv", index=False)
     text = block(folder, "os")
-    assert "Hazard ratio 0.62 (95% calibrated interval 0.41 to 0.93)" in text
+    assert "Hazard ratio 0.620 (95% calibrated interval 0.410 to 0.930)" in text
     assert f"Calibrated probability that {TREATED} lowers the hazard of overall survival" in text
     assert "Calibrated probability of a clinically meaningful benefit (HR < 0.8): 81%." in text
     assert "4.3 months (95% calibrated interval 0.5 to 8.0 months" in text
