@@ -210,18 +210,49 @@ def _summaries(fit) -> dict:
     return row
 
 
+def analysed_population(adjustment: str, ps, X, treated):
+    """The rows a fit analyses, their weights (None: all 1) and the calibration design, for the
+    PS fit ``ps``: 1:1 nearest-neighbour matching for ``matched``, else the PS weights."""
+    from bayeshcc.adjust import match_nearest, propensity_weights
+    from bayeshcc.bayes.calibration import calibration_design
+
+    n = len(treated)
+    if adjustment == "matched":
+        m = match_nearest(ps.logit, treated, np.arange(n))
+        rows = np.asarray(m.matched, dtype=bool)
+        w = np.asarray(m.weights, dtype=float)[rows]
+        return rows, (None if np.allclose(w, 1.0) else w), calibration_design("matched", match=m)
+    wr = propensity_weights(ps.score, treated, adjustment)
+    return np.ones(n, dtype=bool), wr.weights, calibration_design(adjustment, ps, X, wr)
+
+
+def run_tasks(task, tasks: list, workers: int, raw_path: Path, start: float) -> None:
+    """``task(*t)`` for every t of ``tasks`` on ``workers`` spawned processes; each result's rows
+    appended to ``raw_path`` as JSON lines as it finishes (an interrupted run keeps its work)."""
+    raw_path.parent.mkdir(parents=True, exist_ok=True)
+    raw_path.write_text("")
+    done = 0
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool, \
+            raw_path.open("a") as sink:
+        futures = [pool.submit(task, *t) for t in tasks]
+        for fut in as_completed(futures):
+            for row in fut.result():
+                sink.write(json.dumps(row) + "\n")
+            sink.flush()
+            done += 1
+            if done % 25 == 0 or done == len(tasks):
+                print(f"{done}/{len(tasks)} cohorts, {time.perf_counter() - start:.0f} s",
+                      flush=True)
+
+
 def run_cohort(scenario: str, cohort: int, seed: int, n: int = N, bootstrap: bool = False,
                replicates: int = REPLICATES) -> list[dict]:
     """Every adjustment x method of one simulated cohort: one row each (see module docstring).
 
     ``bootstrap=True`` runs only the two-step PS bootstrap (same cohort, same PS fit).
     """
-    from bayeshcc.adjust import fit_propensity, match_nearest, propensity_weights
-    from bayeshcc.bayes.calibration import (
-        CalibrationDesign,
-        calibrate,
-        calibration_design,
-    )
+    from bayeshcc.adjust import fit_propensity
+    from bayeshcc.bayes.calibration import CalibrationDesign, calibrate
     from bayeshcc.bayes.fit import fit_survival_model
     from bayeshcc.bayes.priors import BUILT_IN
     from bayeshcc.bayes.propagation import PropensityDesign, fit_with_ps_uncertainty
@@ -237,17 +268,7 @@ def run_cohort(scenario: str, cohort: int, seed: int, n: int = N, bootstrap: boo
         ps = fit_propensity(X, treated)
         for adjustment in ADJUSTMENTS:
             start = time.perf_counter()
-            if adjustment == "matched":
-                m = match_nearest(ps.logit, treated, np.arange(n))
-                rows_ = np.asarray(m.matched, dtype=bool)
-                w = np.asarray(m.weights, dtype=float)[rows_]
-                weights = None if np.allclose(w, 1.0) else w
-                design = calibration_design("matched", match=m)
-            else:
-                rows_ = np.ones(n, dtype=bool)
-                wr = propensity_weights(ps.score, treated, adjustment)
-                weights = wr.weights
-                design = calibration_design(adjustment, ps, X, wr)
+            rows_, weights, design = analysed_population(adjustment, ps, X, treated)
             if bootstrap:
                 fits = {"ps_bootstrap": fit_with_ps_uncertainty(
                     "weibull", time_, event, PropensityDesign(X, treated, adjustment),
@@ -342,10 +363,6 @@ def coverage_figure(summary: pd.DataFrame, path: str | Path) -> None:
     fig.savefig(path, dpi=120)
 
 
-def _cohort_task(args):
-    return run_cohort(*args)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.validation",
                                      description=__doc__.split("\n\n")[0])
@@ -377,25 +394,12 @@ def main(argv=None) -> int:
                   for name in args.scenarios}
     print(f"truths ({time.perf_counter() - start:.0f} s): {json.dumps(truths)}", flush=True)
     if not args.summarise:
-        raw_path.parent.mkdir(parents=True, exist_ok=True)
-        raw_path.write_text("")
         # main cohorts first, the (slower) PS-bootstrap fits of the first cohorts last
         tasks = [(name, c, args.seed, args.n, False, args.replicates)
                  for c in range(args.cohorts) for name in args.scenarios]
         tasks += [(name, c, args.seed, args.n, True, args.replicates)
                   for c in range(args.bootstrap_cohorts) for name in args.scenarios]
-        done = 0
-        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool, \
-                raw_path.open("a") as sink:
-            futures = [pool.submit(_cohort_task, t) for t in tasks]
-            for fut in as_completed(futures):
-                for row in fut.result():
-                    sink.write(json.dumps(row) + "\n")
-                sink.flush()
-                done += 1
-                if done % 25 == 0 or done == len(tasks):
-                    print(f"{done}/{len(tasks)} cohorts, {time.perf_counter() - start:.0f} s",
-                          flush=True)
+        run_tasks(run_cohort, tasks, args.workers, raw_path, start)
     rows = pd.read_json(raw_path, lines=True)
     summary = summarise(rows, truths)
     seconds = time.perf_counter() - start

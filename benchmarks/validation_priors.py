@@ -35,16 +35,22 @@ import os
 import sys
 import time
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import replace
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import binomtest, norm
 
-from benchmarks.validation import ADJUSTMENTS, N, SAMPLER, SCENARIOS, simulate
+from benchmarks.validation import (
+    ADJUSTMENTS,
+    SAMPLER,
+    SCENARIOS,
+    N,
+    analysed_population,
+    run_tasks,
+    simulate,
+)
 
 PRIOR = "skeptical"
 METHODS = ("conjugate", "kish", "jackknife")
@@ -67,8 +73,8 @@ def conjugate(m: float, s: float, mu0: float, tau: float) -> dict:
 
 def run_cohort(scenario: str, cohort: int, seed: int, n: int = N) -> list[dict]:
     """Every adjustment x method of one simulated cohort (module docstring): one row each."""
-    from bayeshcc.adjust import fit_propensity, match_nearest, propensity_weights
-    from bayeshcc.bayes.calibration import calibrate, calibration_design
+    from bayeshcc.adjust import fit_propensity
+    from bayeshcc.bayes.calibration import calibrate
     from bayeshcc.bayes.fit import fit_survival_model
     from bayeshcc.bayes.priors import BUILT_IN
     from bayeshcc.executors import derive_seed
@@ -83,27 +89,15 @@ def run_cohort(scenario: str, cohort: int, seed: int, n: int = N) -> list[dict]:
         ps = fit_propensity(X, treated)
         for adjustment in ADJUSTMENTS:
             start = time.perf_counter()
-            if adjustment == "matched":
-                m = match_nearest(ps.logit, treated, np.arange(n))
-                rows_ = np.asarray(m.matched, dtype=bool)
-                w = np.asarray(m.weights, dtype=float)[rows_]
-                weights = None if np.allclose(w, 1.0) else w
-                design = calibration_design("matched", match=m)
-            else:
-                rows_ = np.ones(n, dtype=bool)
-                wr = propensity_weights(ps.score, treated, adjustment)
-                weights = wr.weights
-                design = calibration_design(adjustment, ps, X, wr)
+            rows_, weights, design = analysed_population(adjustment, ps, X, treated)
             design = replace(design, method="jackknife")
 
-            def fitted(p, tag):
-                return fit_survival_model("weibull", time_[rows_], event[rows_],
-                                          treated[rows_].astype(float), weights=weights,
-                                          prior=p, seed=derive_seed(base, (tag, adjustment)),
-                                          **SAMPLER)
-
-            vague = calibrate(fitted(BUILT_IN["vague"], "fit"), design).draws()["log_hr"]
-            sceptical = fitted(prior, "sceptical-fit")
+            vague, sceptical = (
+                fit_survival_model("weibull", time_[rows_], event[rows_],
+                                   treated[rows_].astype(float), weights=weights, prior=p,
+                                   seed=derive_seed(base, (tag, adjustment)), **SAMPLER)
+                for p, tag in ((BUILT_IN["vague"], "fit"), (prior, "sceptical-fit")))
+            vague = calibrate(vague, design).draws()["log_hr"]
             target = conjugate(float(np.mean(vague)), float(np.std(vague, ddof=1)),
                                prior.log_hr_mean, prior.log_hr_sd)
             results = {"conjugate": target,
@@ -145,8 +139,8 @@ def summarise(rows: pd.DataFrame, truths: dict) -> pd.DataFrame:
 
 def markdown_table(summary: pd.DataFrame) -> str:
     """The summary as a Markdown table (coverage in %, its 95 % binomial interval in brackets)."""
-    lines = ["| scenario | adjustment | method | R | coverage (95 % binomial CI) | mean SD | bias "
-             "| mean / largest error (target SDs) | SD / target SD | agrees with conjugate |",
+    lines = [("| scenario | adjustment | method | R | coverage (95 % binomial CI) | mean SD | bias "
+              "| mean / largest error (target SDs) | SD / target SD | agrees with conjugate |"),
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in summary.itertuples():
         fitted = r.method != "conjugate"
@@ -158,10 +152,6 @@ def markdown_table(summary: pd.DataFrame) -> str:
                      f"{100 * r.coverage_high:.1f}) | {r.mean_sd:.3f} | {r.bias:+.3f} | "
                      f"{error} | {ratio} | {agree} |")
     return "\n".join(lines)
-
-
-def _cohort_task(args):
-    return run_cohort(*args)
 
 
 def main(argv=None) -> int:
@@ -183,22 +173,9 @@ def main(argv=None) -> int:
     truths = json.loads(Path(args.truths_from).read_text())["truths"]
     start = time.perf_counter()
     if not args.summarise:
-        raw_path.parent.mkdir(parents=True, exist_ok=True)
-        raw_path.write_text("")
         tasks = [(name, c, args.seed, args.n) for c in range(args.cohorts)
                  for name in args.scenarios]
-        done = 0
-        with ProcessPoolExecutor(args.workers, mp_context=get_context("spawn")) as pool, \
-                raw_path.open("a") as sink:
-            futures = [pool.submit(_cohort_task, t) for t in tasks]
-            for fut in as_completed(futures):
-                for row in fut.result():
-                    sink.write(json.dumps(row) + "\n")
-                sink.flush()
-                done += 1
-                if done % 25 == 0 or done == len(tasks):
-                    print(f"{done}/{len(tasks)} cohorts, {time.perf_counter() - start:.0f} s",
-                          flush=True)
+        run_tasks(run_cohort, tasks, args.workers, raw_path, start)
     rows = pd.read_json(raw_path, lines=True)
     summary = summarise(rows, truths)
     seconds = time.perf_counter() - start
