@@ -7,9 +7,9 @@ see :mod:`bayeshcc.api`; :func:`warmup` compiles ahead of time what a spec's fit
 """
 
 __version__ = "0.1.0"
-__all__ = ["fit", "compare", "analyze", "warmup", "__version__"]
+__all__ = ["fit", "compare", "analyze", "Study", "StudyResult", "warmup", "__version__"]
 
-_API = ("fit", "compare", "analyze", "Fit", "Analysis")
+_API = ("fit", "compare", "analyze", "Fit", "Analysis", "Study", "StudyResult")
 
 
 def __getattr__(name: str):

@@ -11,11 +11,7 @@ same cell of a spec with ``[bayes] seed = S`` run by ``bayeshcc analyze``.
 
 from __future__ import annotations
 
-import json
-import shutil
-import tempfile
 import warnings
-import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from bayeshcc.errors import AnalysisError, AnalysisWarning, CohortError, SpecError
+from bayeshcc.study import OptionError, RunOptions, Study, StudyResult
 
 
 
@@ -473,39 +470,6 @@ def compare(fits: Mapping[str, Fit], method: str = "stacking") -> pd.DataFrame:
 
 # --- the whole pipeline ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Analysis:
-    """The results of :func:`analyze`, in memory.
-
-    Attributes
-    ----------
-    tables : dict of {str: DataFrame}
-        Every ``tables/NAME.csv`` of the results folder, read back (``NA`` -> NaN).
-    posteriors : dict of {str: DataTree}
-        Every ``posterior/NAME.nc`` (``outcome_model_prior_adjustment``), loaded in memory.
-    manifest : dict
-        ``manifest.json``.
-    folder : Path
-        The private temporary results folder (removed with this object); use :meth:`write`.
-    """
-
-    tables: dict
-    posteriors: dict
-    manifest: dict
-    folder: Path = field(repr=False)
-    _cleanup: Any = field(repr=False, compare=False, default=None)
-
-    def write(self, folder: str | Path, force: bool = False) -> Path:
-        """Write the whole results folder (tables, figures, posteriors, manifest, report) to
-        ``folder``: atomically (staged, then renamed), refusing a non-empty folder unless
-        ``force``, like ``bayeshcc analyze --out``."""
-        from bayeshcc.results import open_results
-
-        with open_results(folder, force) as writer:
-            shutil.copytree(self.folder, writer.staging, dirs_exist_ok=True)
-        return Path(folder)
-
-
 def _spec_of(spec):
     from bayeshcc.spec import AnalysisSpec, load_spec, spec_from_text
 
@@ -522,23 +486,22 @@ def _spec_of(spec):
 
 def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
             tune: int | None = None, chains: int | None = None, bayes: bool = True,
-            workers: int | None = None, quiet: bool = True) -> Analysis:
+            workers: int | None = None, quiet: bool = True) -> StudyResult:
     """Run the whole analysis of a spec (as ``bayeshcc analyze``) and return its results in memory.
 
-    Implementation: the honest simple one. :func:`bayeshcc.pipeline.run_analysis` writes the
-    results folder into a private temporary folder; the tables (CSV), posteriors (netCDF) and
-    manifest are read back from it, and :meth:`Analysis.write` copies that folder atomically.
-    The numbers are therefore exactly the CLI's (tables as written to CSV: floats round-trip,
-    ``NA`` becomes NaN). The temporary folder is removed when the object is garbage-collected.
+    :meth:`bayeshcc.study.Study.run`: the stages the command line runs, with nothing written to
+    disk; the tables are those ``bayeshcc analyze`` writes, as a reader of its CSV files gets
+    them (``NA`` becomes NaN), and :meth:`~bayeshcc.study.StudyResult.write` writes the same
+    results folder.
 
     Parameters
     ----------
     df : pandas.DataFrame, or a path to a CSV / Parquet / Excel file
     spec : AnalysisSpec, path, or TOML text
     draws, tune, chains : int, optional
-        Override the spec's ``[bayes]`` sampler settings (as ``--draws`` etc.).
+        Override the spec's ``[bayes]`` sampler settings.
     bayes : bool
-        False skips the Bayesian fits (``--no-bayes``).
+        False skips the Bayesian fits.
     workers : int, optional
         Run the Bayesian fits on this many local processes.
     quiet : bool
@@ -547,39 +510,21 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
 
     Returns
     -------
-    Analysis
-        ``.tables``, ``.posteriors``, ``.manifest``, ``.write(folder, force=False)``.
+    StudyResult
+        ``.tables``, ``.figures``, ``.posteriors``, ``.manifest``, ``.report``,
+        ``.write(folder, force=False)``.
     """
-    from bayeshcc.cohort import Cohort
-    from bayeshcc.pipeline import OptionError, RunOptions, run_analysis
-    from bayeshcc.results import load_posterior
-
     spec, spec_path = _spec_of(spec)
-    cohort = (Cohort.from_dataframe(df, spec) if isinstance(df, pd.DataFrame)
-              else Cohort.from_file(df, spec))
     try:
-        options = RunOptions(bayes=bayes, draws=draws, tune=tune, chains=chains, quiet=quiet,
-                             workers=workers)
-    except OptionError as exc:  # in bh.analyze's words, not the command line's
+        options = dict(draws=draws, tune=tune, chains=chains, bayes=bayes, workers=workers,
+                       quiet=quiet)
+        RunOptions(**options)  # checked here, in bh.analyze's words
+    except OptionError as exc:
         raise OptionError(_in_words_of("analyze", str(exc))) from None
-    tmp = Path(tempfile.mkdtemp(prefix="bayeshcc-analysis-"))
-    try:
-        out = run_analysis(cohort, tmp / "results", options=options, spec_path=spec_path)
-        tables = {p.stem: pd.read_csv(p, keep_default_na=False, na_values=["NA"])
-                  for p in sorted((out / "tables").glob("*.csv"))}
-        posteriors = {}
-        for p in sorted((out / "posterior").glob("*.nc")):
-            posteriors[p.stem] = load_posterior(p)
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    for message in dict.fromkeys(manifest.get("warnings", [])):  # as the CLI echoes them
-        warnings.warn(message, AnalysisWarning, stacklevel=2)
-    result = Analysis(tables=tables, posteriors=posteriors, manifest=manifest, folder=out)
-    object.__setattr__(result, "_cleanup", weakref.finalize(result, shutil.rmtree, str(tmp),
-                                                            True))
-    return result
+    return Study(spec, spec_path).run(df, **options)
 
 
-__all__ = ["Fit", "Analysis", "fit", "compare", "analyze"]
+# the results of :func:`analyze` (the name before :class:`~bayeshcc.study.StudyResult`)
+Analysis = StudyResult
+
+__all__ = ["Fit", "Analysis", "Study", "StudyResult", "fit", "compare", "analyze"]

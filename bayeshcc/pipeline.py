@@ -1,62 +1,20 @@
-"""The pipeline: cohort -> adjustment -> analyses -> results folder (docs/architecture.md, data flow).
+"""The command line's runs: cohort -> adjustment -> analyses -> results folder
+(docs/architecture.md, data flow).
 
-Each stage is a plain function that takes the previous stage's value and returns tables and
-figures; this module only orders the stages, times them, collects warnings and writes the
-results folder atomically with its manifest.
+A run is :func:`bayeshcc.study.run_study` (the stages, in memory) with each posterior streamed
+into the staging folder as it arrives, then :meth:`~bayeshcc.study.StudyResult.write_into` the
+same folder, renamed into place only once complete.
 """
 
 from __future__ import annotations
 
-import json
-import time
-import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from bayeshcc.cohort import Cohort
-from bayeshcc.errors import AnalysisWarning, BayesHCCError
-from bayeshcc.manifest import build_manifest
-from bayeshcc.report import write_report
 from bayeshcc.results import ResultsWriter, check_destination, open_results
-from bayeshcc.spec import AnalysisSpec, load_spec
-
-
-class OptionError(BayesHCCError, ValueError):
-    """A run option (e.g. ``--draws``) is out of range."""
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """Choices of one run that are not part of the analysis spec.
-
-    ``draws``, ``tune`` and ``chains`` override the spec's ``[bayes]`` values when given.
-    """
-
-    bayes: bool = True
-    draws: int | None = None
-    tune: int | None = None
-    chains: int | None = None
-    quiet: bool = False
-    include_patient_data: bool = False
-    compare_to_paper: bool = False  # write paper_comparison.csv (the reference study only)
-    workers: int | None = None      # Bayesian fits on N local processes
-    scheduler: str | None = None    # ... or on a Dask cluster at this address
-
-    def __post_init__(self) -> None:
-        if self.workers is not None and self.scheduler is not None:
-            raise OptionError("give --workers or --scheduler, not both")
-        for name, low in (("draws", 10), ("tune", 10), ("chains", 1), ("workers", 1)):
-            value = getattr(self, name)
-            if value is not None and value < low:
-                raise OptionError(f"--{name} must be at least {low}, got {value}")
-
-    def apply(self, spec: AnalysisSpec) -> AnalysisSpec:
-        """The spec with this run's sampler overrides applied."""
-        changes = {k: getattr(self, k) for k in ("draws", "tune", "chains")
-                   if getattr(self, k) is not None}
-        if not self.bayes:
-            changes["enabled"] = False
-        return replace(spec, bayes=replace(spec.bayes, **changes)) if changes else spec
+from bayeshcc.spec import load_spec
+from bayeshcc.study import OptionError, RunOptions, run_study
 
 
 def paper_spec_path() -> Path:
@@ -114,44 +72,12 @@ def run_analysis(cohort: Cohort, out: str | Path, force: bool = False,
     Path
         The results folder.
     """
-    from bayeshcc.stages import (adjustment_stage, bayesian_stage, frequentist_stage,
-                                 paper_comparison_stage, primary_stage)
-
     check_destination(out, force)
-    spec = options.apply(cohort.spec)
-    cohort = replace(cohort, spec=spec)
-    timings: dict[str, float] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", AnalysisWarning)
-        with open_results(out, force) as writer:
-            def timed(name, stage, *args):
-                start = time.perf_counter()
-                result = stage(*args)
-                timings[name] = round(time.perf_counter() - start, 3)
-                return result
-
-            # Each stage takes the typed results of those before it (bayeshcc.stages).
-            adjusted = timed("adjustment", adjustment_stage, cohort, writer)
-            cohort = primary_stage(cohort, adjusted)  # overlap weights when ATE's are extreme
-            frequentist = timed("frequentist", frequentist_stage, cohort, adjusted, writer)
-            bayesian = timed("bayesian", bayesian_stage, cohort, adjusted, frequentist, writer,
-                             options)
-            timed("paper_comparison", paper_comparison_stage, cohort, adjusted, frequentist,
-                  writer, options)
-            messages = [str(w.message) for w in caught if issubclass(w.category, AnalysisWarning)]
-            files = writer.files + ["manifest.json", "report.html"]
-            extra = {"adjustment": adjusted.summary or {}}
-            if bayesian.manifest:
-                extra["bayes"] = dict(bayesian.manifest)
-            manifest = build_manifest(cohort, spec_path, timings, messages, extra, files)
-            writer.json("manifest.json", manifest)
-            start = time.perf_counter()
-            write_report(writer.staging, include_patient_data=options.include_patient_data)
-            timings["report"] = round(time.perf_counter() - start, 3)
-            manifest["timings_seconds"] = dict(timings)
-            (writer.staging / "manifest.json").write_text(
-                json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    _echo_warnings(messages, options)
+    with open_results(out, force) as writer:
+        result = run_study(cohort, options, spec_path,
+                           posterior_folder=writer.staging / "posterior")
+        result.write_into(writer)
+    _echo_warnings(result.warnings, options)
     return Path(out)
 
 
@@ -164,4 +90,5 @@ def _echo_warnings(messages: list[str], options: RunOptions) -> None:
         print(f"bayeshcc: warning: {message}", file=sys.stderr)
 
 
-__all__ = ["RunOptions", "reproduce", "run_analysis", "paper_spec_path", "ResultsWriter"]
+__all__ = ["RunOptions", "OptionError", "reproduce", "run_analysis", "paper_spec_path",
+           "ResultsWriter"]

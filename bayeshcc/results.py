@@ -28,41 +28,11 @@ import pandas as pd
 
 from bayeshcc.errors import BayesHCCError
 from bayeshcc.interrupts import deferred, raise_if_interrupted
+from bayeshcc.outputs import FIGURE_DPI, figure_png, table_csv, write_posterior
 
 
 class ResultsExistError(BayesHCCError, FileExistsError):
     """The results folder exists, is not empty, and ``force`` was not given."""
-
-
-FIGURE_DPI = 100
-"""Resolution of the PNG figures: sharp on screen and on an A4 page, small in the report."""
-
-
-def compact_png(path: Path, colours: int = 128) -> None:
-    """Rewrite a PNG as an optimised palette image (at most ``colours`` colours).
-
-    Plots use few colours, so this loses nothing visible and makes the file (and the
-    self-contained report that embeds it) about three times smaller.
-
-    Parameters
-    ----------
-    path : Path
-        A PNG file, rewritten in place.
-    colours : int
-        Largest palette size.
-    """
-    from PIL import Image
-
-    with Image.open(path) as image:
-        image.load()
-        rgba = image.convert("RGBA")
-    rgb = Image.new("RGB", rgba.size, "white")  # transparent parts print as paper
-    rgb.paste(rgba, mask=rgba.getchannel("A"))
-    # zlib's default level, not ``optimize=True``: half the time (reproduce's 33 figures:
-    # 1.8 s -> 1.0 s) for files 7 % larger. (Octree quantisation is faster still, but it
-    # averages the white background to 254.)
-    rgb.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
-                 ).save(path, format="PNG")
 
 
 @dataclass
@@ -92,45 +62,32 @@ class ResultsWriter:
         return path
 
     def table(self, name: str, frame: pd.DataFrame) -> Path:
-        """Write ``tables/NAME.csv`` (UTF-8, no index, ``NA`` for missing values)."""
-        path = self._path("tables", f"{name}.csv")
-        frame.to_csv(path, index=False, na_rep="NA", lineterminator="\n")
-        return path
+        """Write ``tables/NAME.csv`` (UTF-8, no index, ``NA`` for missing values,
+        :func:`~bayeshcc.outputs.table_csv`)."""
+        return self.text(f"tables/{name}.csv", table_csv(frame))
 
     def figure(self, name: str, fig: Any, dpi: int = FIGURE_DPI) -> Path:
-        """Save a matplotlib figure as ``figures/NAME.png`` (palette PNG, see
-        :func:`compact_png`) and close it if pyplot manages it.
+        """Save a matplotlib figure as ``figures/NAME.png`` (palette PNG,
+        :func:`~bayeshcc.outputs.figure_png`) and close it if pyplot manages it."""
+        return self.png(name, figure_png(fig, dpi))
 
-        Figures are :class:`matplotlib.figure.Figure` objects: saving them never touches the
-        global backend.
-        """
-        import sys
-
+    def png(self, name: str, data: bytes) -> Path:
+        """Write PNG bytes as ``figures/NAME.png``."""
         path = self._path("figures", f"{name}.png")
-        fig.savefig(path, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-        compact_png(path)
-        pyplot = sys.modules.get("matplotlib.pyplot")
-        if pyplot is not None:
-            pyplot.close(fig)  # a no-op for a figure made without pyplot
+        path.write_bytes(data)
         return path
 
     def posterior(self, name: str, tree: Any, single: tuple[str, ...] = ()) -> Path:
-        """Save an ArviZ DataTree as ``posterior/NAME.nc``; the groups named in ``single`` are
-        stored as 32-bit floats (7 significant digits: enough for pointwise log-likelihoods
-        and predictive draws, half the disk and write time)."""
-        path = self._path("posterior", f"{name}.nc")
-        encoding = {f"/{group}": {var: {"dtype": "float32"} for var in tree[group].data_vars
-                                  if tree[group][var].dtype.kind == "f"}
-                    for group in single if group in tree.children}
-        with deferred():  # an interrupt inside netCDF I/O would leave its file lock held
-            tree.to_netcdf(path, encoding=encoding or None)
-        return path
+        """Save an ArviZ DataTree as ``posterior/NAME.nc``, the groups named in ``single`` as
+        32-bit floats (:func:`~bayeshcc.outputs.write_posterior`)."""
+        return write_posterior(self._path("posterior", f"{name}.nc"), tree, single)
 
     def text(self, relative: str, content: str) -> Path:
-        """Write a text file at ``relative`` inside the folder."""
+        """Write a text file at ``relative`` inside the folder (UTF-8, line ends as given)."""
         parent, _, name = relative.rpartition("/")
         path = self._path(parent, name)
-        path.write_text(content, encoding="utf-8")
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            handle.write(content)
         return path
 
     def json(self, relative: str, content: Any) -> Path:

@@ -3,17 +3,20 @@
 Each stage is a function of the cohort and the typed results of the stages before it (small
 frozen dataclasses: :class:`~bayeshcc.adjust.cohort.Adjustment`, :class:`FrequentistResults`,
 :class:`BayesianResults`); it writes its tables and figures and returns its own result. Nothing
-is shared or mutated between stages.
+is shared or mutated between stages, and nothing a stage made is read back from disk: the
+stages hand their tables, figures and posteriors to a :class:`~bayeshcc.outputs.RunOutputs`,
+and the figures and tables that need a fit's draws take them from the fit as it arrives.
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, Mapping
 
 from bayeshcc.cohort import Cohort
-from bayeshcc.results import ResultsWriter, read_draws
+from bayeshcc.outputs import RunOutputs, compact_png_bytes
 from bayeshcc.vocab import readable
 
 if TYPE_CHECKING:
@@ -32,14 +35,16 @@ class FrequentistResults:
 
 @dataclass(frozen=True)
 class BayesianResults:
-    """The Bayesian tables (``posterior_hr``, ``posterior_contrasts``, ``tipping_point``, ...)
-    and the manifest's ``bayes`` entry."""
+    """The Bayesian tables (``posterior_hr``, ``posterior_contrasts``, ``tipping_point``, ...),
+    the manifest's ``bayes`` entry and each fit's log-HR draws by posterior name (for the
+    report's figures)."""
 
     tables: Mapping[str, "pd.DataFrame"] = field(default_factory=dict)
     manifest: Mapping[str, Any] = field(default_factory=dict)
+    log_hr: Mapping[str, "np.ndarray"] = field(default_factory=dict)
 
 
-def adjustment_stage(cohort: Cohort, writer: ResultsWriter) -> "Adjustment":
+def adjustment_stage(cohort: Cohort, outputs: RunOutputs) -> "Adjustment":
     """Populations to analyse: the whole cohort, then matched and weighted ones."""
     from bayeshcc.adjust.cohort import adjust
     from bayeshcc.figures.balance import plot_love
@@ -47,17 +52,17 @@ def adjustment_stage(cohort: Cohort, writer: ResultsWriter) -> "Adjustment":
 
     result = adjust(cohort)
     if result.propensity is not None:
-        writer.table("propensity_model", result.propensity)
+        outputs.table("propensity_model", result.propensity)
     if result.matches is not None:
-        writer.table("matches", result.matches)
+        outputs.table("matches", result.matches)
     if result.balance is not None:
-        writer.table("balance", result.balance)
-        writer.figure("love_plot", plot_love(result.balance).figure)
+        outputs.table("balance", result.balance)
+        outputs.figure("love_plot", plot_love(result.balance).figure)
     if result.overlap is not None:
-        writer.table("overlap", result.overlap)
+        outputs.table("overlap", result.overlap)
     if result.ps_histogram is not None:
-        writer.table("ps_histogram", result.ps_histogram)
-        writer.figure("ps_histogram", plot_ps_histogram(
+        outputs.table("ps_histogram", result.ps_histogram)
+        outputs.figure("ps_histogram", plot_ps_histogram(
             result.ps_histogram, cohort.spec.data.arm_names(),
             title="Propensity score by arm (shaded: outside 0.05-0.95)").figure)
     return result
@@ -75,7 +80,7 @@ def primary_stage(cohort: Cohort, adjusted: "Adjustment") -> Cohort:
 
 
 def frequentist_stage(cohort: Cohort, adjusted: "Adjustment",
-                      writer: ResultsWriter) -> FrequentistResults:
+                      outputs: RunOutputs) -> FrequentistResults:
     """Tables 1-5, Kaplan-Meier and their figures."""
     from bayeshcc.figures.km import plot_km
     from bayeshcc.figures.forest import plot_forest
@@ -100,7 +105,7 @@ def frequentist_stage(cohort: Cohort, adjusted: "Adjustment",
     tables.update(cox_tables(populations))
     tables["rmst"] = rmst_table(populations)
     for name, table in tables.items():
-        writer.table(name, table)
+        outputs.table(name, table)
     for out in spec.outcomes:
         rows = tables["cox"][(tables["cox"]["outcome"] == out.name)
                              & ((tables["cox"]["model"] == "multivariable")
@@ -109,7 +114,7 @@ def frequentist_stage(cohort: Cohort, adjusted: "Adjustment",
         if len(rows):
             rows = rows.assign(label=rows["cohort"] + ": " + rows["term"])
             ax = plot_forest(rows, title=f"{out.label}: Cox hazard ratios")
-            writer.figure(f"forest_cox_{out.name}", ax.figure)
+            outputs.figure(f"forest_cox_{out.name}", ax.figure)
     arms = cohort.arm_labels()
     scale, time_label = spec.data.time_axis()
     for pop in populations:
@@ -119,12 +124,12 @@ def frequentist_stage(cohort: Cohort, adjusted: "Adjustment",
                             title=f"{out.label} ({readable(pop.name)})",
                             time_label=time_label, names=spec.data.arm_names(),
                             time_scale=scale, weighted=pop.is_weighted)
-            writer.figure(f"km_{out.name}_{pop.name}", ax.figure)
+            outputs.figure(f"km_{out.name}_{pop.name}", ax.figure)
     return FrequentistResults(tables)
 
 
 def paper_comparison_stage(cohort: Cohort, adjusted: "Adjustment",
-                           frequentist: FrequentistResults, writer: ResultsWriter,
+                           frequentist: FrequentistResults, outputs: RunOutputs,
                            options) -> None:
     """``paper_comparison.csv``: the published figures beside ours (``reproduce`` only)."""
     if not getattr(options, "compare_to_paper", False):
@@ -132,7 +137,7 @@ def paper_comparison_stage(cohort: Cohort, adjusted: "Adjustment",
     from bayeshcc.studies.hcc2024.comparison import load_paper_targets, paper_comparison
 
     pairs = (adjusted.summary or {}).get("pairs")
-    writer.table("paper_comparison", paper_comparison(dict(frequentist.tables),
+    outputs.table("paper_comparison", paper_comparison(dict(frequentist.tables),
                                                       load_paper_targets(), pairs))
 
 
@@ -186,7 +191,7 @@ def sensitivity_length(b, task) -> tuple[int, str]:
 
 
 def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: FrequentistResults,
-                   writer: ResultsWriter, options) -> BayesianResults:
+                   outputs: RunOutputs, options) -> BayesianResults:
     """Posterior HRs, contrasts, curves, LOO and posteriors for every fit the spec asks for."""
     spec = cohort.spec
     if not spec.bayes.enabled:
@@ -215,14 +220,18 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
             continue
         jobs.append(job)
 
+    kept = KeptDraws()
+
     def save(result):
-        """Save a fit's posterior as soon as it arrives and keep its table rows and LOO only:
-        a grid of fits of 3 000 patients would otherwise hold every draws x patients group
+        """Hand a fit's posterior to the outputs as soon as it arrives and keep its table rows,
+        LOO, log-HR draws and (unadjusted fits) the draws of the diagnostics figures only: a
+        grid of fits of 3 000 patients would otherwise hold every draws x patients group
         (log-likelihood, predictive draws: 190 MB a fit) until the last fit ends."""
         if result.error:
             return result, None
         tree = result.posterior
-        writer.posterior(result.task.name, tree, single=POINTWISE_GROUPS)
+        outputs.posterior(result.task.name, tree, single=POINTWISE_GROUPS)
+        kept.keep(result.task, tree)
         # freed group by group once on disk (a dropped tree would wait for the cycle
         # collector, see drop_groups): the predictive draws before LOO's batches are made
         drop_groups(tree, ("posterior_predictive",))
@@ -258,7 +267,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
               "marginal_survival": pd.concat(curves, ignore_index=True),
               "loo": loo_rows(trees), "prior_predictive": prior_predictive_table(cohort)}
     for name, table in tables.items():
-        writer.table(name, table)
+        outputs.table(name, table)
     manifest = {
         "fits": len(hr_rows), "unreliable": int((~hr_table["reliable"]).sum()),
         "sampler": "nutpie NUTS", "draws": b.draws, "tune": b.tune, "chains": b.chains,
@@ -267,54 +276,66 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
         "ps_replicates": b.ps_replicates if b.uncertainty == "ps_bootstrap" else 0,
         "clinical_hr": b.clinical_hr,
         "priors": {p: resolve_prior(p, spec.priors, b.clinical_hr).description for p in b.priors}}
-    _bayes_figures(cohort, tables, frequentist.tables.get("km_curves"), writer)
+    _bayes_figures(cohort, tables, frequentist.tables.get("km_curves"), kept, outputs)
     from bayeshcc.sensitivity import tipping_point_table
 
     from bayeshcc.tables.confounding import confounding_columns
 
     tipping = tipping_point_table(cohort, adjusted.populations, hr_table,
-                                  partial(_grid_log_hr, b, writer))
+                                  partial(_grid_log_hr, b, kept))
     tipping = confounding_columns(tipping, hr_table, frequentist.tables.get("cox"),
-                                  partial(_saved_log_hr, writer), b.decision_threshold)
-    writer.table("tipping_point", tipping)
+                                  kept.of_row, b.decision_threshold)
+    outputs.table("tipping_point", tipping)
     from bayeshcc.bayes.borrowing import borrowing_sweep_table
 
     sweep = borrowing_sweep_table(cohort, adjusted.populations)
-    writer.table("borrowing_sweep", sweep)
+    outputs.table("borrowing_sweep", sweep)
     if len(sweep):
         from bayeshcc.figures.borrowing import plot_borrowing_sweep
 
-        writer.figure("borrowing_sweep", plot_borrowing_sweep(
+        outputs.figure("borrowing_sweep", plot_borrowing_sweep(
             sweep, title="Borrowing from external evidence: the power prior's discount a0"))
     return BayesianResults({**tables, "tipping_point": tipping, "borrowing_sweep": sweep},
-                           manifest)
+                           manifest, kept.log_hr)
 
 
-def _grid_log_hr(b, writer: ResultsWriter, task) -> "np.ndarray | None":
-    """The log-HR draws the grid saved for ``task``, if it sampled them as the tipping-point
+@dataclass
+class KeptDraws:
+    """What the figures and tables after the grid need of each fit, kept as the fit arrives:
+    its log-HR draws (flattened over chains and draws, as the posterior file stores them) and,
+    for unadjusted fits, the ``posterior`` and ``sample_stats`` groups the diagnostics figures
+    draw."""
+
+    log_hr: dict[str, "np.ndarray"] = field(default_factory=dict)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
+
+    def keep(self, task, tree) -> None:
+        """Keep what is needed of a fit's posterior ``tree`` (not changed)."""
+        self.log_hr[task.name] = tree["posterior"]["log_hr"].values.ravel().copy()
+        if task.adjustment == "none":
+            import xarray as xr
+
+            self.diagnostics[task.name] = xr.DataTree.from_dict(
+                {group: tree[group].to_dataset() for group in ("posterior", "sample_stats")
+                 if group in tree.children})
+
+    def of_row(self, row) -> "np.ndarray | None":
+        """The log-HR draws of a ``posterior_hr`` row's fit (None when it was not fitted)."""
+        return self.log_hr.get(f"{row['outcome']}_{row['model']}_{row['prior']}_{row['adjustment']}")
+
+
+def _grid_log_hr(b, kept: KeptDraws, task) -> "np.ndarray | None":
+    """The log-HR draws the grid made for ``task``, if it sampled them as the tipping-point
     table would: a fixed-length run of ``[bayes] draws`` (:func:`sensitivity_length`, with the
     task's own seed) whose posterior is the sampled (or sandwich-calibrated) one, not a
-    PS-bootstrap mixture. None when the grid did not fit it (no posterior file)."""
-
-    path = writer.staging / "posterior" / f"{task.name}.nc"
-    if (b.uncertainty == "ps_bootstrap" or sensitivity_length(b, task) != (b.draws, "fixed")
-            or not path.is_file()):
+    PS-bootstrap mixture. None when the grid did not fit it."""
+    if b.uncertainty == "ps_bootstrap" or sensitivity_length(b, task) != (b.draws, "fixed"):
         return None
-    return read_draws(path)
+    return kept.log_hr.get(task.name)
 
 
-def _saved_log_hr(writer: ResultsWriter, row) -> "np.ndarray | None":
-    """The log-HR draws the grid saved for a ``posterior_hr`` row (None without the file)."""
-
-    path = (writer.staging / "posterior"
-            / f"{row['outcome']}_{row['model']}_{row['prior']}_{row['adjustment']}.nc")
-    if not path.is_file():
-        return None
-    return read_draws(path)
-
-
-def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
-                   writer: ResultsWriter) -> None:
+def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None", kept: KeptDraws,
+                   outputs: RunOutputs) -> None:
     from bayeshcc.figures.forest import plot_sensitivity_forest
     from bayeshcc.figures.posterior import plot_marginal_survival
 
@@ -322,7 +343,7 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
     names = spec.data.arm_names()
     scale, unit = spec.data.time_axis()
     hr = tables["posterior_hr"]
-    writer.figure("sensitivity_forest", plot_sensitivity_forest(
+    outputs.figure("sensitivity_forest", plot_sensitivity_forest(
         hr, threshold=min(spec.bayes.thresholds, default=None),
         title="Posterior hazard ratios across the sensitivity grid",
         outcome_labels={o.name: o.label for o in spec.outcomes}))
@@ -337,21 +358,19 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
             c, arms, title=(f"{labels.get(outcome, outcome)}: {readable(model)} model "
                             f"({readable(prior)} prior, unadjusted) vs Kaplan-Meier"),
             km=observed, time_label=unit, names=names, time_scale=scale)
-        writer.figure(f"ppc_{outcome}_{model}", ax.figure)
+        outputs.figure(f"ppc_{outcome}_{model}", ax.figure)
 
     from bayeshcc.bayes.families import get_family
     from bayeshcc.figures.diagnostics import diagnostic_plots
     from bayeshcc.figures.posterior import plot_hr_densities
     from bayeshcc.figures.style import LINE_STYLES, adjustment_style
-    from bayeshcc.results import compact_png
 
     models = list(spec.bayes.models)
     for outcome in hr["outcome"].unique():
         draws, styles = {}, {}
         for row in hr[(hr["outcome"] == outcome) & (hr["prior"] == spec.bayes.priors[0])].itertuples():
-            path = writer.staging / "posterior" / f"{outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
             label = f"{readable(row.model)}, {readable(row.adjustment)}"
-            draws[label] = read_draws(path)
+            draws[label] = kept.log_hr[f"{outcome}_{row.model}_{row.prior}_{row.adjustment}"]
             # colour by adjustment, line style by model: every curve distinct
             styles[label] = {"color": adjustment_style(row.adjustment)["color"],
                              "linestyle": LINE_STYLES[models.index(row.model) % len(LINE_STYLES)]
@@ -359,22 +378,19 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
         ax = plot_hr_densities(draws, styles=styles, arms=names,
                                title=f"{labels.get(outcome, outcome)}: posterior hazard ratio "
                                      f"({readable(spec.bayes.priors[0])} prior)")
-        writer.figure(f"posterior_hr_density_{outcome}", ax.figure)
+        outputs.figure(f"posterior_hr_density_{outcome}", ax.figure)
 
-    writer.staging.joinpath("figures").mkdir(exist_ok=True)
     for (outcome, model, prior, adjustment), _ in curves.groupby(
             ["outcome", "model", "prior", "adjustment"], sort=False):
         if adjustment != "none":
             continue
         name = f"{outcome}_{model}_{prior}_{adjustment}"
-        figures = writer.staging / "figures"
-        diagnostic_plots(writer.staging / "posterior" / f"{name}.nc", figures / f"rank_{name}.png",
-                         figures / f"trace_{name}.png",
+        rank, trace = io.BytesIO(), io.BytesIO()
+        diagnostic_plots(kept.diagnostics[name], rank, trace,
                          var_names=("log_hr", *get_family(model).diagnostic_variables,
                                     "commensurate_sd"))
-        compact_png(figures / f"rank_{name}.png")
-        compact_png(figures / f"trace_{name}.png")
-        writer.files += [f"figures/rank_{name}.png", f"figures/trace_{name}.png"]
+        outputs.png(f"rank_{name}", compact_png_bytes(rank.getvalue()))
+        outputs.png(f"trace_{name}", compact_png_bytes(trace.getvalue()))
     for (outcome, model, prior, adjustment), c in curves.groupby(
             ["outcome", "model", "prior", "adjustment"], sort=False):
         if model != spec.bayes.models[0] or prior != spec.bayes.priors[0]:
@@ -382,4 +398,4 @@ def _bayes_figures(cohort: Cohort, tables: dict, km: "pd.DataFrame | None",
         ax = plot_marginal_survival(c, arms, title=f"{labels.get(outcome, outcome)}: marginal "
                                     f"survival ({readable(model)}, {readable(adjustment)})",
                                     time_label=unit, names=names, time_scale=scale)
-        writer.figure(f"marginal_survival_{outcome}_{adjustment}", ax.figure)
+        outputs.figure(f"marginal_survival_{outcome}_{adjustment}", ax.figure)

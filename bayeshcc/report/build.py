@@ -1,4 +1,5 @@
-"""Build ``report.html`` from a results folder: tables and figures are read, never computed.
+"""Build ``report.html`` from a run's results (a folder, or a run in memory): tables and figures
+are read, never computed.
 
 The report is ordered as its readers ask: a one-screen summary of the primary analysis first
 (probabilities, absolute effects, the per-arm numbers, robustness, caveats, and the posterior
@@ -19,11 +20,13 @@ results (``sensitivity.csv`` and the primary analysis's ``posterior/*.nc``): plo
 from __future__ import annotations
 
 import base64
+import io
 import json
 import math
+from collections.abc import Callable, Mapping
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import pandas as pd
@@ -35,6 +38,9 @@ from bayeshcc.report.sections import (about_the_data, calibration_methods, clini
                                       table_views, wide_baseline)
 from bayeshcc.report.wording import Wording, readable
 from bayeshcc.vocab import QUANTILE_NAMES
+
+if TYPE_CHECKING:
+    import numpy as np
 
 PATIENT_LEVEL_TABLES = ("matches",)  # one row per patient (pair): only with include_patient_data
 # count columns and the columns derived from them, for small-cell suppression
@@ -70,13 +76,12 @@ def suppress_small_cells(frame: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     return frame
 
 
-def _figure_data(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+def _figure_data(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _figure_order(path: Path) -> tuple:
+def _figure_order(name: str) -> tuple:
     """Figures by outcome, the unadjusted cohort first, then matched, then weighted ones."""
-    name = path.stem
     cohort = 0 if name.endswith("_unadjusted") else 1 if name.endswith("_matched") else 2
     return (name.rsplit("_", 1)[0], cohort, name)
 
@@ -94,28 +99,26 @@ def svg_data(fig) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def primary_density_figures(folder: Path, tables: dict[str, pd.DataFrame],
-                            manifest: dict) -> dict[str, str]:
+def primary_density_figures(log_hr_of: Callable[[str], "np.ndarray | None"],
+                            tables: dict[str, pd.DataFrame], manifest: dict) -> dict[str, str]:
     """The posterior density of the primary analysis's HR per outcome, as SVG data URIs.
 
-    Reads ``posterior/{outcome}_{model}_{prior}_{adjustment}.nc`` (ArviZ) of each primary row;
-    an outcome whose file is missing gets no figure.
+    ``log_hr_of(name)`` gives the log-HR draws of posterior ``name``
+    (``{outcome}_{model}_{prior}_{adjustment}``) of each primary row; an outcome whose draws
+    are missing (None) gets no figure.
     """
     chosen = primary_rows(tables)
     if not len(chosen):
         return {}
-    from bayeshcc.results import read_draws
-
     from bayeshcc.figures.posterior import plot_primary_hr_density
 
     thresholds = clinical_thresholds(tables["posterior_hr"], manifest)
     words = Wording.from_manifest(manifest)
     figures = {}
     for row in chosen.itertuples(index=False):
-        path = folder / "posterior" / f"{row.outcome}_{row.model}_{row.prior}_{row.adjustment}.nc"
-        if not path.exists():
+        log_hr = log_hr_of(f"{row.outcome}_{row.model}_{row.prior}_{row.adjustment}")
+        if log_hr is None:
             continue
-        log_hr = read_draws(path)
         label = manifest.get("spec", {}).get("outcomes", {}).get(row.outcome, {}).get(
             "label", row.outcome)
         ax = plot_primary_hr_density(
@@ -145,10 +148,15 @@ def sensitivity_forest_figure(tables: dict[str, pd.DataFrame], manifest: dict) -
 
 
 def _read_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    tables = {}
-    for path in sorted((folder / "tables").glob("*.csv")):
-        tables[path.stem] = pd.read_csv(path, keep_default_na=True, na_values=["NA"])
-    return tables
+    return {path.stem: pd.read_csv(path, keep_default_na=True, na_values=["NA"])
+            for path in sorted((folder / "tables").glob("*.csv"))}
+
+
+def tables_from_csv(texts: Mapping[str, str]) -> dict[str, pd.DataFrame]:
+    """Tables from their CSV texts (``tables/NAME.csv`` of a run in memory, by name), parsed
+    as :func:`build_report` reads them from a folder."""
+    return {name: pd.read_csv(io.StringIO(texts[name]), keep_default_na=True, na_values=["NA"])
+            for name in sorted(texts)}
 
 
 def _is_p(column: str) -> bool:
@@ -237,14 +245,50 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     """
     folder = Path(folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    tables = _read_tables(folder)
+    figures = {p.stem: p.read_bytes() for p in (folder / "figures").glob("*.png")}
+
+    def log_hr_of(name: str):
+        from bayeshcc.results import read_draws
+
+        path = folder / "posterior" / f"{name}.nc"
+        return read_draws(path) if path.exists() else None
+
+    return render_report(_read_tables(folder), figures, manifest, log_hr_of,
+                         include_patient_data=include_patient_data, min_cell=min_cell)
+
+
+def render_report(tables: Mapping[str, pd.DataFrame], pngs: Mapping[str, bytes],
+                  manifest: dict, log_hr_of: Callable[[str], "np.ndarray | None"],
+                  include_patient_data: bool = False, min_cell: int | None = None) -> str:
+    """The report of a run's results as an HTML string (:func:`build_report` of a folder, or
+    a run in memory).
+
+    Parameters
+    ----------
+    tables : dict of {str: DataFrame}
+        The results tables by name, read as :func:`build_report` reads them (empty cells and
+        ``NA`` missing).
+    pngs : dict of {str: bytes}
+        The ``figures/NAME.png`` images by name.
+    manifest : dict
+        The manifest as ``manifest.json`` holds it (JSON types only).
+    log_hr_of : callable
+        ``log_hr_of(name)``: the log-HR draws of posterior ``name``, or None.
+    include_patient_data, min_cell
+        As :func:`build_report`.
+
+    Returns
+    -------
+    str
+        The self-contained HTML page.
+    """
+    tables = dict(tables)
     if not include_patient_data:
         tables = {k: v for k, v in tables.items() if k not in PATIENT_LEVEL_TABLES}
     if min_cell is not None:
         tables = {k: suppress_small_cells(v, min_cell) for k, v in tables.items()}
-    paths = sorted((folder / "figures").glob("*.png"), key=_figure_order)
-    figures = {p.stem: _figure_data(p) for p in paths
-               if p.stem != "sensitivity_forest"}  # redrawn below, as SVG
+    figures = {name: _figure_data(pngs[name]) for name in sorted(pngs, key=_figure_order)
+               if name != "sensitivity_forest"}  # redrawn below, as SVG
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(files("bayeshcc") / "report" / "templates")),
                              autoescape=True, undefined=jinja2.StrictUndefined)
     env.filters["fmt"] = format_value
@@ -266,7 +310,7 @@ def build_report(folder: str | Path, include_patient_data: bool = False,
     return template.render(manifest=manifest, views=views, summary=summary(tables, manifest),
                            about=about_the_data(manifest, tables), figures=figures,
                            calibration=calibration_methods(tables, manifest),
-                           densities=primary_density_figures(folder, tables, manifest),
+                           densities=primary_density_figures(log_hr_of, tables, manifest),
                            forest=sensitivity_forest_figure(tables, manifest),
                            spec_text=json.dumps(spec, indent=2, sort_keys=False, default=str),
                            include_patient_data=include_patient_data, min_cell=min_cell,
