@@ -113,7 +113,7 @@ NOTEBOOKS = {
                       "             outcome='os', adjustment='ate', covariates=['age', 'stage'],\n"
                       "             draws=DRAWS, tune=DRAWS, chains=CHAINS, thresholds=[0.8])\n"
                       "fit.hazard_ratio()"),
-        new_code_cell("fit.survival([6, 12])"),
+        new_code_cell("fit.survival_function([6, 12])"),
         new_markdown_cell("The whole analysis of the spec (as `bayeshcc analyze`), in memory, then "
                           "written as a results folder:"),
         new_code_cell("res = bh.analyze(work / 'cohort.csv', work / 'study.toml', draws=DRAWS, tune=DRAWS,\n"
