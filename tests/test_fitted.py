@@ -144,6 +144,7 @@ def test_load_fit_reads_back_the_summary_of_the_saved_fit(fit_covariates, tmp_pa
     loaded = bh.load_fit(path)
     pd.testing.assert_frame_equal(loaded.summary(), fit_covariates.summary())
     assert loaded.arms == fit_covariates.arms and loaded.task == fit_covariates.task
+    assert list(loaded.tree.children) == list(fit_covariates.tree.children)  # saved fit untouched
     profiles = pd.DataFrame({"arm": ["new", "old"], "age": [50, 70], "stage": ["I", "III"]})
     pd.testing.assert_frame_equal(loaded.predict_survival(profiles, TIMES),
                                   fit_covariates.predict_survival(profiles, TIMES))
