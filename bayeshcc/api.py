@@ -7,188 +7,27 @@ spec (:func:`bayeshcc.spec.spec_from_mapping`), validates the DataFrame through
 :func:`bayeshcc.stages.bayes_job` (the very job the pipeline runs), and fits it with
 :func:`bayeshcc.bayes.grid.fit_job`. So a fit made here with ``seed=S`` has the same draws as the
 same cell of a spec with ``[bayes] seed = S`` run by ``bayeshcc analyze``.
+
+The fit object, :class:`~bayeshcc.fitted.Fit`, and :func:`~bayeshcc.fitted.load_fit`, which reads
+one saved by :meth:`Fit.to_netcdf <bayeshcc.fitted.Fit.to_netcdf>`, live in
+:mod:`bayeshcc.fitted` and are re-exported here.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from bayeshcc.errors import AnalysisError, AnalysisWarning, CohortError, SpecError
+from bayeshcc.fitted import Fit, load_fit  # noqa: F401  (re-exported: bh.Fit, bh.load_fit)
 from bayeshcc.study import OptionError, RunOptions, Study, StudyResult
 
 
-
 # --- one fit ---------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Fit:
-    """One Bayesian survival fit and the summaries of the results tables.
-
-    Attributes
-    ----------
-    bayes_fit : bayeshcc.bayes.fit.BayesFit
-        The fitted model (calibrated when the adjustment is weighted or matched and
-        ``uncertainty="sandwich"``).
-    task : bayeshcc.bayes.plan.FitTask
-        Outcome, model, prior, adjustment and the fit's own (derived) seed.
-    arms : (str, str)
-        Treated and reference levels, as text.
-    tau : float
-        RMST horizon used by :meth:`rmst` and :meth:`median`'s table when none is given.
-    thresholds : tuple of float
-        HR thresholds of :meth:`hazard_ratio` by default.
-    convergence : bayeshcc.bayes.diagnostics.Convergence
-        Diagnostics of the draws as sampled.
-    weighted : bool
-        Whether the likelihood is weighted (a pseudo-likelihood; LOO is not predictive).
-    uncertainty : str
-        How the interval was made: ``model``, ``sandwich``, ``kish`` or ``ps_bootstrap``.
-    calibration : CalibrationDesign or None
-        The sandwich calibration of a weighted or matched fit (None: used as sampled).
-    """
-
-    bayes_fit: Any
-    task: Any
-    arms: tuple[str, str]
-    tau: float
-    thresholds: tuple[float, ...] = ()
-    convergence: Any = None
-    weighted: bool = False
-    uncertainty: str = "model"
-    spec: Any = field(default=None, repr=False)
-    calibration: Any = field(default=None, repr=False)
-
-    @property
-    def tree(self):
-        """The posterior as an xarray DataTree (posterior, sample_stats, log_likelihood, ...)."""
-        return self.bayes_fit.posterior
-
-    @property
-    def reliable(self) -> bool:
-        """Whether the sampler's diagnostics pass (R-hat, ESS, divergences, E-BFMI)."""
-        return bool(self.convergence.reliable)
-
-    def hazard_ratio(self, thresholds: Sequence[float] | None = None) -> pd.Series:
-        """Posterior HR (treated vs reference): ``median``, ``lower``, ``upper`` (equal-tailed
-        95 %), ``prob_below_1`` and ``prob_below_<t>`` for each threshold ``t`` (default: the
-        ``thresholds`` given to :func:`fit`); the numbers of the ``posterior_hr.csv`` row."""
-        from bayeshcc.bayes.contrasts import hr_summary
-
-        thresholds = self.thresholds if thresholds is None else tuple(thresholds)
-        for t in thresholds:
-            if isinstance(t, bool) or not isinstance(t, (int, float)) or not t > 0:
-                raise AnalysisError(f"hazard_ratio: thresholds must be positive hazard ratios, "
-                                    f"got {t!r}")
-        row = hr_summary(self.bayes_fit, thresholds)
-        out = {"median": row["hr_median"], "lower": row["hr_lower"], "upper": row["hr_upper"],
-               "prob_below_1": row["prob_hr_below_1"]}
-        for t in thresholds:
-            out[f"prob_below_{t:g}"] = row[f"prob_hr_below_{t:g}"]
-        return pd.Series(out, name="hazard_ratio", dtype=float)
-
-    def survival(self, times: float | Sequence[float]) -> pd.DataFrame:
-        """Marginal (standardised) survival per arm at each time, and the difference (treated
-        minus reference): columns ``time``, ``arm``, ``estimate``, ``lower``, ``upper``
-        (posterior median, equal-tailed 95 %) and ``prob_above_0`` (difference rows)."""
-        from bayeshcc.bayes.contrasts import interval, marginal_survival
-
-        grid = np.atleast_1d(np.asarray(times, dtype=float))
-        if grid.size == 0 or not np.all(np.isfinite(grid)) or np.any(grid < 0):
-            raise AnalysisError(f"survival: times must be finite and >= 0, got {times!r}")
-        s = marginal_survival(self.bayes_fit, grid)
-        rows = []
-        for g, t in enumerate(grid):
-            values = (s[0, :, g], s[1, :, g], s[0, :, g] - s[1, :, g])
-            for arm, v in zip(list(self.arms) + ["difference"], values):
-                lo, hi = interval(v)
-                rows.append({"time": float(t), "arm": arm, "estimate": float(np.median(v)),
-                             "lower": lo, "upper": hi,
-                             "prob_above_0": float(np.mean(v > 0)) if arm == "difference"
-                             else np.nan})
-        return pd.DataFrame(rows)
-
-    def _contrasts(self, quantity: str, tau: float | None = None) -> pd.DataFrame:
-        from bayeshcc.bayes.contrasts import survival_contrasts
-
-        tau = self.tau if tau is None else tau
-        if isinstance(tau, bool) or not isinstance(tau, (int, float)) or not tau > 0:
-            raise AnalysisError(f"tau must be a positive time, got {tau!r}")
-        table, _ = survival_contrasts(self.bayes_fit, float(tau), self.arms)
-        return table[table["quantity"] == quantity].reset_index(drop=True)
-
-    def rmst(self, tau: float | None = None) -> pd.DataFrame:
-        """Restricted mean survival time up to ``tau`` (default: the fit's ``tau``) per arm
-        and the difference: the ``rmst`` rows of ``posterior_contrasts.csv`` (``arm``,
-        ``estimate``, ``lower``, ``upper``, ``prob_above_0``, ...)."""
-        return self._contrasts("rmst", tau)
-
-    def median(self) -> pd.DataFrame:
-        """Median survival per arm and the difference: the ``median`` rows of
-        ``posterior_contrasts.csv`` (NaN estimate when not reached in most draws)."""
-        return self._contrasts("median")
-
-    def summary(self) -> dict:
-        """The fit's ``posterior_hr.csv`` row (key, HR, convergence flags, n, events, seed, the
-        borrowing columns of :mod:`bayeshcc.bayes.borrowing`)."""
-        from bayeshcc.tables.bayes import fit_rows
-
-        from bayeshcc.bayes.borrowing import borrowing_columns
-
-        hr, _, _, _ = fit_rows(self.task, self.bayes_fit, self.tau, self.arms, self.thresholds,
-                               with_contrasts=False, conv=self.convergence)
-        hr["uncertainty"] = self.uncertainty
-        hr.update(borrowing_columns(self.bayes_fit, self.calibration))
-        return hr
-
-    def plot_ppc(self, num_samples: int = 100, **kwargs):
-        """Posterior predictive check for censored data: the Kaplan-Meier curve of the observed
-        times against the Kaplan-Meier curves of event times drawn from the posterior predictive
-        distribution (:func:`arviz_plots.plot_ppc_censored`, drawn with matplotlib).
-
-        Drawn with ``extrapolation_factor=None`` unless given: ArviZ's default (1.2) drops the
-        predicted times beyond 1.2 times the largest follow-up, so that where the model predicts
-        long survival (22 % of the draws on a cohort with 5 years of follow-up) the predictive
-        curves fall to 0 below the Kaplan-Meier curve although the model fits. For a weighted
-        fit the observed curve is the unweighted sample's, the predictive one the weighted
-        model's: a warning says so.
-
-        Parameters
-        ----------
-        num_samples : int
-            Predictive draws drawn as curves.
-        **kwargs
-            Passed to :func:`arviz_plots.plot_ppc_censored`.
-
-        Returns
-        -------
-        arviz_plots.PlotCollection
-        """
-        from arviz_plots import plot_ppc_censored
-
-        if "posterior_predictive" not in self.tree.children:
-            raise AnalysisError("plot_ppc: this fit has no posterior_predictive group (it is "
-                                "left out beyond bayeshcc.bayes.groups.MAX_POINTWISE_VALUES)")
-        if self.weighted:
-            warnings.warn("plot_ppc: a weighted fit's predictive curves are the weighted "
-                          "model's, the observed Kaplan-Meier curve is the unweighted sample's",
-                          AnalysisWarning, stacklevel=2)
-        kwargs.setdefault("extrapolation_factor", None)
-        kwargs.setdefault("backend", "matplotlib")
-        return plot_ppc_censored(self.tree, num_samples=num_samples, **kwargs)
-
-    def __repr__(self) -> str:
-        hr = self.hazard_ratio(())
-        return (f"<bayeshcc Fit {self.task.label}: HR {hr['median']:.3g} "
-                f"({hr['lower']:.3g} to {hr['upper']:.3g}), uncertainty={self.uncertainty}, "
-                f"{'reliable' if self.reliable else 'NOT reliable'}>")
-
 
 def _level(value):
     """A treatment level as the spec takes it (numpy scalars as Python numbers)."""
@@ -386,8 +225,9 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
     """
     from bayeshcc.adjust.cohort import adjust
     from bayeshcc.bayes.grid import fit_job, is_weighted
-    from bayeshcc.bayes.plan import plan_fits
+    from bayeshcc.bayes.plan import adjustment_covariates, plan_fits, population_for
     from bayeshcc.cohort import Cohort
+    from bayeshcc.design import profile_design
     from bayeshcc.stages import bayes_job
 
     try:
@@ -410,8 +250,12 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
     if not conv.reliable:
         warnings.warn(_in_words_of("fit", f"posterior {task.label} is not reliable: "
                                           f"{conv.message}"), AnalysisWarning, stacklevel=2)
-    return Fit(bayes_fit=bayes_fit, task=task, arms=cohort.arm_labels(), tau=job.tau,
-               thresholds=tuple(float(t) for t in spec.bayes.thresholds), convergence=conv,
+    pop = population_for(task.adjustment, populations)
+    in_model = adjustment_covariates(spec) if task.adjustment == "covariates" else ()
+    return Fit(bayes_fit=bayes_fit, task=task, arms=(spec.data.treated, spec.data.reference),
+               arm_names=cohort.arm_labels(), tau=job.tau, convergence=conv,
+               profiles=profile_design(pop.cohort, in_model),
+               thresholds=tuple(float(t) for t in spec.bayes.thresholds),
                weighted=is_weighted(bayes_fit), uncertainty=job.uncertainty, spec=spec,
                calibration=job.calibration)
 
@@ -527,4 +371,4 @@ def analyze(df: pd.DataFrame | str | Path, spec, *, draws: int | None = None,
 # the results of :func:`analyze` (the name before :class:`~bayeshcc.study.StudyResult`)
 Analysis = StudyResult
 
-__all__ = ["Fit", "Analysis", "Study", "StudyResult", "fit", "compare", "analyze"]
+__all__ = ["Fit", "Analysis", "Study", "StudyResult", "fit", "load_fit", "compare", "analyze"]

@@ -113,7 +113,13 @@ NOTEBOOKS = {
                       "             outcome='os', adjustment='ate', covariates=['age', 'stage'],\n"
                       "             draws=DRAWS, tune=DRAWS, chains=CHAINS, thresholds=[0.8])\n"
                       "fit.hazard_ratio()"),
-        new_code_cell("fit.survival([6, 12])"),
+        new_code_cell("fit.survival_function([6, 12])"),
+        new_markdown_cell("The fit's main quantities in one table, a profile's curves, and the model "
+                          "against the (weighted) Kaplan-Meier curves:"),
+        new_code_cell("fit.summary()"),
+        new_code_cell("profiles = frame.head(2)[['arm', 'age', 'stage']]\n"
+                      "fit.predict_survival(profiles, [6, 12])"),
+        new_code_cell("fit.plot_survival();"),
         new_markdown_cell("The whole analysis of the spec (as `bayeshcc analyze`), in memory, then "
                           "written as a results folder:"),
         new_code_cell("res = bh.analyze(work / 'cohort.csv', work / 'study.toml', draws=DRAWS, tune=DRAWS,\n"

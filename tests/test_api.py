@@ -108,7 +108,7 @@ def test_fit_hazard_ratio_equals_the_pipeline_posterior_hr_row(fit_ate, analysis
     assert row["hr_median"] == pytest.approx(hr["median"], rel=1e-12)
     assert row["hr_lower"] == pytest.approx(hr["lower"], rel=1e-12)
     assert row["hr_upper"] == pytest.approx(hr["upper"], rel=1e-12)
-    assert row["prob_hr_below_0.8"] == pytest.approx(hr["prob_below_0.8"], abs=1e-12)
+    assert row["prob_hr_below_0.8"] == pytest.approx(hr["prob_hr_below_0.8"], abs=1e-12)
     assert row["seed"] == fit_ate.task.seed
 
 
@@ -125,7 +125,7 @@ def test_fit_rmst_and_median_equal_the_pipeline_posterior_contrasts(fit_ate, ana
 def test_fit_weighted_fit_is_sandwich_calibrated_by_default(fit_ate):
     assert fit_ate.uncertainty == "sandwich"
     assert fit_ate.weighted
-    assert fit_ate.summary()["estimand"] == "marginal HR (ATE)"
+    assert fit_ate.table_row()["estimand"] == "marginal HR (ATE)"
 
 
 def test_fit_summary_of_a_robust_prior_carries_the_borrowing_columns(frame):
@@ -136,7 +136,7 @@ def test_fit_summary_of_a_robust_prior_carries_the_borrowing_columns(frame):
 
     robust = {"type": "robust", "hr": 0.45, "lower": 0.24, "upper": 0.83, "weight": 0.8}
     row = quiet_fit(frame, treated="new", id="pid", adjustment="ate", covariates=COVARIATES,
-                    prior=robust).summary()
+                    prior=robust).table_row()
     assert 0 < row["prior_weight_posterior"] < 1
     assert row["prior_ess_events"] == pytest.approx(26.64, abs=0.01)
     sd = (np.log(0.83) - np.log(0.24)) / (2 * 1.959964)
@@ -155,16 +155,16 @@ def test_hazard_ratio_thresholds_are_posterior_shares_below(fit_none):
     hr = fit_none.hazard_ratio(thresholds=[0.8, 1.5])
     log_hr = fit_none.tree["posterior"]["log_hr"].values.ravel()
     draws = np.exp(log_hr)
-    assert list(hr.index) == ["median", "lower", "upper", "prob_below_1", "prob_below_0.8",
-                              "prob_below_1.5"]
-    assert hr["prob_below_0.8"] == pytest.approx(np.mean(draws < 0.8))
-    assert hr["prob_below_1.5"] == pytest.approx(np.mean(draws < 1.5))
+    assert list(hr.index) == ["median", "lower", "upper", "prob_hr_below_1",
+                              "prob_hr_below_0.8", "prob_hr_below_1.5"]
+    assert hr["prob_hr_below_0.8"] == pytest.approx(np.mean(draws < 0.8))
+    assert hr["prob_hr_below_1.5"] == pytest.approx(np.mean(draws < 1.5))
     assert hr["median"] == pytest.approx(np.exp(np.median(log_hr)), rel=1e-12)
     assert hr["lower"] < hr["median"] < hr["upper"]
 
 
-def test_survival_gives_each_arm_and_the_difference_at_each_time(fit_none):
-    table = fit_none.survival([6, 12])
+def test_survival_function_gives_each_arm_and_the_difference_at_each_time(fit_none):
+    table = fit_none.survival_function([6, 12])
     assert list(table["time"]) == [6, 6, 6, 12, 12, 12]
     assert list(table["arm"]) == ["new", "old", "difference"] * 2
     arms = table[table["arm"] != "difference"]
@@ -176,7 +176,8 @@ def test_survival_gives_each_arm_and_the_difference_at_each_time(fit_none):
 def test_numeric_0_1_treatment_gives_the_same_fit_as_text_levels(frame, fit_none):
     numeric = frame.assign(arm=(frame["arm"] == "new").astype(int))
     fit01 = quiet_fit(numeric, treated=1)
-    assert fit01.arms == ("1", "0")
+    assert fit01.arms == (1, 0)
+    assert fit01.arm_names == ("1", "0")
     np.testing.assert_array_equal(fit01.tree["posterior"]["log_hr"].values,
                                   fit_none.tree["posterior"]["log_hr"].values)
 

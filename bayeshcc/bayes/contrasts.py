@@ -71,6 +71,48 @@ def marginal_survival(fit: BayesFit, grid: np.ndarray, max_draws: int = MAX_DRAW
     return out
 
 
+def profile_survival(fit: BayesFit, grid: np.ndarray, treated: np.ndarray, X: np.ndarray,
+                     max_draws: int = MAX_DRAWS) -> np.ndarray:
+    """S(t | arm, x) of given profiles per draw, computed as :func:`marginal_survival`
+    computes each patient's curve (the same draws, the same baseline hazards).
+
+    Parameters
+    ----------
+    fit : BayesFit
+    grid : numpy.ndarray
+        Times, in the data's unit.
+    treated : numpy.ndarray
+        1.0 (treated) or 0.0 (reference) per profile.
+    X : numpy.ndarray
+        Profiles x the fit's covariate terms, on the original scale (standardised here with
+        the fitted patients' means and SDs).
+    max_draws : int
+        Posterior draws used (thinned as :func:`marginal_survival` thins them).
+
+    Returns
+    -------
+    numpy.ndarray
+        Array (profiles, draws, len(grid)).
+    """
+    d = fit.data
+    draws = fit.draws(max_draws)
+    X = np.asarray(X, dtype=float).reshape(len(treated), -1)
+    risk = np.exp(linear_covariates(draws, (X - d.x_mean) / d.x_sd)) if X.shape[1] else \
+        np.ones((draws["log_hr"].shape[0], len(treated)))
+    zero = np.zeros((risk.shape[0], 1))
+    cuts = None if fit.cuts is None else fit.cuts / d.time_scale
+    out = np.empty((len(treated), risk.shape[0], grid.size))
+    for arm in (1.0, 0.0):
+        rows = np.flatnonzero(np.asarray(treated, dtype=float) == arm)
+        if rows.size == 0:
+            continue
+        for g, t in enumerate(grid / d.time_scale):
+            base = cumulative_hazard(fit.model, draws, np.array([max(t, 1e-12)]),
+                                     np.array([arm]), zero, cuts)      # draws x 1
+            out[rows, :, g] = np.exp(-base * risk[:, rows]).T
+    return out
+
+
 def _median(grid: np.ndarray, curves: np.ndarray) -> np.ndarray:
     """First time each curve reaches 0.5 (linear interpolation); NaN if it never does."""
     out = np.full(curves.shape[0], np.nan)

@@ -162,3 +162,51 @@ def plot_primary_hr_density(log_hr, thresholds: Sequence[float] = (), title: str
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
     return ax
+
+
+def plot_hr_interval(log_hr, lower: float, upper: float, title: str = "", ax=None,
+                     arms: Sequence[str] = ("treated", "reference")):
+    """The posterior density of one fit's hazard ratio, its 95 % interval shaded and its
+    median marked (:meth:`bayeshcc.fitted.Fit.plot_hazard_ratio`).
+
+    Parameters
+    ----------
+    log_hr : array-like
+        Posterior draws of the log hazard ratio.
+    lower, upper : float
+        The interval's limits on the HR scale (as :meth:`~bayeshcc.fitted.Fit.hazard_ratio`
+        gives them).
+    title : str
+        Axes title.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when absent.
+    arms : (str, str)
+        The treated and reference arms' names, for the axis.
+
+    Returns
+    -------
+    matplotlib Axes
+        Three lines: the density, the median and the reference HR = 1.
+    """
+    if ax is None:
+        ax = new_axes(5.2, 3.3)
+    log_hr = np.asarray(log_hr, dtype=float).ravel()
+    low = min(np.log(0.5), float(np.quantile(log_hr, 0.001)))
+    high = max(np.log(1.5), float(np.quantile(log_hr, 0.999)))
+    grid = np.linspace(low, high, 400)
+    density = _density(log_hr, grid)
+    hr = np.exp(grid)
+    median = float(np.exp(np.median(log_hr)))
+    ax.plot(hr, density, color="#0072B2", lw=1.8, label="posterior density")
+    ax.fill_between(hr, density, where=(hr >= lower) & (hr <= upper), color="#56B4E9",
+                    alpha=0.35, lw=0, label=f"95 % interval {lower:.3g} to {upper:.3g}")
+    ax.axvline(median, color="#0072B2", ls=":", lw=1.2, label=f"median {median:.3g}")
+    ax.axvline(1.0, color="grey", ls="--", lw=1)
+    hr_axis(ax)
+    ax.set_xlim(np.exp(low), np.exp(high))
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel(f"Hazard ratio ({arms[0]} vs {arms[1]})")
+    ax.set_ylabel("Posterior density (log-HR scale)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(frameon=False, fontsize=7)
+    return ax

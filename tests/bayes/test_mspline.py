@@ -502,7 +502,7 @@ def test_api_fit_gives_the_hazard_ratio_survival_median_rmst_and_loo(small_frame
                      adjustment=adjustment, covariates=["age"], draws=150, tune=150,
                      chains=2, tau=10)
     assert 0 < fit.hazard_ratio()["median"] < 10
-    survival = fit.survival([3, 8])
+    survival = fit.survival_function([3, 8])
     assert (survival.loc[survival["arm"] != "difference", "estimate"].between(0, 1)).all()
     assert set(fit.rmst()["arm"]) == set(fit.median()["arm"]) == {"new", "old", "difference"}
     assert fit.tree["posterior"].attrs["mspline_extrapolation"].startswith("hazard held")
