@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bayeshcc.errors import SpecError
+from bayeshcc.external_ipd import absolute_ipd, read_external_arm
 from bayeshcc.labels import code_key, keyed
 from bayeshcc.spec_schema import CONF_TYPES, SENSITIVITY_DRAWS, check_document
 from bayeshcc.units import TIME_UNITS, convert, horizon_in
@@ -296,18 +297,13 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
             raise SpecError(f"{source}: data.levels names {column!r}, which is not declared in "
                             "[covariates]; level labels name the codes of a declared covariate")
     priors = dict(_table(raw, "priors", source))
-    from bayeshcc.bayes.commensurate import absolute_ipd
-    from bayeshcc.bayes.priors import prior_from_mapping
-
     for name, value in priors.items():
         if not isinstance(value, Mapping):
             raise SpecError(f"{source}: priors.{name} must be a table, e.g. [priors.{name}]")
         # a curve prior's ipd file is relative to the spec file's folder
         priors[name] = value = absolute_ipd(value, _folder(source))
-        try:
-            prior_from_mapping(name, value, reference=data.reference)
-        except SpecError as exc:
-            raise SpecError(f"{source}: {exc}") from None
+        if value.get("type") == "curve":
+            _check_curve_prior(name, value, data.reference, source)
     outcomes = _outcomes(raw["outcomes"], source)
     bayes = _bayes(_table(raw, "bayes", source), priors, declared, outcomes, source)
     title = raw.get("title", "")
@@ -321,6 +317,21 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
         safety=_safety(_table(raw, "safety", source), source), bayes=bayes,
         priors={k: dict(v) for k, v in priors.items()}, title=title, source=source, raw=raw,
     )
+
+
+def _check_curve_prior(name: str, table: Mapping[str, Any], reference: Any, source: str) -> None:
+    """What a curve prior's table (typed by :class:`~bayeshcc.spec_schema.CurvePriorTable`)
+    says beyond itself: its arm is the spec's reference arm, and its file holds that arm's
+    patients (read by :func:`~bayeshcc.external_ipd.read_external_arm`)."""
+    arm = str(table["arm"])
+    if arm != str(reference):
+        raise SpecError(f"{source}: priors.{name}.arm = {arm!r} is not the spec's reference "
+                        "arm; a curve prior borrows the reference arm's baseline hazard: valid "
+                        f"arm: {str(reference)!r} (data.reference)")
+    try:
+        read_external_arm(name, Path(str(table["ipd"])), arm)
+    except SpecError as exc:
+        raise SpecError(f"{source}: {exc}") from None
 
 
 def _folder(source: str) -> Path:

@@ -22,11 +22,11 @@ import functools
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag,
-                      ValidationError)
+                      ValidationError, model_validator)
 
 from bayeshcc.errors import SpecError
 from bayeshcc.units import TIME_UNITS, parse_horizon
-from bayeshcc.vocab import ADJUSTMENTS, UNCERTAINTY
+from bayeshcc.vocab import ADJUSTMENTS, BUILT_IN_PRIORS, UNCERTAINTY
 
 #: Kaplan-Meier confidence-interval transforms (R ``survfit``'s ``conf.type``).
 CONF_TYPES = ("log", "log-log", "plain")
@@ -62,6 +62,26 @@ def _positive(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         _fail(f"must be a positive number, got {value!r}")
     return float(value)
+
+
+def _discount(value: Any) -> float:
+    number = _number(value)
+    if not 0 < number <= 1:
+        _fail(f"must be in (0, 1] (the power prior's a0), got {value!r}")
+    return number
+
+
+def _share(value: Any) -> float:
+    number = _number(value)
+    if not 0 < number < 1:
+        _fail(f"must be in (0, 1) (the informative component's share), got {value!r}")
+    return number
+
+
+def _built_in_prior(value: Any) -> str:
+    if value not in BUILT_IN_PRIORS:
+        _fail(f"= {value!r} is not a built-in prior: {', '.join(BUILT_IN_PRIORS)}")
+    return value
 
 
 def _whole(low: int, value: Any) -> int:
@@ -133,6 +153,9 @@ def _whole_from(low: int):
 Text = Annotated[str, Field(min_length=1), BeforeValidator(_text)]
 Number = Annotated[float, BeforeValidator(_number)]
 Positive = Annotated[float, Field(gt=0), BeforeValidator(_positive)]
+Discount = Annotated[float, Field(gt=0, le=1), BeforeValidator(_discount)]
+Share = Annotated[float, Field(gt=0, lt=1), BeforeValidator(_share)]
+BuiltInPrior = Annotated[str, BeforeValidator(_built_in_prior)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Level = Annotated[Union[str, int, float], BeforeValidator(_level)]
 Names = Annotated[list[Text], BeforeValidator(_list)]
@@ -306,10 +329,17 @@ class _PublishedEstimate(_PriorTable):
     hr: Positive
     lower: Positive
     upper: Positive
-    discount: Number = 1.0
+    discount: Discount = 1.0
     log_hr_mean: Number | None = None
     log_hr_sd: Number | None = None
     coef_sd: Positive = 1.0
+
+    @model_validator(mode="after")
+    def _interval_contains_hr(self):
+        if not self.lower < self.hr < self.upper:
+            _fail(f"needs lower < hr < upper (the interval must contain its hr), got "
+                  f"hr={self.hr:g}, lower={self.lower:g}, upper={self.upper:g}")
+        return self
 
 
 class ExternalPrior(_PublishedEstimate):
@@ -322,7 +352,7 @@ class RobustPrior(_PublishedEstimate):
     """``type = "robust"``: the external estimate as the informative part of a mixture."""
 
     type: Literal["robust"]
-    weight: Number = 0.8
+    weight: Share = 0.8
     vague_sd: Positive = 2.0
 
 
@@ -332,11 +362,19 @@ class CurvePriorTable(_PriorTable):
     type: Literal["curve"]
     ipd: Text = Field(description="reconstructed IPD CSV, relative to the spec file")
     arm: Level = Field(description="its arm borrowed from (the spec's reference arm)")
-    discount: Number = 0.5
-    log_hr: Text | None = Field(None, description="a built-in prior for the log HR")
+    discount: Discount = 0.5
+    log_hr: BuiltInPrior | None = Field(None, description="a built-in prior for the log HR")
     log_hr_mean: Number | None = None
-    log_hr_sd: Number | None = None
+    log_hr_sd: Positive | None = None
     coef_sd: Positive = 1.0
+
+    @model_validator(mode="after")
+    def _one_log_hr_prior(self):
+        if self.log_hr is not None and (self.log_hr_mean is not None
+                                        or self.log_hr_sd is not None):
+            _fail("gives either 'log_hr' (a built-in prior) or 'log_hr_mean' / 'log_hr_sd', "
+                  "not both")
+        return self
 
 
 def _prior_type(value: Any) -> str | None:

@@ -57,3 +57,33 @@ def test_the_command_prints_the_schema():
     run = subprocess.run([sys.executable, "-m", "bayeshcc.cli", "schema"], capture_output=True,
                          text=True, check=True, cwd=ROOT)
     assert json.loads(run.stdout)["title"] == "bayeshcc analysis spec"
+
+
+def test_the_values_of_priors_are_checked_with_the_structure_all_at_once():
+    """An interval that misses its HR, a discount above 1 and a robust weight of 1 are three
+    problems of one message, each at its key path, found before any prior is built."""
+    text = (SMALL_SPEC
+            + "\n[priors.a]\ntype = 'external'\nhr = 0.5\nlower = 0.6\nupper = 0.9\n"
+            + "\n[priors.b]\ntype = 'external'\nhr = 0.5\nlower = 0.3\nupper = 0.9\ndiscount = 1.5\n"
+            + "\n[priors.c]\ntype = 'robust'\nhr = 0.5\nlower = 0.3\nupper = 0.9\nweight = 1\n")
+    with pytest.raises(SpecError) as caught:
+        spec_from_text(text)
+    message = str(caught.value)
+    assert message.startswith("<text>: 3 problems: (1) ")
+    assert ("priors.a needs lower < hr < upper (the interval must contain its hr), got hr=0.5, "
+            "lower=0.6, upper=0.9") in message
+    assert "priors.b.discount must be in (0, 1] (the power prior's a0), got 1.5" in message
+    assert "priors.c.weight must be in (0, 1) (the informative component's share), got 1" in message
+
+
+def test_a_curve_prior_names_one_log_hr_prior_from_the_built_in_ones():
+    text = (SMALL_SPEC + "\n[priors.k]\ntype = 'curve'\nipd = 'x.csv'\narm = 'old'\n"
+            "log_hr = 'optimistic'\n")
+    with pytest.raises(SpecError, match=r"priors\.k\.log_hr = 'optimistic' is not a built-in "
+                       r"prior: vague, weakly_informative, skeptical, enthusiastic"):
+        spec_from_text(text)
+    both = (SMALL_SPEC + "\n[priors.k]\ntype = 'curve'\nipd = 'x.csv'\narm = 'old'\n"
+            "log_hr = 'vague'\nlog_hr_sd = 1.0\n")
+    with pytest.raises(SpecError, match=r"priors\.k gives either 'log_hr' \(a built-in prior\) "
+                       r"or 'log_hr_mean' / 'log_hr_sd', not both"):
+        spec_from_text(both)

@@ -95,6 +95,7 @@ from bayeshcc.bayes.data import SurvivalData, prepare
 from bayeshcc.bayes.families import get_family
 from bayeshcc.bayes.priors import CLINICAL_HR, Prior, built_in_priors, describe
 from bayeshcc.errors import AnalysisError, SpecError
+from bayeshcc.external_ipd import read_external_arm
 
 # log(commensurate_sd) ~ N(ETA_LOG_MEAN, ETA_LOG_SD): 95 % prior interval [0.01, 5].
 ETA_LOWER, ETA_UPPER = 0.01, 5.0
@@ -154,52 +155,6 @@ class CurvePrior(Prior):
         object.__setattr__(self, "external_event", d)
 
 
-def _read_external(name: str, path: Path, arm: str) -> tuple[np.ndarray, np.ndarray]:
-    """Times and events of ``arm`` in a reconstructed IPD file (``arm,time,event``)."""
-    import pandas as pd
-
-    try:
-        table = pd.read_csv(path)
-    except FileNotFoundError:
-        raise SpecError(f"priors.{name}.ipd: file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError,
-            pd.errors.EmptyDataError) as exc:
-        raise SpecError(f"priors.{name}.ipd: cannot read {path}: {exc}") from None
-    missing = [c for c in ("arm", "time", "event") if c not in table.columns]
-    if missing:
-        raise SpecError(f"priors.{name}.ipd: {path} has no column {missing[0]!r}; expected "
-                        "arm,time,event as written by `bayeshcc reconstruct`")
-    labels = table["arm"].astype(str)
-    arms = list(dict.fromkeys(labels))
-    rows = table.loc[labels == str(arm)]
-    if rows.empty:
-        raise SpecError(f"priors.{name}.arm = {arm!r}: {path} has no rows for that arm; its "
-                        f"arms: {', '.join(arms)}")
-    time = pd.to_numeric(rows["time"], errors="coerce").to_numpy(dtype=float)
-    event = pd.to_numeric(rows["event"], errors="coerce").to_numpy(dtype=float)
-    if not (np.all(np.isfinite(time)) and np.all(np.isin(event, (0.0, 1.0)))):
-        raise SpecError(f"priors.{name}.ipd: {path}: arm {arm}: time must be numbers and event "
-                        "0/1")
-    if np.any(time < 0):
-        raise SpecError(f"priors.{name}.ipd: {path}: arm {arm} has negative times")
-    # A reconstructed patient can leave at time 0 (a drop at the first step); the likelihood
-    # needs positive times, so those get half the arm's smallest positive time.
-    positive = time[time > 0]
-    if positive.size == 0:
-        raise SpecError(f"priors.{name}.ipd: {path}: arm {arm} has no positive times")
-    return np.where(time > 0, time, 0.5 * positive.min()), event
-
-
-def absolute_ipd(table: Mapping[str, Any], folder: Path) -> dict:
-    """A ``[priors.NAME]`` table with a curve prior's ``ipd`` made absolute against ``folder``
-    (the spec file's folder); other tables are returned as a plain copy."""
-    out = dict(table)
-    if out.get("type") == "curve" and isinstance(out.get("ipd"), str):
-        path = Path(out["ipd"]).expanduser()
-        out["ipd"] = str(path if path.is_absolute() else (folder / path).resolve())
-    return out
-
-
 def curve_prior(name: str, table: Mapping[str, Any], clinical_hr: float = CLINICAL_HR,
                 reference: Any = None) -> CurvePrior:
     """The curve prior of a spec's ``[priors.NAME]`` table (``type = "curve"``).
@@ -209,7 +164,8 @@ def curve_prior(name: str, table: Mapping[str, Any], clinical_hr: float = CLINIC
     name : str
         The prior's name.
     table : mapping
-        ``ipd`` (reconstructed IPD CSV; relative paths are resolved by :func:`absolute_ipd`
+        ``ipd`` (reconstructed IPD CSV; relative paths are resolved by
+        :func:`bayeshcc.external_ipd.absolute_ipd`
         when the spec is read), ``arm`` (the arm borrowed from: the spec's reference arm),
         ``discount`` (default 0.5), ``outcomes``, and the log HR prior: ``log_hr`` (a built-in
         prior's name, default ``weakly_informative``) or ``log_hr_mean`` / ``log_hr_sd``;
@@ -265,7 +221,7 @@ def curve_prior(name: str, table: Mapping[str, Any], clinical_hr: float = CLINIC
         mean, sd = built_in[choice].log_hr_mean, built_in[choice].log_hr_sd
         effect = f"{choice}: {built_in[choice].description}"
     path = Path(str(table["ipd"])).expanduser()
-    time, event = _read_external(name, path, arm)
+    time, event = read_external_arm(name, path, arm)
     text = str(table.get("description", ""))
     summary = (f"baseline hazard of arm {arm} borrowed from {path.name} ({time.size} patients, "
                f"{int(event.sum())} events) by a commensurate prior, discount {discount:g}; "
