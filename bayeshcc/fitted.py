@@ -9,7 +9,7 @@ profiles (:meth:`Fit.predict_survival`), RMST and medians, figures, and saving
 (:meth:`Fit.to_netcdf`, read back by :func:`load_fit`).
 
 Every number comes from the functions the pipeline's tables use
-(:mod:`bayeshcc.bayes.contrasts`, :func:`bayeshcc.tables.bayes.fit_rows`), so a fit's numbers
+(:mod:`bayeshcc.bayes.contrasts`, :func:`bayeshcc.bayes.summaries.fit_rows`), so a fit's numbers
 are those of its rows of ``posterior_hr.csv`` and ``posterior_contrasts.csv``.
 """
 
@@ -346,7 +346,7 @@ class Fit:
             ``prob_hr_below_*``, convergence flags, n, events, seed, ``uncertainty`` and the
             borrowing columns of :mod:`bayeshcc.bayes.borrowing`.
         """
-        from bayeshcc.tables.bayes import fit_rows
+        from bayeshcc.bayes.summaries import fit_rows
 
         hr, _, _, _ = fit_rows(self.task, self.bayes_fit, self.tau, self.arm_names,
                                self.thresholds, with_contrasts=False, conv=self.convergence)

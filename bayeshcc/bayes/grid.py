@@ -133,8 +133,8 @@ def is_weighted(fit) -> bool:
 
 
 def run_job(job: FitJob) -> JobResult:
-    """Fit one model and summarise it (see :func:`bayeshcc.tables.bayes.fit_rows`)."""
-    from bayeshcc.tables.bayes import fit_rows
+    """Fit one model and summarise it (see :func:`bayeshcc.bayes.summaries.fit_rows`)."""
+    from bayeshcc.bayes.summaries import fit_rows
 
     try:
         fit, conv = fit_job(job)
