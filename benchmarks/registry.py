@@ -3,6 +3,7 @@
 from benchmarks.analysis_vs_brms import bench_analysis_vs_brms
 from benchmarks.calibration_derivatives import bench_calibration_derivatives
 from benchmarks.compile_cache import bench_compile_cache
+from benchmarks.fastmath import bench_fastmath
 from benchmarks.fits import bench_fits, bench_gradient_floor, bench_scaling
 from benchmarks.grid import bench_grid
 from benchmarks.piecewise_variants import bench_piecewise_variants
@@ -26,4 +27,5 @@ BENCHMARKS = {
     "large_cohort": bench_large_cohort,
     "calibration_derivatives": bench_calibration_derivatives,
     "warmup": bench_warmup,
+    "fastmath": bench_fastmath,
 }

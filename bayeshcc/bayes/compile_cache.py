@@ -12,8 +12,10 @@ function (``CompileResult._reduce`` / ``_rebuild``, object code + environment), 
 model structure and every library version that shapes the code. A new process builds the PyMC
 model and loads the callbacks instead of compiling them, and with
 :mod:`bayeshcc.bayes.nutpie_model` it also skips the PyTensor compilation of graphs the loaded
-callbacks replace; the machine code is the same, so draws are identical to a cold compile with
-the same seed.
+callbacks replace; the machine code is the same, so draws are identical to a fresh compile with
+the same seed in a process whose PyTensor numba cache is warm. (With PyTensor's ``fastmath`` on,
+its default, the first process on a machine, whose PyTensor cache is empty, can give draws that
+differ in the last bits; docs/benchmarks.md, row 13.)
 
 Safety:
 
