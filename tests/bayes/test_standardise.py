@@ -14,6 +14,12 @@ logistic PS, on gbsg and lung at three times), with vague priors, the same covar
   0.5 SE at four of the six times (-0.30 to -0.36 SE) and 1.26 SE below it at gbsg's 1825 days
   and lung's 180 days, where R's AIPTW is itself 1.5 and 1.2 of its SE from R's G-formula.
   Those two cells are strict xfails with their measured gap, not a loosened tolerance.
+* the RMST difference up to the last time (R: the area under each estimator's step curve, its
+  SE from the integrated influence functions): +0.03 and -0.04 SE from ``GFORMULA``; -0.30 SE
+  (gbsg) and -0.82 SE (lung, a strict xfail) from ``AIPTW``.
+
+The same gaps were measured with 6 and 20 piecewise intervals, the Weibull and the M-spline
+baselines: ``GFORMULA`` within 0.45 SE everywhere, the two ``AIPTW`` cells 1.05-1.34 SE off.
 
 A simulation with known truth (confounded treatment, Weibull PH in two covariates) checks that
 the standardised ATE, ATT and overlap differences recover the true marginal S(t) differences.
@@ -223,6 +229,34 @@ def test_weighted_outcome_model_standardised_over_everyone_against_r_aiptw(r_fit
     fit = r_fits[name]["ate"]
     assert fit.reliable and fit.uncertainty == "sandwich"
     gap = _gaps(fit.bayes_fit, name, "ate", "AIPTW")[index]
+    assert abs(gap) < 0.5, gap
+
+
+def _rmst_gap(fit, name, estimator):
+    """(Bayes - R) / R's SE of the RMST difference up to the cohort's last time."""
+    tau = float(max(COHORTS[name][1]))
+    table = fit.rmst(tau)
+    bayes = table.loc[table["arm"] == "difference", "estimate"].iloc[0]
+    ref = R[(R.dataset == name) & (R.estimator == estimator)
+            & (R.quantity == "rmst_difference")].iloc[0]
+    assert ref["time"] == tau
+    return (bayes - ref["estimate"]) / ref["se"]
+
+
+@pytest.mark.parametrize("name", list(COHORTS))
+def test_standardised_rmst_difference_agrees_with_r_gformula(r_fits, name):
+    """Measured: gbsg (tau 1825 days) +0.03 R SE, lung (540 days) -0.04."""
+    gap = _rmst_gap(r_fits[name]["covariates"], name, "GFORMULA")
+    assert abs(gap) < 0.5, gap
+
+
+@pytest.mark.parametrize("name", [
+    "gbsg", pytest.param("lung", marks=pytest.mark.xfail(
+        strict=True, reason="measured -0.82 R SE (Bayes 70.5 days, R AIPTW 90.0, R's "
+                            "G-formula 72.7): the early gap of lung's 180 days"))])
+def test_weighted_rmst_difference_against_r_aiptw(r_fits, name):
+    """Measured: gbsg -0.30 R SE."""
+    gap = _rmst_gap(r_fits[name]["ate"], name, "AIPTW")
     assert abs(gap) < 0.5, gap
 
 

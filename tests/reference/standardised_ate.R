@@ -22,6 +22,11 @@
 # and the difference S_treated(t) - S_reference(t) = -(risk_treated - risk_reference), whose
 # SE is the risk difference's. Rows: dataset, estimand, estimator, time, quantity
 # (survival_treated, survival_reference, difference), estimate, se, lower, upper (95 % Wald).
+# RMST up to tau = the last of the three times (quantity rmst_treated, rmst_reference,
+# rmst_difference; time = tau): each estimator's survival curve is a step function of time, so
+# its area is the sum of S(t_j) (t_{j+1} - t_j) over the distinct observed times t_j < tau
+# (t_0 = 0, S = 1), and the SE comes from the same sum of ate()'s influence functions
+# (iid = TRUE): se = sqrt(sum_i (sum_j IF_ij dt_j)^2), as riskRegression's own SEs are.
 #
 # Made with R 4.2.2 (Debian r-base-core) and riskRegression 2022.11.28 (Debian
 # r-cran-riskregression), survival 3.5.3. Run from the repository root:
@@ -60,6 +65,29 @@ add_rows <- function(res, dataset, estimand, estimator) {
     upper = -d$lower)
 }
 
+add_rmst <- function(res, d, tau, grid, dataset, estimand, estimator) {
+  # res: ate() at times = grid (the distinct observed times below tau, 0 excluded), iid = TRUE
+  mr <- as.data.frame(res$meanRisk)
+  dt <- diff(c(0, grid, tau))                           # widths of [0, t_1), [t_1, t_2), ...
+  area <- list()
+  for (arm in c("1", "0")) {
+    risk <- mr[mr$estimator == estimator & mr$treatment == arm, ]
+    risk <- risk[order(risk$time), "estimate"]
+    iid <- res$iid[[estimator]][[arm]]                # patients x times, of the risk
+    area[[arm]] <- list(estimate = sum(c(1, 1 - risk) * dt),
+                        iid = -iid %*% dt[-1])          # the risk's iid, integrated, negated
+  }
+  se <- function(x) sqrt(sum(x^2))
+  diff_iid <- area[["1"]]$iid - area[["0"]]$iid
+  est <- c(area[["1"]]$estimate, area[["0"]]$estimate,
+           area[["1"]]$estimate - area[["0"]]$estimate)
+  ses <- c(se(area[["1"]]$iid), se(area[["0"]]$iid), se(diff_iid))
+  rows[[length(rows) + 1]] <<- data.frame(
+    dataset = dataset, estimand = estimand, estimator = estimator, time = tau,
+    quantity = c("rmst_treated", "rmst_reference", "rmst_difference"), estimate = est,
+    se = ses, lower = est - qnorm(0.975) * ses, upper = est + qnorm(0.975) * ses)
+}
+
 for (name in names(cohorts)) {
   cfg <- cohorts[[name]]
   d <- read.csv(file.path("tests/reference/data", paste0(name, ".csv")))
@@ -84,6 +112,13 @@ for (name in names(cohorts)) {
                data.index = treated, times = cfg$times, estimator = "GFORMULA", se = TRUE,
                verbose = FALSE)
   add_rows(res_t, name, "att", "GFORMULA")
+
+  # RMST up to the last time, on the grid of distinct observed times below it
+  tau <- max(cfg$times)
+  grid <- sort(unique(d$time[d$time < tau]))
+  res_r <- ate(event = outcome, treatment = ps, censor = censor, data = d, times = grid,
+               estimator = c("GFORMULA", "AIPTW"), se = TRUE, iid = TRUE, verbose = FALSE)
+  for (est in c("GFORMULA", "AIPTW")) add_rmst(res_r, d, tau, grid, name, "ate", est)
 }
 
 out <- do.call(rbind, rows)
