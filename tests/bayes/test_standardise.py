@@ -21,8 +21,9 @@ logistic PS, on gbsg and lung at three times), with vague priors, the same covar
 The same gaps were measured with 6 and 20 piecewise intervals, the Weibull and the M-spline
 baselines: ``GFORMULA`` within 0.45 SE everywhere, the two ``AIPTW`` cells 1.05-1.34 SE off.
 
-A simulation with known truth (confounded treatment, Weibull PH in two covariates) checks that
-the standardised ATE, ATT and overlap differences recover the true marginal S(t) differences.
+A simulation with known truth (confounded treatment, Weibull PH in two covariates;
+:mod:`benchmarks.standardised_coverage`) checks that the standardised ATE, ATT, overlap and
+matched-sample differences recover the true marginal S(t) differences.
 """
 
 from pathlib import Path
@@ -42,10 +43,14 @@ from bayeshcc.populations import Population
 from bayeshcc.spec import spec_from_text
 from bayeshcc.tables.bayes import fit_rows
 
+from benchmarks.standardised_coverage import TIMES as SIM_TIMES
+from benchmarks.standardised_coverage import (analysed_covariates, conditional_difference,
+                                              simulate, true_differences)
 from tests.conftest import SMALL_SPEC, make_small_frame
 
 REF = Path(__file__).parents[1] / "reference"
 R = pd.read_csv(REF / "fixtures" / "standardised_ate.csv")
+TRUTHS = true_differences()
 COHORTS = {"gbsg": (["age", "meno", "size", "nodes"], (365, 1095, 1825)),
            "lung": (["age", "ph_ecog"], (180, 365, 540))}
 SETTINGS = dict(model="piecewise", intervals=10, prior="vague", draws=1000, tune=1000, chains=2)
@@ -290,56 +295,25 @@ def test_default_weighted_fit_stays_treatment_only():
 
 # --- simulation with known truth -----------------------------------------------------------------
 
-SIM = dict(n=500, shape=1.3, scale=12.0, log_hr=np.log(0.6), gamma=(0.6, 0.5),
-           ps=(-0.3, 0.7, 0.5), censor=(6.0, 30.0))
-SIM_TIMES = (6.0, 12.0)
-
-
-def _simulate(seed):
-    rng = np.random.default_rng(seed)
-    n = SIM["n"]
-    x = np.column_stack([rng.normal(size=n), rng.binomial(1, 0.5, n)])
-    e = 1 / (1 + np.exp(-(SIM["ps"][0] + x @ np.array(SIM["ps"][1:]))))
-    a = rng.binomial(1, e)
-    lp = SIM["log_hr"] * a + x @ np.array(SIM["gamma"])
-    t = SIM["scale"] * (rng.exponential(size=n) * np.exp(-lp)) ** (1 / SIM["shape"])
-    c = rng.uniform(*SIM["censor"], n)
-    return pd.DataFrame({"time": np.minimum(t, c), "event": (t <= c).astype(int), "treat": a,
-                         "x1": x[:, 0], "x2": x[:, 1]})
-
-
-def _conditional_difference(x, t):
-    """S(t | treated, x) - S(t | reference, x) of the simulation's model, per row of x."""
-    h = (t / SIM["scale"]) ** SIM["shape"] * np.exp(x @ np.array(SIM["gamma"]))
-    return np.exp(-h * np.exp(SIM["log_hr"])) - np.exp(-h)
-
-
-def _truth():
-    """True marginal S(t) differences over each estimand's population (1e6 covariate draws)."""
-    rng = np.random.default_rng(1)
-    x = np.column_stack([rng.normal(size=1_000_000), rng.binomial(1, 0.5, 1_000_000)])
-    e = 1 / (1 + np.exp(-(SIM["ps"][0] + x @ np.array(SIM["ps"][1:]))))
-    return {name: np.array([np.average(_conditional_difference(x, t), weights=v)
-                            for t in SIM_TIMES])
-            for name, v in (("ate", np.ones_like(e)), ("att", e), ("overlap", e * (1 - e)))}
-
-
 @pytest.mark.parametrize("estimand", ["ate", "att", "overlap", "matched"])
 def test_standardised_difference_recovers_the_true_marginal_difference(estimand):
-    """4 simulated cohorts of 500: every 95 % interval covers the truth, and the mean error is
-    within 2.5 standard errors of the mean (measured mean |z| about 0.5). The matched sample's
-    truth is its own patients' average true difference (the sample it is standardised over)."""
+    """4 simulated cohorts of 500 (:mod:`benchmarks.standardised_coverage`, whose 40-cohort run
+    is in ``benchmarks/standardised_coverage.json``): every 95 % interval covers the truth, and
+    the mean error is within 2.5 standard errors of the mean. The matched sample's truth is its
+    own patients' average true difference (the sample it is standardised over)."""
     errors, sds = [], []
     for seed in range(4):
-        fit = bh.fit(_simulate(seed), "time", "event", "treat", 1, adjustment=estimand,
+        cohort = simulate(seed)
+        fit = bh.fit(cohort, "time", "event", "treat", 1, adjustment=estimand,
                      covariates=["x1", "x2"], outcome_covariates=True, draws=1000, tune=500,
                      chains=2, seed=seed)
-        d = fit.bayes_fit.data
         if estimand == "matched":
-            x = d.X * d.x_sd + d.x_mean                   # the matched patients' covariates
-            truth = np.array([_conditional_difference(x, t).mean() for t in SIM_TIMES])
+            x = analysed_covariates(cohort, fit)
+            d = fit.bayes_fit.data
+            np.testing.assert_allclose(x, d.X * d.x_sd + d.x_mean)  # the model's covariates
+            truth = np.array([conditional_difference(x, t).mean() for t in SIM_TIMES])
         else:
-            truth = _truth()[estimand]
+            truth = TRUTHS[estimand]
         s = marginal_survival(fit.bayes_fit, np.array(SIM_TIMES))
         diff = s[0] - s[1]
         lo, hi = np.quantile(diff, [0.025, 0.975], axis=0)
