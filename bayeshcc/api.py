@@ -51,7 +51,7 @@ def _in_words_of(function: str, message: str, outcome: str = "") -> str:
         (r"propensity\.(\w+)", r"propensity['\1']"),
         (r"rmst\.tau", "tau"),
         (r"bayes\.(draws|tune|chains|seed|thresholds|intervals|cutpoints|uncertainty|models|"
-         r"adjustments)", r"\1"),
+         r"adjustments|outcome_covariates)", r"\1"),
         (r"--(draws|tune|chains|workers)\b", r"\1"),
         (r"set `missing = \"drop\"` in \[data\] to drop such rows \(recorded in the "
          r"manifest\)", "drop those rows from df"),
@@ -68,7 +68,7 @@ def _check_choice(value, valid, argument: str) -> None:
 
 def _fit_spec(df: pd.DataFrame, *, time, event, treatment, treated, reference, outcome, model,
               adjustment, covariates, categorical, prior, draws, tune, chains, seed, uncertainty,
-              tau, thresholds, cutpoints, intervals, propensity, id):
+              tau, thresholds, cutpoints, intervals, propensity, id, outcome_covariates=False):
     """The one-fit spec mapping of :func:`fit`, validated by :func:`spec_from_mapping`."""
     from bayeshcc.spec import MODELS, spec_from_mapping
     from bayeshcc.vocab import ADJUSTMENTS, UNCERTAINTY
@@ -125,6 +125,14 @@ def _fit_spec(df: pd.DataFrame, *, time, event, treatment, treated, reference, o
     bayes["priors"] = [prior]
     if covariates:
         bayes["covariates"] = covariates
+    if not isinstance(outcome_covariates, bool):
+        raise SpecError(f"outcome_covariates={outcome_covariates!r} must be True or False")
+    if outcome_covariates:
+        if adjustment not in PS_ADJUSTMENTS:
+            raise SpecError(f"outcome_covariates=True applies to the adjustments "
+                            f"{list(PS_ADJUSTMENTS)} (adjustment='covariates' already has the "
+                            f"covariates in its model), not adjustment={adjustment!r}")
+        bayes["outcome_covariates"] = True
     raw = {"data": {"treatment": treatment, "treated": _level(treated),
                     "reference": _level(reference), **({"id": id} if id else {})},
            "outcomes": {name: {"time": time, "event": event}},
@@ -152,7 +160,8 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
         draws: int = 1000, tune: int = 1000, chains: int = 4, seed: int = 20241,
         uncertainty: str = "sandwich", tau: float | None = None,
         thresholds: Sequence[float] = (), cutpoints: Sequence[float] = (), intervals: int = 6,
-        propensity: Mapping | None = None, id: str | None = None) -> Fit:
+        propensity: Mapping | None = None, id: str | None = None,
+        outcome_covariates: bool = False) -> Fit:
     """Fit one Bayesian survival model comparing two treatments.
 
     Parameters
@@ -208,6 +217,13 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
         ``trim``.
     id : str, optional
         Patient id column (used in error messages and matching).
+    outcome_covariates : bool
+        ``ate``/``att``/``overlap``/``matched`` only (``[bayes] outcome_covariates``): put
+        ``covariates`` into the outcome model too (weighted likelihood), and standardise
+        :meth:`Fit.survival_function`, :meth:`Fit.rmst` and :meth:`Fit.median` over the estimand's
+        target population (everyone, the treated, overlap weights e(1-e), the matched sample;
+        :mod:`bayeshcc.bayes.standardise`). The HR is then conditional on the covariates.
+        Default False: treatment-only outcome model, as before.
 
     Returns
     -------
@@ -236,7 +252,8 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
                          adjustment=adjustment, covariates=covariates, categorical=categorical,
                          prior=prior, draws=draws, tune=tune, chains=chains, seed=seed,
                          uncertainty=uncertainty, tau=tau, thresholds=thresholds,
-                         cutpoints=cutpoints, intervals=intervals, propensity=propensity, id=id)
+                         cutpoints=cutpoints, intervals=intervals, propensity=propensity, id=id,
+                         outcome_covariates=outcome_covariates)
         cohort = Cohort.from_dataframe(df, spec)
     except (SpecError, CohortError) as exc:  # in bh.fit's words, not the spec's
         raise type(exc)(_in_words_of("fit", str(exc), outcome or str(time))) from None

@@ -19,6 +19,11 @@ matched        marginal HR (matched sample)     the matched patients (about ATT,
 Survival, median and RMST differences (``posterior_contrasts.csv``) are standardised over the
 analysed (weighted or matched) population, so they are marginal for every adjustment; for
 ``covariates`` they are the model's standardisation over the whole cohort (g-formula).
+
+With ``[bayes] outcome_covariates = true`` a PS-adjusted fit has the propensity covariates in
+its (weighted) outcome model: its HR is conditional on them, and its contrasts are the model's
+survival standardised over the estimand's target population (:mod:`bayeshcc.bayes.standardise`);
+:data:`HR_ESTIMAND_WITH_COVARIATES` and :data:`CONTRAST_ESTIMAND_WITH_COVARIATES` name them.
 """
 
 from __future__ import annotations
@@ -43,6 +48,20 @@ CONTRAST_ESTIMAND = {
     "matched": "marginal contrast (matched sample)",
 }
 
+HR_ESTIMAND_WITH_COVARIATES = {
+    "ate": "conditional HR (ATE weights, covariates in the model)",
+    "att": "conditional HR (ATT weights, covariates in the model)",
+    "overlap": "conditional HR (overlap weights, covariates in the model)",
+    "matched": "conditional HR (matched sample, covariates in the model)",
+}
+
+CONTRAST_ESTIMAND_WITH_COVARIATES = {
+    "ate": "standardised contrast (ATE: whole cohort, weighted outcome model)",
+    "att": "standardised contrast (ATT: the treated, weighted outcome model)",
+    "overlap": "standardised contrast (overlap: e(1-e)-weighted cohort, weighted outcome model)",
+    "matched": "standardised contrast (matched sample, outcome model)",
+}
+
 POPULATION_IN_WORDS = {
     "none": "the patients as observed, without adjustment for confounding",
     "covariates": "a patient with the same baseline characteristics",
@@ -55,13 +74,19 @@ POPULATION_IN_WORDS = {
 
 
 
-def hr_estimand(adjustment: str) -> str:
-    """The ``estimand`` column of ``posterior_hr.csv`` / ``sensitivity.csv`` for an adjustment."""
+def hr_estimand(adjustment: str, outcome_covariates: bool = False) -> str:
+    """The ``estimand`` column of ``posterior_hr.csv`` / ``sensitivity.csv`` for an adjustment
+    (``outcome_covariates``: a PS-adjusted fit with the covariates in its outcome model)."""
+    if outcome_covariates:
+        return HR_ESTIMAND_WITH_COVARIATES[adjustment]
     return HR_ESTIMAND[adjustment]
 
 
-def contrast_estimand(adjustment: str) -> str:
-    """The ``estimand`` column of ``posterior_contrasts.csv`` for an adjustment."""
+def contrast_estimand(adjustment: str, outcome_covariates: bool = False) -> str:
+    """The ``estimand`` column of ``posterior_contrasts.csv`` for an adjustment
+    (``outcome_covariates``: standardised over the estimand's target population)."""
+    if outcome_covariates:
+        return CONTRAST_ESTIMAND_WITH_COVARIATES[adjustment]
     return CONTRAST_ESTIMAND[adjustment]
 
 

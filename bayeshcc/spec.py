@@ -174,6 +174,10 @@ class BayesSpec:
     primary analysis always takes ``draws``): ``"full"`` (``draws``), ``"until_ess"`` (stop
     once R-hat and bulk and tail ESS pass the convergence gate, at most ``draws``;
     :mod:`bayeshcc.bayes.stopping`) or a number of draws per chain (at most ``draws``).
+    ``outcome_covariates`` (default False) puts the propensity covariates into the outcome
+    model of the weighted and matched fits, which then standardise survival over the target
+    population of their estimand (:mod:`bayeshcc.bayes.standardise`); off, those fits are
+    treatment-only as before.
     """
 
     models: tuple[str, ...] = ("weibull", "piecewise")
@@ -194,6 +198,7 @@ class BayesSpec:
     clinical_hr: float = 0.7
     primary: PrimaryAnalysis | None = None
     sensitivity_draws: str | int = "full"
+    outcome_covariates: bool = False
 
 
 @dataclass(frozen=True)
@@ -306,6 +311,10 @@ def spec_from_mapping(raw: Mapping[str, Any], source: str = "<mapping>") -> Anal
             _check_curve_prior(name, value, data.reference, source)
     outcomes = _outcomes(raw["outcomes"], source)
     bayes = _bayes(_table(raw, "bayes", source), priors, declared, outcomes, source)
+    if bayes.outcome_covariates and not propensity.covariates:
+        raise SpecError(f"{source}: bayes.outcome_covariates = true puts the propensity "
+                        "covariates into the outcome model; list them in [propensity] "
+                        "covariates")
     title = raw.get("title", "")
     if not isinstance(title, str):
         raise SpecError(f"{source}: title must be a string")
@@ -555,12 +564,19 @@ def _bayes(table: Mapping[str, Any], custom_priors: Mapping[str, Mapping[str, An
     sensitivity_draws = _sensitivity_draws(table.get("sensitivity_draws",
                                                      defaults.sensitivity_draws),
                                            ints["draws"], source)
+    outcome_covariates = _bool(table.get("outcome_covariates", False),
+                               "bayes.outcome_covariates", source)
+    if outcome_covariates and uncertainty == "ps_bootstrap":
+        raise SpecError(f"{source}: bayes.outcome_covariates = true is not available with "
+                        "bayes.uncertainty = \"ps_bootstrap\" yet (its PS replicates refit "
+                        "treatment-only models); use \"sandwich\" or \"kish\"")
     return BayesSpec(models=models, adjustments=adjustments, priors=priors, cutpoints=cuts,
                      thresholds=thresholds, decision_threshold=decision,
                      enabled=_bool(table.get("enabled", True), "bayes.enabled", source),
                      uncertainty=uncertainty, covariates=covariates,
                      clinical_hr=float(clinical_hr), primary=primary,
-                     sensitivity_draws=sensitivity_draws, **ints)
+                     sensitivity_draws=sensitivity_draws,
+                     outcome_covariates=outcome_covariates, **ints)
 
 
 def _sensitivity_draws(value: Any, draws: int, source: str) -> str | int:

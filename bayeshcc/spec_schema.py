@@ -304,6 +304,7 @@ class BayesTable(_Table):
     primary: PrimaryTable | None = None
     sensitivity_draws: Annotated[Union[Literal[SENSITIVITY_DRAWS], int],
                                  BeforeValidator(_sensitivity_draws)] = "full"
+    outcome_covariates: Flag = False
 
 
 # --- priors: a union tagged by `type` --------------------------------------------------------

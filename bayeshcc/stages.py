@@ -147,7 +147,8 @@ def bayes_job(cohort: Cohort, populations, task):
     pipeline and the Python API (:func:`bayeshcc.fit`)."""
     from bayeshcc.bayes.grid import FitJob
     from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs,
-                                     population_for, propensity_design, uncertainty_label)
+                                     population_for, propensity_design, standardisation_for,
+                                     uncertainty_label)
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.tables.rmst import default_tau
 
@@ -172,7 +173,7 @@ def bayes_job(cohort: Cohort, populations, task):
                   uncertainty=uncertainty_label(task.adjustment, b.uncertainty),
                   calibration=(calibration_for(task, pop, b.uncertainty)
                                if design is None else None),
-                  draws_rule=rule)
+                  draws_rule=rule, standardise=standardisation_for(task, pop))
 
 
 def sensitivity_length(b, task) -> tuple[int, str]:

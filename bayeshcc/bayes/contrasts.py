@@ -5,9 +5,10 @@ with the treatment set to a, weighted by the analysis weights:
 
 .. math:: S_a(t) = \\sum_i w_i \\exp(-H(t \\mid a, x_i)) / \\sum_i w_i
 
-computed per posterior draw, so every summary has a credible interval. The median is the first
-time S_a(t) <= 0.5 on the grid (NaN when not reached in the follow-up); RMST is the area under
-S_a up to tau.
+computed per posterior draw (with the target population's weights instead of the analysis
+weights when the fit carries them, :mod:`bayeshcc.bayes.standardise`), so every summary has a
+credible interval. The median is the first time S_a(t) <= 0.5 on the grid (NaN when not
+reached in the follow-up); RMST is the area under S_a up to tau.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ def marginal_survival(fit: BayesFit, grid: np.ndarray, max_draws: int = MAX_DRAW
     draws = fit.draws(max_draws)
     # patients with the same covariates have the same curve: one per distinct covariate row,
     # weighted by their summed weights (every patient is one row when unadjusted)
+    # (the target population's weights instead when the fit has them: bayes.standardise)
+    target = d.weights if d.target_weights is None else d.target_weights
     X, rows = np.unique(d.X, axis=0, return_inverse=True)
-    w = np.bincount(rows.ravel(), weights=d.weights / d.weights.sum(), minlength=X.shape[0])
+    w = np.bincount(rows.ravel(), weights=target / target.sum(), minlength=X.shape[0])
     # proportional hazards in the covariates: H(t | arm, x) = H(t | arm, 0) exp(x'beta), so the
     # draws x rows factor exp(x'beta) is computed once, not at every time of the grid
     risk = np.exp(linear_covariates(draws, X))               # draws x distinct rows

@@ -4,6 +4,9 @@ Internally time is divided by ``time_scale`` (the mean follow-up) and each covar
 and scaled to unit SD; the treatment indicator is left as 0/1 so its coefficient is the log HR.
 Weights are normalised to sum to the Kish effective sample size (sum w)^2 / sum w^2, so a
 weighted pseudo-likelihood carries no more information than that many patients.
+``target_weights``, when set, are the weights marginal survival is averaged with instead
+(:mod:`bayeshcc.bayes.standardise`): the likelihood's weights and the standardisation
+population's are then two different things.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ class SurvivalData:
     weights: np.ndarray         # normalised (sum = Kish ESS)
     time_scale: float
     raw_weights: np.ndarray | None = None  # as given (None: ones), before the normalisation
+    # whom marginal survival is standardised over (None: the analysis weights); set by
+    # bayeshcc.bayes.standardise.standardised for [bayes] outcome_covariates
+    target_weights: np.ndarray | None = None
 
     @property
     def scaled_time(self) -> np.ndarray:

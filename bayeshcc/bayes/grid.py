@@ -27,6 +27,7 @@ from bayeshcc.bayes.groups import add_model_groups
 from bayeshcc.bayes.plan import FitTask
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.bayes.propagation import PropensityDesign, fit_with_ps_uncertainty
+from bayeshcc.bayes.standardise import standardised
 from bayeshcc.bayes.stopping import draws_columns
 from bayeshcc.errors import AnalysisError
 
@@ -52,6 +53,8 @@ class FitJob:
     uncertainty: str = "model"  # the table's ``uncertainty`` (bayes.plan.uncertainty_label)
     calibration: CalibrationDesign | None = None  # set: sandwich-calibrated posterior
     draws_rule: str = "fixed"  # "until_ess": stop once the gate passes (bayes.stopping)
+    # set: marginal survival standardised over these weights (bayes.standardise)
+    standardise: np.ndarray | None = None
 
     @property
     def label(self) -> str:
@@ -102,6 +105,8 @@ def fit_job(job: FitJob):
         fit = calibrate(fit, job.calibration)
         if job.propensity is None:
             add_model_groups(fit)
+    if job.standardise is not None:
+        fit = standardised(fit, job.standardise)
     return fit, conv
 
 

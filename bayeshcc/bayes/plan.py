@@ -35,6 +35,9 @@ class FitTask:
     prior: str
     adjustment: str
     seed: int
+    # the propensity covariates in the outcome model and survival standardised over the
+    # estimand's target population ([bayes] outcome_covariates; PS adjustments only)
+    outcome_covariates: bool = False
 
     @property
     def key(self) -> tuple[str, str, str, str]:
@@ -60,7 +63,9 @@ def plan_fits(spec, outcomes=None, models=None, priors=None, adjustments=None) -
                     continue
                 for adjustment in adjustments or b.adjustments:
                     key = (outcome, model, prior, adjustment)
-                    tasks.append(FitTask(*key, seed=derive_seed(b.seed, key)))
+                    tasks.append(FitTask(*key, seed=derive_seed(b.seed, key),
+                                         outcome_covariates=(b.outcome_covariates and
+                                                             adjustment in PS_ADJUSTMENTS)))
     return tasks
 
 
@@ -79,16 +84,32 @@ def population_for(adjustment: str, populations: Sequence[Population]) -> Popula
 
 
 def fit_inputs(task: FitTask, pop: Population, covariates: Sequence[str]) -> dict:
-    """Keyword arguments of :func:`bayeshcc.bayes.fit.fit_survival_model` for a task."""
+    """Keyword arguments of :func:`bayeshcc.bayes.fit.fit_survival_model` for a task.
+
+    ``covariates`` are the model's for the ``covariates`` adjustment; a PS-adjusted task with
+    ``outcome_covariates`` has the propensity covariates of the spec instead."""
     cohort = pop.cohort
     X, names = None, ()
-    if task.adjustment == "covariates" and covariates:
+    if task.outcome_covariates:
+        covariates = cohort.spec.propensity.covariates
+    if (task.adjustment == "covariates" or task.outcome_covariates) and covariates:
         frame = pd.concat([covariate_columns(cohort.data, cohort.spec.covariate(c))
                            for c in covariates], axis=1)
         X, names = frame.to_numpy(float), tuple(frame.columns)
     return dict(time=cohort.time(task.outcome), event=cohort.event(task.outcome),
                 treated=cohort.treated.astype(float), X=X, covariate_names=names,
                 weights=None if pop.weights is None else np.asarray(pop.weights))
+
+
+def standardisation_for(task: FitTask, pop: Population) -> np.ndarray | None:
+    """The weights a task's marginal survival is standardised over
+    (:func:`bayeshcc.bayes.standardise.target_weights`), or None when it is averaged with the
+    analysis weights (every fit without ``outcome_covariates``)."""
+    if not task.outcome_covariates:
+        return None
+    from bayeshcc.bayes.standardise import target_weights
+
+    return target_weights(task.adjustment, pop)
 
 
 def propensity_design(task: FitTask, cohort) -> PropensityDesign | None:

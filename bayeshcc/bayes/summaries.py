@@ -35,7 +35,8 @@ def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
                  ess_tail_min=conv.ess_tail_min, divergences=conv.divergences,
                  ebfmi_min=conv.ebfmi_min, reliable=conv.reliable)
     d = fit.data
-    hr = {**key, "estimand": hr_estimand(task.adjustment), **hr_summary(fit, thresholds), **flags, "convergence": conv.message,
+    hr = {**key, "estimand": hr_estimand(task.adjustment, task.outcome_covariates),
+          **hr_summary(fit, thresholds), **flags, "convergence": conv.message,
           "prior_description": fit.prior.description, "n": int(d.time.size),
           "events": int(d.event.sum()), "covariates": ";".join(d.covariate_names),
           "seed": task.seed}
@@ -44,7 +45,8 @@ def fit_rows(task: FitTask, fit: BayesFit, tau: float, arms: Sequence[str],
     if not with_contrasts:
         return hr, None, None, conv
     contrasts, curves = survival_contrasts(fit, tau, arms)
-    contrasts = contrasts.assign(**key, estimand=contrast_estimand(task.adjustment),
+    contrasts = contrasts.assign(**key, estimand=contrast_estimand(task.adjustment,
+                                                                    task.outcome_covariates),
                                  reliable=conv.reliable)
     curves = curves.assign(**key, reliable=conv.reliable)
     return hr, contrasts, curves, conv
