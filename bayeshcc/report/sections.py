@@ -547,7 +547,8 @@ def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: 
 
 
 def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
-    """The sceptical-prior tipping point (a reverse-Bayes analysis), in words."""
+    """The sceptical-prior tipping point (a reverse-Bayes analysis), in words; the prior's SD
+    to 3 significant digits (:func:`bayeshcc.report.numbers.significant`)."""
     if tipping is None or not len(tipping):
         return ""
     rows = tipping[tipping["outcome"].astype(str) == str(outcome)]
@@ -566,7 +567,7 @@ def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> st
                 f"sceptical prior, however weak, brings it below {level}.")
     return (f"{name}: a sceptical prior would have to be as strong as "
             f"{events:.0f} events of null evidence (a normal prior on the log HR centred on no "
-            f"effect with SD {float(t['tipping_prior_sd']):.2f}) to bring P(benefit) below "
+            f"effect with SD {significant(float(t['tipping_prior_sd']))}) to bring P(benefit) below "
             f"{level}.")
 
 
@@ -609,7 +610,8 @@ def _evalue(tipping: pd.DataFrame | None, outcome: str) -> str:
 
 
 def _confounding(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
-    """The confounding tipping point of the primary posterior, in words."""
+    """The confounding tipping point of the primary posterior, in words; the bounding factor
+    and its E-value to 3 significant digits (:func:`bayeshcc.report.numbers.significant`)."""
     t = _row_of(tipping, outcome)
     if t is None or "confounding_bias_factor" not in t.index:
         return ""
@@ -621,10 +623,10 @@ def _confounding(tipping: pd.DataFrame | None, outcome: str, threshold: float) -
         return (f"Confounding tipping point: none; P(benefit) of the primary analysis is below "
                 f"{level} without any unmeasured confounding.")
     return (f"Confounding tipping point: an unmeasured confounder that made {{treated}} look "
-            f"better than it is by a factor of {float(b):.2f} on the hazard ratio (bounding "
+            f"better than it is by a factor of {significant(float(b))} on the hazard ratio (bounding "
             f"factor, Ding & VanderWeele 2016), for example one associated with both the "
             f"treatment choice and {{label}} by a risk ratio of "
-            f"{float(t['confounding_evalue']):.2f} each, would bring P(benefit) of the primary "
+            f"{significant(float(t['confounding_evalue']))} each, would bring P(benefit) of the primary "
             f"analysis below {level}.")
 
 
