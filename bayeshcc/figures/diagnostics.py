@@ -1,16 +1,57 @@
-"""ArviZ rank and trace plots of a saved posterior (reads ``posterior/*.nc``; computes nothing)."""
+"""ArviZ rank and trace plots of a saved posterior (reads ``posterior/*.nc``; computes nothing).
+
+The figures are sized to be read at their own size in the report (10 x 2.9 inches per row of
+two rank panels, 10 x 2.5 inches per parameter of the trace plot, at 72 dpi: 720 px wide) with
+13-point text, each panel titled by its parameter; the report shows them one per row, not as
+thumbnails.
+"""
 
 from __future__ import annotations
 
+from math import ceil
 from pathlib import Path
+
+#: Width of both figures (inches) and height per row of panels (rank, trace).
+WIDTH, RANK_ROW, TRACE_ROW = 10.0, 2.9, 2.5
+#: Rank panels side by side.
+RANK_COLUMNS = 2
+#: Text size (points; at the default 72 dpi, pixels) of ticks, labels and titles.
+FONT_SIZE = 13
+SAMPLE_DIMS = ("chain", "draw")
+
+
+def panels(posterior, names) -> int:
+    """Panels ArviZ draws for ``names``: one per scalar variable, one per element of a vector.
+
+    Parameters
+    ----------
+    posterior : xarray.Dataset or DataTree node
+        The posterior group.
+    names : sequence of str
+
+    Returns
+    -------
+    int
+    """
+    count = 0
+    for name in names:
+        sizes = [n for dim, n in posterior[name].sizes.items() if dim not in SAMPLE_DIMS]
+        size = 1
+        for n in sizes:
+            size *= n
+        count += size
+    return count
 
 
 def diagnostic_plots(posterior_path: str | Path, rank_path: str | Path, trace_path: str | Path,
                      var_names=("log_hr",), dpi: int = 72) -> None:
     """Write ArviZ's rank plot and trace plot of ``var_names`` to image files.
 
-    ArviZ draws through pyplot; only the figures it made here are closed afterwards, and the
-    backend is never switched (``savefig`` renders without a display).
+    The rank plot has :data:`RANK_COLUMNS` panels a row, each titled by its parameter, with the
+    Δ-ECDF axis labelled; the trace plot one row per parameter (density and trace). Text is
+    :data:`FONT_SIZE` points. ArviZ draws through pyplot; only the figures it made here are
+    closed afterwards, and the backend is never switched (``savefig`` renders without a
+    display).
 
     Parameters
     ----------
@@ -24,16 +65,37 @@ def diagnostic_plots(posterior_path: str | Path, rank_path: str | Path, trace_pa
         Resolution of the written images.
     """
     import arviz as az
-
-    from bayeshcc.results import load_posterior
     import matplotlib.pyplot as plt
 
+    from bayeshcc.results import load_posterior
+
     before = set(plt.get_fignums())
+    style = {"font.size": FONT_SIZE, "axes.titlesize": FONT_SIZE + 1,
+             "axes.labelsize": FONT_SIZE, "xtick.labelsize": FONT_SIZE - 1,
+             "ytick.labelsize": FONT_SIZE - 1}
     try:
         tree = load_posterior(posterior_path)
-        names = [v for v in var_names if v in tree["posterior"].data_vars]
-        az.plot_rank(tree, var_names=names, backend="matplotlib").savefig(rank_path, dpi=dpi)
-        az.plot_trace_dist(tree, var_names=names, backend="matplotlib").savefig(trace_path, dpi=dpi)
+        posterior = tree["posterior"]
+        names = [v for v in var_names if v in posterior.data_vars]
+        count = max(panels(posterior, names), 1)
+        columns = min(RANK_COLUMNS, count)
+        with plt.rc_context(style):
+            rank = az.plot_rank(tree, var_names=names, backend="matplotlib", col_wrap=columns,
+                                figure_kwargs={"figsize": (WIDTH, RANK_ROW * ceil(count / columns)),
+                                               "layout": "constrained"},
+                                visuals={"remove_axis": False})
+            figure = rank.viz["figure"].item()
+            for ax in figure.axes:
+                spec = ax.get_subplotspec()
+                if ax.has_data() and (spec is None or spec.is_first_col()):
+                    ax.set_ylabel("Δ-ECDF")
+            figure.suptitle("Rank plots: each chain's fractional ranks minus uniform "
+                            "(near 0 when the chains agree)", fontsize=FONT_SIZE)
+            rank.savefig(rank_path, dpi=dpi)
+            trace = az.plot_trace_dist(tree, var_names=names, backend="matplotlib",
+                                       figure_kwargs={"figsize": (WIDTH, TRACE_ROW * count),
+                                                      "layout": "constrained"})
+            trace.savefig(trace_path, dpi=dpi)
     finally:
         for number in set(plt.get_fignums()) - before:
             plt.close(number)
