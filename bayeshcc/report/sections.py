@@ -836,7 +836,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
         probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
         ``tipping`` (sceptical-prior tipping point), ``evalue``, ``confounding`` (confounding
         tipping point), ``conflict`` (sentences), ``model_checks`` (sentences: non-proportional
-        hazards, a better-fitting model on LOO), ``glance`` (the per-arm numbers,
+        hazards, a better-fitting model on LOO or a survival curve that strays from
+        Kaplan-Meier, :func:`_model_fit`), ``glance`` (the per-arm numbers,
         :func:`bayeshcc.report.glance.at_a_glance`), ``more`` (the absolute effects after the
         first that the per-arm table does not give), ``row`` (the posterior row used, as
         a dict).

@@ -113,3 +113,23 @@ def test_a_loo_loss_and_a_kaplan_meier_misfit_make_one_sentence_naming_loos_best
     assert ". " not in text and text.endswith(").")               # one sentence
     assert "predicts these data better" in text and "strays from the Kaplan-Meier" in text
     assert "with the piecewise exponential model the hazard ratio is 0.660" in text
+
+
+def test_the_report_summary_gives_the_note_for_the_outcome_whose_model_strays(tmp_path):
+    """End to end through the report: a results folder whose model_fit.csv flags the primary
+    Weibull model of overall survival only."""
+    from tests.report.test_report_summary import REFERENCE, TREATED, block, write_bayes_results
+
+    folder = write_bayes_results(tmp_path)
+    rows = [{"outcome": outcome, "model": model, "prior": "weakly_informative", "arm": arm,
+             "statistic": 4.2 if (outcome, model, arm) == ("os", "weibull", TREATED) else 1.3,
+             "time_of_max_gap": 3.0,
+             "misfit": (outcome, model, arm) == ("os", "weibull", TREATED)}
+            for outcome in ("os", "pfs") for model in ("weibull", "piecewise")
+            for arm in (TREATED, REFERENCE)]
+    pd.DataFrame(rows).to_csv(folder / "tables" / "model_fit.csv", index=False)
+    os_block, pfs_block = block(folder, "os"), block(folder, "pfs")
+    assert (f"Model fit: the survival curve of the Weibull model strays from the Kaplan-Meier "
+            f"curve (unadjusted fit, {TREATED} arm: by up to 4.20 standard errors") in os_block
+    assert "the piecewise exponential model follows it; with it the hazard ratio is" in os_block
+    assert "Kaplan-Meier curve (unadjusted" not in pfs_block
