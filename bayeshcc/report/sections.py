@@ -727,6 +727,8 @@ def _km_gap(tables: Mapping[str, pd.DataFrame], row: pd.Series, words=None) -> t
               f"{significant(float(worst['statistic']))} standard errors; a correct model stays within "
               f"{KM_THRESHOLD:g} in 95 % of arms or more)")
     others = mine[mine["model"] != row["model"]]
+    if others.empty:  # the grid has this model only: nothing to compare with
+        return "", clause
     largest = others.groupby("model", sort=False).agg(
         statistic=("statistic", lambda v: pd.to_numeric(v).max()),
         misfit=("misfit", lambda v: v.map(_is_true).any()))

@@ -107,6 +107,13 @@ def test_when_no_model_follows_kaplan_meier_the_note_says_so_and_names_no_hr():
     assert "hazard ratio" not in text
 
 
+def test_a_lone_model_that_strays_is_noted_without_comparing_it_to_others():
+    only = _km_rows(6.4, 1.1)
+    text = _model_fit({"model_fit": only[only["model"] == "weibull"], "posterior_hr": HR}, ROW)
+    assert text.startswith("Model fit: the survival curve of the Weibull model strays")
+    assert "other model" not in text and "hazard ratio" not in text
+
+
 def test_a_loo_loss_and_a_kaplan_meier_misfit_make_one_sentence_naming_loos_best_model():
     text = _model_fit({"model_fit": _km_rows(6.4, 1.1), "posterior_hr": HR,
                        "loo": _loo(6.1, 2.5)}, ROW)
