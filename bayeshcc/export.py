@@ -49,9 +49,9 @@ PATIENT_LEVEL_TABLES = ("matches",)
 #: Tables shared, after the rounding of observed times and the count suppression.
 SHAREABLE_TABLES = (
     "balance", "baseline", "borrowing_sweep", "cox", "cox_zph", "km_at_risk", "km_curves", "loo",
-    "marginal_survival", "overlap", "paper_comparison", "posterior_contrasts", "posterior_hr",
-    "prior_predictive", "propensity_model", "ps_histogram", "response", "rmst", "safety",
-    "sensitivity", "survival", "survival_landmarks", "tipping_point")
+    "marginal_survival", "model_fit", "overlap", "paper_comparison", "posterior_contrasts",
+    "posterior_hr", "prior_predictive", "propensity_model", "ps_histogram", "response", "rmst",
+    "safety", "sensitivity", "survival", "survival_landmarks", "tipping_point")
 
 #: Significant digits of a shared order statistic.
 ORDER_STATISTIC_DIGITS = 3

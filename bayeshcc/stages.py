@@ -203,6 +203,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
     import pandas as pd
 
     from bayeshcc.bayes.grid import POINTWISE_GROUPS, drop_groups, run_grid
+    from bayeshcc.bayes.km_misfit import km_misfit_table
     from bayeshcc.bayes.plan import plan_fits
     from bayeshcc.bayes.priors import resolve_prior
     from bayeshcc.errors import AnalysisWarning
@@ -267,6 +268,7 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
               "posterior_contrasts": pd.concat(contrasts, ignore_index=True),
               "marginal_survival": pd.concat(curves, ignore_index=True),
               "loo": loo_rows(trees), "prior_predictive": prior_predictive_table(cohort)}
+    tables["model_fit"] = km_misfit_table(tables["marginal_survival"], frequentist.tables.get("km_curves"))
     for name, table in tables.items():
         outputs.table(name, table)
     manifest = {

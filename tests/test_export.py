@@ -150,6 +150,17 @@ def test_tables_without_patient_values_are_shared_as_they_are(analysed):
         pd.testing.assert_frame_equal(after, before, check_dtype=False)
 
 
+def test_the_model_fit_table_is_shared_with_its_time_of_largest_gap_rounded(analysed):
+    # the time of the largest gap is an arm's event time: a patient's, rounded like a median
+    _, results, shared = analysed
+    before = pd.read_csv(results / "tables" / "model_fit.csv")
+    after = pd.read_csv(shared / "tables" / "model_fit.csv")
+    assert len(before) and list(after.columns) == list(before.columns)
+    np.testing.assert_allclose(after["statistic"], before["statistic"])
+    np.testing.assert_allclose(after["time_of_max_gap"],
+                               round_significant(before["time_of_max_gap"], 3))
+
+
 def test_matched_pairs_are_left_out_and_the_share_says_so(analysed):
     _, results, shared = analysed
     assert (results / "tables" / "matches.csv").is_file()

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from bayeshcc.bayes.km_misfit import THRESHOLD as KM_THRESHOLD
 from bayeshcc.report.numbers import p_relation, significant
 from bayeshcc.vocab import readable
 
@@ -114,6 +115,12 @@ SHOWN: dict[str, tuple[str, str, tuple[str, ...]]] = {
                              "prob_hr_below_0.5", "prob_hr_below_1")),
     "loo": ("Model comparison (LOO)", "Leave-one-out expected log predictive density; Pareto-k "
             "> 0.7 marks unreliable estimates.", ()),
+    "model_fit": ("Model survival against Kaplan-Meier", "Per unadjusted fit and arm: the "
+                  "largest gap between the model's survival curve and the Kaplan-Meier curve "
+                  "over the event times, in Greenwood standard errors; misfit above "
+                  f"{KM_THRESHOLD:g}, the 95th percentile of that gap in one arm when the model "
+                  "is true (simulated from a fitted Weibull).",
+                  ("outcome", "model", "prior", "arm", "statistic", "misfit")),
     "matches": ("Matched pairs (patient-level)", "Shown only with --include-patient-data.",
                 ("treated_id", "reference_id", "distance")),
 }
@@ -547,7 +554,8 @@ def _robustness(grid: pd.DataFrame | None, outcome: str, label: str, threshold: 
 
 
 def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
-    """The sceptical-prior tipping point (a reverse-Bayes analysis), in words."""
+    """The sceptical-prior tipping point (a reverse-Bayes analysis), in words; the prior's SD
+    to 3 significant digits (:func:`bayeshcc.report.numbers.significant`)."""
     if tipping is None or not len(tipping):
         return ""
     rows = tipping[tipping["outcome"].astype(str) == str(outcome)]
@@ -566,7 +574,7 @@ def _tipping(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> st
                 f"sceptical prior, however weak, brings it below {level}.")
     return (f"{name}: a sceptical prior would have to be as strong as "
             f"{events:.0f} events of null evidence (a normal prior on the log HR centred on no "
-            f"effect with SD {float(t['tipping_prior_sd']):.2f}) to bring P(benefit) below "
+            f"effect with SD {significant(float(t['tipping_prior_sd']))}) to bring P(benefit) below "
             f"{level}.")
 
 
@@ -609,7 +617,8 @@ def _evalue(tipping: pd.DataFrame | None, outcome: str) -> str:
 
 
 def _confounding(tipping: pd.DataFrame | None, outcome: str, threshold: float) -> str:
-    """The confounding tipping point of the primary posterior, in words."""
+    """The confounding tipping point of the primary posterior, in words; the bounding factor
+    and its E-value to 3 significant digits (:func:`bayeshcc.report.numbers.significant`)."""
     t = _row_of(tipping, outcome)
     if t is None or "confounding_bias_factor" not in t.index:
         return ""
@@ -621,10 +630,10 @@ def _confounding(tipping: pd.DataFrame | None, outcome: str, threshold: float) -
         return (f"Confounding tipping point: none; P(benefit) of the primary analysis is below "
                 f"{level} without any unmeasured confounding.")
     return (f"Confounding tipping point: an unmeasured confounder that made {{treated}} look "
-            f"better than it is by a factor of {float(b):.2f} on the hazard ratio (bounding "
+            f"better than it is by a factor of {significant(float(b))} on the hazard ratio (bounding "
             f"factor, Ding & VanderWeele 2016), for example one associated with both the "
             f"treatment choice and {{label}} by a risk ratio of "
-            f"{float(t['confounding_evalue']):.2f} each, would bring P(benefit) of the primary "
+            f"{significant(float(t['confounding_evalue']))} each, would bring P(benefit) of the primary "
             f"analysis below {level}.")
 
 
@@ -667,16 +676,16 @@ LOO_SE_MARGIN = 2.0
 PH_LEVEL = 0.05
 
 
-def _model_fit(tables: Mapping[str, pd.DataFrame], row: pd.Series) -> str:
-    """A sentence when another model predicts the data better than the primary analysis's by
-    more than :data:`LOO_SE_MARGIN` SE of the PSIS-LOO difference, naming that model's hazard
-    ratio in the same prior and adjustment ('' otherwise).
+def _loo_loss(tables: Mapping[str, pd.DataFrame], row: pd.Series) -> tuple[str, str]:
+    """The model that predicts the data better than ``row``'s by more than
+    :data:`LOO_SE_MARGIN` SE of the PSIS-LOO difference, and the clause that says so ('', ''
+    when none does).
 
     LOO compares models only on an unweighted likelihood: for a weighted or matched primary
     analysis the models are compared on their unadjusted fits (the same data, same prior)."""
-    loo, hr = tables.get("loo"), tables.get("posterior_hr")
-    if loo is None or hr is None or not len(loo) or "elpd_diff_se" not in loo:
-        return ""
+    loo = tables.get("loo")
+    if loo is None or not len(loo) or "elpd_diff_se" not in loo:
+        return "", ""
     mine = loo[(loo["outcome"].astype(str) == str(row["outcome"]))
                & (loo["prior"] == row["prior"])]
     valid = mine["valid_predictive_comparison"].map(_is_true)
@@ -685,20 +694,95 @@ def _model_fit(tables: Mapping[str, pd.DataFrame], row: pd.Series) -> str:
     if compared.empty:
         compared, where = mine[valid & (mine["adjustment"] == "none")], "the unadjusted fits"
     if compared["model"].nunique() < 2 or row["model"] not in set(compared["model"]):
-        return ""
+        return "", ""
     own = compared[compared["model"] == row["model"]].iloc[0]
     best = compared.loc[compared["elpd_loo"].idxmax()]
     gap, se = -float(own["elpd_diff_from_best"]), float(own["elpd_diff_se"])
     if best["model"] == row["model"] or not (se > 0) or gap <= LOO_SE_MARGIN * se:
+        return "", ""
+    return str(best["model"]), (
+        f"the {readable(best['model'])} model predicts these data better than the "
+        f"{readable(row['model'])} model of this analysis (PSIS-LOO, {where}: expected log "
+        f"predictive density {gap:.1f} higher, SE {se:.1f})")
+
+
+def _km_gap(tables: Mapping[str, pd.DataFrame], row: pd.Series, words=None) -> tuple[str, str]:
+    """The clause saying that the unadjusted fit of ``row``'s model and prior strays from the
+    Kaplan-Meier curve (``model_fit.csv``, :mod:`bayeshcc.bayes.km_misfit`), and the model of
+    the same outcome and prior that follows it best without straying, if any ('', '' when the
+    model does not stray or the table is missing)."""
+    fit = tables.get("model_fit")
+    if fit is None or not len(fit) or "misfit" not in fit.columns:
+        return "", ""
+    mine = fit[(fit["outcome"].astype(str) == str(row["outcome"]))
+               & (fit["prior"].astype(str) == str(row["prior"]))]
+    own = mine[mine["model"] == row["model"]]
+    bad = own[own["misfit"].map(_is_true)]
+    if bad.empty:
+        return "", ""
+    worst = bad.loc[pd.to_numeric(bad["statistic"]).idxmax()]
+    arm = words.arm(worst["arm"]) if words is not None else worst["arm"]
+    clause = (f"the survival curve of the {readable(row['model'])} model strays from the "
+              f"Kaplan-Meier curve (unadjusted fit, {arm} arm: by up to "
+              f"{significant(float(worst['statistic']))} standard errors; a correct model stays within "
+              f"{KM_THRESHOLD:g} in 95 % of arms or more)")
+    others = mine[mine["model"] != row["model"]]
+    if others.empty:  # the grid has this model only: nothing to compare with
+        return "", clause
+    largest = others.groupby("model", sort=False).agg(
+        statistic=("statistic", lambda v: pd.to_numeric(v).max()),
+        misfit=("misfit", lambda v: v.map(_is_true).any()))
+    fitting = largest[~largest["misfit"]]
+    if fitting.empty:
+        return "", clause + "; no other model of the analysis follows it either"
+    return str(fitting["statistic"].idxmin()), clause
+
+
+def _model_fit(tables: Mapping[str, pd.DataFrame], row: pd.Series, words=None) -> str:
+    """One sentence when the model of the primary analysis is in question, naming the
+    better-fitting model's hazard ratio in the same prior and adjustment ('' otherwise).
+
+    The model is in question when another predicts the data better by more than
+    :data:`LOO_SE_MARGIN` SE of the PSIS-LOO difference (:func:`_loo_loss`), or when its
+    unadjusted fit's survival curve strays from the Kaplan-Meier curve (``model_fit.csv``,
+    :func:`_km_gap`). The better-fitting model is LOO's best when LOO says so, else the model
+    of the same outcome and prior that strays least from Kaplan-Meier without straying.
+
+    Parameters
+    ----------
+    tables : mapping of str to pandas.DataFrame
+        The results tables (``loo``, ``model_fit``, ``posterior_hr``).
+    row : pandas.Series
+        The ``posterior_hr`` row of the analysis.
+    words : bayeshcc.report.wording.Wording, optional
+        Names the arms (their codes otherwise).
+
+    Returns
+    -------
+    str
+    """
+    hr = tables.get("posterior_hr")
+    if hr is None:
         return ""
-    text = (f"Model fit: the {readable(best['model'])} model predicts these data better than the "
-            f"{readable(row['model'])} model of this analysis (PSIS-LOO, {where}: expected log "
-            f"predictive density {gap:.1f} higher, SE {se:.1f})")
-    other = hr[(hr["outcome"].astype(str) == str(row["outcome"])) & (hr["model"] == best["model"])
+    loo_model, loo_clause = _loo_loss(tables, row)
+    km_model, km_clause = _km_gap(tables, row, words)
+    if not (loo_clause or km_clause):
+        return ""
+    better = loo_model or km_model
+    if loo_clause and km_clause:
+        text = f"Model fit: {loo_clause}, and {km_clause}"
+    elif loo_clause:
+        text = f"Model fit: {loo_clause}"
+    else:
+        text = f"Model fit: {km_clause}"
+        if better:
+            text += f"; the {readable(better)} model follows it"
+    other = hr[(hr["outcome"].astype(str) == str(row["outcome"])) & (hr["model"] == better)
                & (hr["prior"] == row["prior"]) & (hr["adjustment"] == row["adjustment"])]
-    if len(other):
+    if better and len(other):
         o = other.iloc[0]
-        text += (f"; with it the hazard ratio is {hazard_ratio(o['hr_median'])} (95% "
+        with_it = f"the {readable(better)} model" if loo_clause and km_clause else "it"
+        text += (f"; with {with_it} the hazard ratio is {hazard_ratio(o['hr_median'])} (95% "
                  f"{interval_name(o)} {hazard_ratio(o['hr_lower'])} to "
                  f"{hazard_ratio(o['hr_upper'])})")
     return text + "."
@@ -754,7 +838,8 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
         probability sentences), ``estimate`` (HR and interval), ``absolute``, ``robustness``,
         ``tipping`` (sceptical-prior tipping point), ``evalue``, ``confounding`` (confounding
         tipping point), ``conflict`` (sentences), ``model_checks`` (sentences: non-proportional
-        hazards, a better-fitting model on LOO), ``glance`` (the per-arm numbers,
+        hazards, a better-fitting model on LOO or a survival curve that strays from
+        Kaplan-Meier, :func:`_model_fit`), ``glance`` (the per-arm numbers,
         :func:`bayeshcc.report.glance.at_a_glance`), ``more`` (the absolute effects after the
         first that the per-arm table does not give), ``row`` (the posterior row used, as
         a dict).
@@ -813,7 +898,7 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
                 "{label}", label.lower()).replace("{treated}", treated),
             "conflict": _conflict(hr, row, outcome, label.lower()),
             "model_checks": [t for t in (_proportional_hazards(tables, row),
-                                         _model_fit(tables, row)) if t],
+                                         _model_fit(tables, row, words)) if t],
             "row": {k: (None if pd.isna(v) else v) for k, v in row.items()},
             "treated": treated, "reference": reference,
         })

@@ -220,7 +220,8 @@ def test_bayesian_report_prints_to_a4_pages_with_a_break_per_section(bayes_folde
     assert len(pages) >= len(SECTIONS)  # every major section starts a new page
     boxes = {tuple(round(float(v)) for v in box.split()) for box in
              re.findall(rb"/MediaBox\s*\[([^\]]+)\]", data)}
-    assert boxes == {(0, 0, 595, 842)}  # A4 in points
+    # A4 in points: portrait, and landscape for the tables of more than 10 columns
+    assert (0, 0, 595, 842) in boxes and boxes <= {(0, 0, 595, 842), (0, 0, 842, 595)}
 
 
 GLANCE_PROBE = """<script>
@@ -247,3 +248,45 @@ def test_the_summary_table_of_each_outcome_fits_in_its_column(bayes_folder):
     for rows, columns, no_scroll, inside in (m.split(",") for m in measured):
         assert int(rows) >= 3 and columns == "4"  # header, median, RMST; arms and difference
         assert no_scroll == "true" and inside == "true"
+
+
+TABLE_PROBE = """<script>
+document.body.dataset.tables = Array.from(document.querySelectorAll(".table-wrap > table")).map(t => {
+  const wrap = t.parentElement;
+  return [t.id, t.rows[0].cells.length, t.scrollWidth <= wrap.clientWidth + 1,
+          wrap.getBoundingClientRect().right <= document.body.getBoundingClientRect().right + 1
+         ].join(",");
+}).join(";") + "|" + (document.documentElement.scrollWidth <= window.innerWidth);
+</script>"""
+
+
+def _tables_at(folder: Path, width: int, print_css: bool = False) -> tuple[list, str]:
+    """Per table of the report at a window ``width`` px wide: id, columns, whether it fits its
+    box, whether its box ends inside the page; and whether the page scrolls sideways. With
+    ``print_css`` the print rules apply on screen (the A4 page's 186 mm content: 703 px)."""
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    if print_css:
+        html = html.replace("@media print {", "@media all {")
+    probe = folder.parent / f"tables-probe-{width}.html"
+    probe.write_text(html.replace("</body>", TABLE_PROBE + "</body>"), encoding="utf-8")
+    dom = _chromium(folder.parent, f"--window-size={width},2000", "--dump-dom",
+                    probe.resolve().as_uri()).stdout.decode("utf-8")
+    tables, page_fits = re.search(r'data-tables="([^"]*)"', dom).group(1).split("|")
+    return [m.split(",") for m in tables.split(";")], page_fits
+
+
+def test_tables_wrap_to_fit_a_1280_px_window_and_the_widest_scroll_in_their_box(bayes_folder):
+    """Issue #26: wide tables were cut off at 1280 px. Text and headings now wrap; a table of
+    more than 20 columns may still be wider than the page, and scrolls inside its own box."""
+    tables, page_fits = _tables_at(bayes_folder, 1280)
+    assert len(tables) >= 5 and page_fits == "true"
+    for name, columns, fits, inside in tables:
+        assert inside == "true", name
+        if int(columns) <= 20:
+            assert fits == "true", f"{name} ({columns} columns) is wider than the page"
+
+
+def test_tables_of_up_to_10_columns_fit_the_width_of_an_a4_page(bayes_folder):
+    tables, _ = _tables_at(bayes_folder, 703, print_css=True)
+    narrow = [t for t in tables if int(t[1]) <= 10]
+    assert narrow and all(fits == "true" for _, _, fits, _ in narrow), narrow
