@@ -839,7 +839,10 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
         ``tipping`` (sceptical-prior tipping point), ``evalue``, ``confounding`` (confounding
         tipping point), ``conflict`` (sentences), ``model_checks`` (sentences: non-proportional
         hazards, a better-fitting model on LOO or a survival curve that strays from
-        Kaplan-Meier, :func:`_model_fit`), ``glance`` (the per-arm numbers,
+        Kaplan-Meier, :func:`_model_fit`), ``lead`` (when the treatment's hazards are not
+        proportional, :func:`_proportional_hazards`: that sentence and every absolute effect,
+        shown before the probability statements, which then read as averages over the
+        follow-up; empty otherwise), ``glance`` (the per-arm numbers,
         :func:`bayeshcc.report.glance.at_a_glance`), ``more`` (the absolute effects after the
         first that the per-arm table does not give), ``row`` (the posterior row used, as
         a dict).
@@ -879,15 +882,20 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             warning = (f"Warning: the {'primary ' if primary else ''}analysis of {label.lower()} "
                        f"did not pass the convergence checks ({row.get('convergence', '')}). "
                        "Its numbers below are shown for auditing only; do not rely on them.")
+        proportional = _proportional_hazards(tables, row)
+        # Hazards that are not proportional: the absolute effects lead, the HR follows as an
+        # average over the follow-up (issue #25, "PH as a question the summary answers").
+        lead = [proportional, *absolute] if proportional and absolute else []
         blocks.append({
             "outcome": str(outcome), "label": label, "reliable": reliable, "primary": primary,
+            "lead": lead,
             "warning": warning, "statements": statements,
             "estimate": (f"Hazard ratio {hazard_ratio(row['hr_median'])} (95% {interval_name(row)} "
                          f"{hazard_ratio(row['hr_lower'])} to {hazard_ratio(row['hr_upper'])}); "
                          f"{readable(row['model'])} model, {readable(row['prior'])} prior, "
                          f"adjustment {row['adjustment']}."),
             "absolute": absolute,
-            "more": absolute[1:] if glance is None or not glance.rmst else [],
+            "more": [] if lead else absolute[1:] if glance is None or not glance.rmst else [],
             "glance": glance,
             "robustness": _robustness(grid, outcome, label.lower(), level,
                                       row if primary else None),
@@ -897,7 +905,7 @@ def summary(tables: Mapping[str, pd.DataFrame], manifest: Mapping[str, Any]) -> 
             "confounding": _confounding(tables.get("tipping_point"), outcome, level).replace(
                 "{label}", label.lower()).replace("{treated}", treated),
             "conflict": _conflict(hr, row, outcome, label.lower()),
-            "model_checks": [t for t in (_proportional_hazards(tables, row),
+            "model_checks": [t for t in ("" if lead else proportional,
                                          _model_fit(tables, row, words)) if t],
             "row": {k: (None if pd.isna(v) else v) for k, v in row.items()},
             "treated": treated, "reference": reference,

@@ -140,3 +140,25 @@ def test_the_report_summary_gives_the_note_for_the_outcome_whose_model_strays(tm
             f"curve (unadjusted fit, {TREATED} arm: by up to 4.20 standard errors") in os_block
     assert "the piecewise exponential model follows it; with it the hazard ratio is" in os_block
     assert "Kaplan-Meier curve (unadjusted" not in pfs_block
+
+
+def test_non_proportional_hazards_put_the_absolute_effects_before_the_hazard_ratio(tmp_path):
+    """Issue #25, 'PH as a question the summary answers': when the primary population's
+    cox.zph p < 0.05, the summary leads with the PH sentence and the median/RMST differences,
+    and the probability of benefit (a statement about the average HR) comes after them; an
+    outcome whose hazards are proportional keeps the usual order."""
+    from tests.report.test_report_summary import block, write_bayes_results
+
+    folder = write_bayes_results(tmp_path)
+    pd.DataFrame([{"cohort": "ate", "outcome": "os", "model": "univariable",
+                   "term": "treatment", "chisq": 6.3, "df": 1, "p": 0.012},
+                  {"cohort": "ate", "outcome": "pfs", "model": "univariable",
+                   "term": "treatment", "chisq": 0.2, "df": 1, "p": 0.65}]
+                 ).to_csv(folder / "tables" / "cox_zph.csv", index=False)
+    os_block, pfs_block = block(folder, "os"), block(folder, "pfs")
+    ph = os_block.index("Proportional hazards in question")
+    median = os_block.index("Difference in median survival")
+    benefit = os_block.index("Probability that")
+    assert ph < median < benefit
+    assert "Proportional hazards in question" not in pfs_block
+    assert pfs_block.index("Probability that") < pfs_block.index("Difference in median survival")
