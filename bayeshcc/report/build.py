@@ -130,6 +130,39 @@ def primary_density_figures(log_hr_of: Callable[[str], "np.ndarray | None"],
     return figures
 
 
+def primary_survival_figures(tables: dict[str, pd.DataFrame], manifest: dict) -> dict[str, str]:
+    """The primary analysis's marginal survival per arm with 95 % bands, per outcome, as SVG
+    data URIs: the curves behind the summary's absolute effects (``marginal_survival.csv``, the
+    rows of the primary fit; standardised over the analysed population as that table is). An
+    outcome without those rows gets no figure."""
+    chosen, curves = primary_rows(tables), tables.get("marginal_survival")
+    if not len(chosen) or curves is None or not len(curves):
+        return {}
+    from bayeshcc.figures.posterior import plot_marginal_survival
+    from bayeshcc.units import convert
+
+    words = Wording.from_manifest(manifest)
+    scale = convert(1.0, words.data_unit, words.shown_unit) if words.converts else 1.0
+    figures = {}
+    for row in chosen.itertuples(index=False):
+        mine = curves[(curves["outcome"].astype(str) == str(row.outcome))
+                      & (curves["model"] == row.model) & (curves["prior"] == row.prior)
+                      & (curves["adjustment"] == row.adjustment)]
+        if mine.empty:
+            continue
+        label = manifest.get("spec", {}).get("outcomes", {}).get(row.outcome, {}).get(
+            "label", row.outcome)
+        arms = (words.treated_code, words.reference_code)
+        ax = plot_marginal_survival(
+            mine.assign(arm=mine["arm"].astype(str)), arms,
+            title=f"{label}: survival per arm, primary analysis ({readable(row.model)} model, "
+                  f"{readable(row.prior)} prior, {readable(row.adjustment)})",
+            time_label=words.axis_label(), names=(words.treated, words.reference),
+            time_scale=scale)
+        figures[str(row.outcome)] = svg_data(ax.figure)
+    return figures
+
+
 def sensitivity_forest_figure(tables: dict[str, pd.DataFrame], manifest: dict) -> str | None:
     """Every analysis of the sensitivity grid in one forest plot, as an SVG data URI."""
     grid = tables.get("sensitivity", tables.get("posterior_hr"))
@@ -311,6 +344,7 @@ def render_report(tables: Mapping[str, pd.DataFrame], pngs: Mapping[str, bytes],
                            about=about_the_data(manifest, tables), figures=figures,
                            calibration=calibration_methods(tables, manifest),
                            densities=primary_density_figures(log_hr_of, tables, manifest),
+                           survival_curves=primary_survival_figures(tables, manifest),
                            forest=sensitivity_forest_figure(tables, manifest),
                            spec_text=json.dumps(spec, indent=2, sort_keys=False, default=str),
                            include_patient_data=include_patient_data, min_cell=min_cell,
