@@ -28,6 +28,8 @@ PHASES = {
     "report": ("bayeshcc.pipeline", "write_report", None),
     # the grid on worker processes or a Dask cluster, once its tasks have started
     "grid": ("bayeshcc.executors", "run_tasks", 6.0),
+    # the tipping point's and the discount sweep's refits, after the grid, on the same executor
+    "sensitivity": ("bayeshcc.sensitivity", "sensitivity_tables", 6.0),
 }
 
 
