@@ -32,7 +32,8 @@ scheduler, or this process), each with the grid's seed of the analysis, so every
 the same table. The check fit depends on the vague fit's m and s: the vague fits the grid did
 not make run first (one batch over the outcomes), then the check fits, in one batch with the
 power prior's discount sweep (:func:`bayeshcc.bayes.borrowing.borrowing_sweep_table`) when
-:func:`sensitivity_tables` makes both tables.
+:func:`sensitivity_tables` makes both tables. Both batches run on the same worker processes
+(:class:`bayeshcc.executors.TaskRunner`), which start once.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from bayeshcc.bayes.refits import Refit, RefitResult, run_refits
 from bayeshcc.cohort import Cohort
 from bayeshcc.errors import AnalysisError
 from bayeshcc.estimands import hr_estimand
+from bayeshcc.executors import TaskRunner
 
 COLUMNS = ["outcome", "model", "adjustment", "estimand", "threshold", "prob_hr_below_1_vague",
            "tipping_prior_sd", "tipping_prior_events", "tipping_prior_prob_hr_below_0_5",
@@ -172,22 +174,26 @@ def _tables(cohort: Cohort, populations, grid_log_hr, executor: dict,
                             calibration_for(task, pop, b.uncertainty))
             item.log_hr = None if grid_log_hr is None else grid_log_hr(task)
             items.append(item)
-    # the vague fits the grid did not make: their m and s say which check fits to make
-    missing = [item for item in items if item.log_hr is None]
-    vague = run_refits([_refit(cohort, item, BUILT_IN["vague"], "vague") for item in missing],
-                       **executor)
-    for item, result in zip(missing, vague, strict=True):
-        item.log_hr = _log_hr(result)
-    rows, checks = [], []
-    for item in items:
-        row = _row(cohort, item)
-        tau = row["tipping_prior_sd"]
-        if math.isfinite(tau):
-            checks.append((row, _refit(cohort, item, Prior("tipping", 0.0, tau, 1.0),
-                                       f"tipping_sd_{tau:.3f}")))
-        rows.append(row)
-    planned = sweep_refits(cohort, populations) if sweep else []
-    results = run_refits([job for _, job in checks] + [job for _, job in planned], **executor)
+    progress = executor["progress"]
+    # one set of worker processes for both batches (started with the first one needed)
+    with TaskRunner(executor["workers"], executor["scheduler"]) as runner:
+        # the vague fits the grid did not make: their m and s say which check fits to make
+        missing = [item for item in items if item.log_hr is None]
+        vague = run_refits([_refit(cohort, item, BUILT_IN["vague"], "vague")
+                            for item in missing], progress=progress, runner=runner)
+        for item, result in zip(missing, vague, strict=True):
+            item.log_hr = _log_hr(result)
+        rows, checks = [], []
+        for item in items:
+            row = _row(cohort, item)
+            tau = row["tipping_prior_sd"]
+            if math.isfinite(tau):
+                checks.append((row, _refit(cohort, item, Prior("tipping", 0.0, tau, 1.0),
+                                           f"tipping_sd_{tau:.3f}")))
+            rows.append(row)
+        planned = sweep_refits(cohort, populations) if sweep else []
+        results = run_refits([job for _, job in checks] + [job for _, job in planned],
+                             progress=progress, runner=runner)
     for (row, _), result in zip(checks, results[:len(checks)], strict=True):
         tau = row["tipping_prior_sd"]
         row["tipping_prior_prob_hr_below_0_5"] = float(norm.cdf(math.log(0.5) / tau))

@@ -4,8 +4,8 @@ The sceptical-prior tipping point (:func:`bayeshcc.sensitivity.tipping_point_tab
 power prior's discount sweep (:func:`bayeshcc.bayes.borrowing.borrowing_sweep_table`) refit one
 analysis of the grid with priors the grid does not have. Each refit is a :class:`Refit`: the
 arrays, prior, sampler settings, seed and calibration of one fit, picklable, so that
-:func:`run_refits` can hand a batch of them to :func:`bayeshcc.executors.run_tasks` and run
-them in this process, on local worker processes (``--workers``) or on a Dask cluster
+:func:`run_refits` can hand a batch of them to :func:`bayeshcc.executors.run_tasks` (or a
+:class:`~bayeshcc.executors.TaskRunner`, for dependent batches) and run them in this process, on local worker processes (``--workers``) or on a Dask cluster
 (``--scheduler``) as the grid's fits are. The seed is part of the job (the grid's seed of the
 analysis refitted), so every executor gives the same draws.
 
@@ -126,7 +126,7 @@ def run_refit(job: Refit) -> RefitResult:
 
 
 def run_refits(jobs: Sequence[Refit], workers: int | None = None, scheduler: str | None = None,
-               progress=None) -> list[RefitResult]:
+               progress=None, runner=None) -> list[RefitResult]:
     """Run the refits on the chosen executor, as :func:`bayeshcc.bayes.grid.run_grid` runs the
     grid.
 
@@ -139,6 +139,9 @@ def run_refits(jobs: Sequence[Refit], workers: int | None = None, scheduler: str
         Address of a Dask scheduler; exclusive with ``workers``.
     progress : ProgressReporter, optional
         E.g. :class:`bayeshcc.progress.Progress`; not told anything when there are no jobs.
+    runner : bayeshcc.executors.TaskRunner, optional
+        Run on this runner's executor instead (its worker processes kept for its next batch);
+        ``workers`` and ``scheduler`` are then not given.
 
     Returns
     -------
@@ -156,6 +159,10 @@ def run_refits(jobs: Sequence[Refit], workers: int | None = None, scheduler: str
     jobs = list(jobs)
     if not jobs:
         return []
+    if runner is not None:
+        if workers is not None or scheduler is not None:
+            raise ValueError("give a runner or workers= / scheduler=, not both")
+        return runner.map(run_refit, jobs, progress=progress)
     return run_tasks(run_refit, jobs, workers=workers, scheduler=scheduler, progress=progress)
 
 
