@@ -50,13 +50,13 @@ chains = 2
 """
 
 # the primary analysis with a power prior: after the grid's two fits, the tipping point refits the
-# vague prior and the discount sweep refits five discounts, long enough to be running 6 s in
+# vague prior and the discount sweep refits five discounts, long enough to be running 2 s in
 SWEEP = SMALL_SPEC + """
 [bayes]
 models = ["weibull"]
 adjustments = ["ate"]
 priors = ["weakly_informative", "trial"]
-draws = 5000
+draws = 10000
 tune = 1000
 chains = 2
 
