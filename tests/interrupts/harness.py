@@ -25,7 +25,7 @@ PHASES = {
     "jackknife": ("bayeshcc.bayes.calibration", "jackknife_covariance", None),
     "loo": ("bayeshcc.tables.bayes", "loo_result", None),
     "figures": ("bayeshcc.figures.posterior", "plot_marginal_survival", None),
-    "report": ("bayeshcc.pipeline", "write_report", None),
+    "report": ("bayeshcc.report", "render_report", None),
     # the grid on worker processes or a Dask cluster, once its tasks have started
     "grid": ("bayeshcc.executors", "run_tasks", 6.0),
     # the tipping point's and the discount sweep's refits, after the grid, on the same executor
