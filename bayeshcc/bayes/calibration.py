@@ -187,6 +187,7 @@ import xarray as xr
 from bayeshcc.adjust.weights import formula_weights, weight_gradient
 from bayeshcc.bayes.data import kish_normalised
 from bayeshcc.bayes.families import derivatives, get_family
+from bayeshcc.bayes.families.base import CalibrationPenalty
 from bayeshcc.bayes.families.derivatives import weighted_outer
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.errors import AnalysisError
@@ -422,6 +423,26 @@ def _family(fit: BayesFit):
     return get_family(fit.model)
 
 
+def _penalty(fit: BayesFit):
+    """The family's :meth:`~bayeshcc.bayes.families.base.CalibrationPenalty.calibration_penalty`
+    as a function of (B, p) parameter vectors, giving (B,), (B, p), (B, p, p) (zeros outside the
+    baseline); None for a family without one (module docstring, "Penalised families")."""
+    family = _family(fit)
+    if not isinstance(family, CalibrationPenalty):
+        return None
+    nb = len(family.baseline_parameter_names(_intervals(fit)))
+
+    def penalty(thetas):
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        value, g, h = family.calibration_penalty(thetas[:, :nb])
+        p = thetas.shape[1]
+        grad, info = np.zeros((len(thetas), p)), np.zeros((len(thetas), p, p))
+        grad[:, :nb], info[:, :nb, :nb] = g, h
+        return value, grad, info
+
+    return penalty
+
+
 def _intervals(fit: BayesFit) -> int:
     return 1 if fit.cuts is None else len(fit.cuts) + 1
 
@@ -627,6 +648,7 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
         gammas = _leave_out_ps(x_ps, e, np.asarray(d.treated, dtype=float), index, steps)
         raw = np.asarray(design.raw_weights, dtype=float)
         ratio = raw / formula_weights(design.estimand, e, d.treated)
+    penalty = _penalty(fit)
     block = max(1, _BLOCK // n)                 # B x N arrays (batched_sums has no B x N x J)
     out = np.empty((groups, theta_hat.size))
     for start in range(0, groups, block):
@@ -637,9 +659,15 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
             weights = keep * ratio * formula_weights(design.estimand, eb, d.treated)
         else:
             weights = keep * d.weights
-        out[cs] = _newton(np.tile(theta_hat, (cs.size, 1)),
-                          lambda theta: batched_sums(fit.model, theta, weights, d.scaled_time,
-                                                     d.event, d.treated, d.X, cuts), steps)
+        def score_and_information(theta, weights=weights):
+            grad, info = batched_sums(fit.model, theta, weights, d.scaled_time, d.event,
+                                      d.treated, d.X, cuts)
+            if penalty is not None:
+                _, g, h = penalty(theta)
+                grad, info = grad + g, info + h
+            return grad, info
+
+        out[cs] = _newton(np.tile(theta_hat, (cs.size, 1)), score_and_information, steps)
     if not np.all(np.isfinite(out)):
         raise AnalysisError("a leave-one-out refit of the jackknife did not converge; use "
                             "method='sandwich'")
@@ -653,7 +681,8 @@ MLE_STEPS = 100                  # most Newton steps (with step halving) of the 
 def weighted_mle(fit: BayesFit, start: np.ndarray | None = None,
                  steps: int = MLE_STEPS) -> np.ndarray:
     """The maximum of the fit's weighted log-likelihood :math:`\\sum_i w_i \\ell_i(\\theta)`
-    (no prior), by Newton's method with step halving from ``start``.
+    (no prior; plus the family's log penalty for a penalised family, module docstring), by
+    Newton's method with step halving from ``start``.
 
     Parameters
     ----------
@@ -682,13 +711,19 @@ def weighted_mle(fit: BayesFit, start: np.ndarray | None = None,
     theta = (parameter_draws(fit).reshape(-1, len(parameter_names(fit))).mean(axis=0)
              if start is None else np.asarray(start, dtype=float).copy())
 
+    penalty = _penalty(fit)
+
     def loglik(t):
-        return float(w @ loglik_terms(fit.model, t, *args))
+        value = float(w @ loglik_terms(fit.model, t, *args))
+        return value if penalty is None else value + float(penalty(t)[0][0])
 
     current = loglik(theta)
     for _ in range(steps):
         scores, neg_h = scores_and_hessian(fit.model, theta, *args, weights=w)
         grad = w @ scores
+        if penalty is not None:
+            _, g, h = penalty(theta)
+            grad, neg_h = grad + g[0], neg_h + h[0]
         try:
             step = np.linalg.solve(neg_h, grad)
         except np.linalg.LinAlgError:
@@ -836,6 +871,7 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
     elif design.clusters is not None and np.asarray(design.clusters).shape != (n,):
         raise AnalysisError(f"clusters must have one label per fitted row ({n})")
     theta_hat = weighted_mle(fit, start)
+    penalty = _penalty(fit)
     cuts = None if fit.cuts is None else fit.cuts / d.time_scale
     scores, neg_h = scores_and_hessian(fit.model, theta_hat, d.scaled_time, d.event, d.treated,
                                        d.X, cuts, w)
@@ -847,7 +883,8 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
         meat = groups / max(groups - 1, 1) * (centred * counts[:, None]).T @ centred
     elif _uses_jackknife(design, n):
         v_jack = jackknife_covariance(fit, design, theta_hat)
-        meat = neg_h @ v_jack @ neg_h
+        bread = neg_h if penalty is None else neg_h + penalty(theta_hat)[2][0]
+        meat = bread @ v_jack @ bread
     else:
         phi = w[:, None] * scores
         if design.estimand in WEIGHTED:
@@ -861,6 +898,15 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
         groups = sums.shape[0]
         centred = sums - sums.mean(axis=0)
         meat = groups / max(groups - 1, 1) * centred.T @ centred
+    if penalty is not None:
+        # S^-1 = H J^-1 H directly: H may be (near) singular where the data leave a spline
+        # coefficient unidentified, and there the calibrated likelihood carries no information
+        _, meat_inv, clipped = _clipped_inverse(meat)
+        precision = neg_h @ meat_inv @ neg_h
+        precision = (precision + precision.T) / 2
+        return {"theta_hat": theta_hat, "hessian": neg_h, "meat": meat,
+                "covariance": np.linalg.pinv(precision, hermitian=True),
+                "precision": precision, "clipped": clipped}
     h_inv = np.linalg.inv(neg_h)
     covariance, _, clipped = _clipped_inverse(h_inv @ meat @ h_inv)
     return {"theta_hat": theta_hat, "hessian": neg_h, "meat": meat, "covariance": covariance,
@@ -920,7 +966,10 @@ def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
         raise AnalysisError(f"the calibration needs more than {len(names)} draws of the "
                             f"{len(names)} parameters; got an array of shape {draws.shape}")
     likelihood = likelihood_covariance(fit, design, draws.mean(axis=0))
-    _, h_adj, _ = _clipped_inverse(likelihood["covariance"])          # S^-1 = H J^-1 H
+    if "precision" in likelihood:                                      # a penalised family
+        h_adj = likelihood["precision"]
+    else:
+        _, h_adj, _ = _clipped_inverse(likelihood["covariance"])      # S^-1 = H J^-1 H
     sub = _score_draws(draws.shape[0], fit.data.time.size)
     grads, infos = _draw_sums(fit, draws[sub])
     prior = fit.prior
