@@ -1,31 +1,34 @@
 """``python -m benchmarks.mspline_calibration``: coverage of the sandwich-calibrated M-spline fit
-of ATE-weighted cohorts, against the calibrated Weibull fit of the same cohorts (issue #25).
+of weighted (default ATE) or matched cohorts, against the calibrated Weibull fit of the same
+cohorts (issue #25).
 
 The cohorts are those of :mod:`benchmarks.validation` (:func:`benchmarks.validation.simulate`:
 two confounders, a conditional Weibull PH outcome with shape 1.2 and HR 0.6, uniform censoring
-at 6-30 months), with the fitted propensity score's ATE weights
-(:func:`benchmarks.validation.analysed_population`), each analysed as the pipeline's weighted
-fits are: the treatment only, the vague prior, the weights normalised to the Kish ESS, and
-:func:`bayeshcc.bayes.calibration.calibrate` with the PS estimation stacked in. Per cohort and
-model (``mspline``, 6 basis functions; ``weibull``) two meats: ``auto`` (what a fit gets: the
-leave-one-out jackknife up to 5 000 patients) and ``sandwich`` (the delta method), and the
-weighted Cox model's robust SE (:func:`bayeshcc.frequentist.cox.fit_cox`, as R ``coxph``) of
-the same weights.
+at 6-30 months), with the fitted propensity score's weights or 1:1 matching
+(:func:`benchmarks.validation.analysed_population`, ``--adjustment``), each analysed as the
+pipeline's weighted and matched fits are: the treatment only, the vague prior, the weights
+normalised to the Kish ESS, and :func:`bayeshcc.bayes.calibration.calibrate` with the PS
+estimation stacked in (pairs clustered for ``matched``). Per cohort and model (``mspline``, 6
+basis functions; ``weibull``) two meats: ``auto`` (what a fit gets: the leave-one-out
+jackknife up to 5 000 patients) and ``sandwich`` (the delta method), and the weighted Cox
+model's robust SE (:func:`bayeshcc.frequentist.cox.fit_cox`, as R ``coxph``; weights held
+fixed) of the same rows.
 
-The truth is the marginal log HR of the ATE population, as :mod:`benchmarks.validation`
+The truth is the marginal log HR of the target population, as :mod:`benchmarks.validation`
 defines it: the treatment coefficient of a PH model fitted to counterfactual records of the
-same patients under both treatments. A treatment-only PH model with covariate-free baseline
-converges to the PH projection of the (non-PH) marginal hazards, which depends a little on the
-baseline it assumes: ``log_hr_weibull`` is the Weibull projection
-(``benchmarks/validation_truths.json``, the Weibull fit's target) and ``log_hr_cox`` the Cox
-projection (the weighted Cox coefficient of :data:`TRUTH_SIZE` counterfactual pairs), the limit
-of a flexible baseline and the M-spline fit's target. The difference is reported.
+same patients under both treatments, weighted by the target population's density. A
+treatment-only PH model with a covariate-free baseline converges to the PH projection of the
+(non-PH) marginal hazards, which depends a little on the baseline it assumes:
+``log_hr_weibull`` is the Weibull projection (``benchmarks/validation_truths.json``, the Weibull
+fit's target) and ``log_hr_cox`` the Cox projection (the Cox coefficient of
+:data:`TRUTH_SIZE` counterfactual pairs), the limit of a flexible baseline and the M-spline
+fit's target. Both are reported.
 
-Reported per scenario, model and meat: coverage of the 95 % equal-tailed interval of the log HR
-(hence of the HR) with its Clopper-Pearson 95 % interval, the mean calibrated SD against the
-empirical SD of the posterior medians and the mean Cox robust SE, and the bias. Raw rows are
-appended to ``<out>.jsonl`` as cohorts finish (``--summarise`` rebuilds the summary from them);
-the summary goes to ``<out>.json``. One process, one cohort at a time.
+Reported per scenario, adjustment, model and meat: coverage of the 95 % equal-tailed interval
+of the log HR (hence of the HR) with its Clopper-Pearson 95 % interval, the mean calibrated SD
+against the empirical SD of the posterior medians and the mean Cox robust SE, and the bias.
+Raw rows are appended to ``<out>.jsonl`` as cohorts finish (``--summarise`` rebuilds the
+summary from them); the summary goes to ``<out>.json``. One process, one cohort at a time.
 """
 
 from __future__ import annotations
@@ -52,11 +55,15 @@ TRUTH_SIZE = 500_000
 TRUTHS_FILE = Path("benchmarks/validation_truths.json")
 
 
-def cox_truth(scenario: str, m: int = TRUTH_SIZE, seed: int = 1) -> float:
-    """The Cox projection of the ATE population's marginal log HR: the coefficient of a Cox
+def cox_truth(scenario: str, adjustment: str = "ate", m: int = TRUTH_SIZE,
+              seed: int = 1) -> float:
+    """The Cox projection of a target population's marginal log HR: the coefficient of a Cox
     model fitted to ``m`` patients' counterfactual records under both treatments (same
-    covariates and censoring time; every record weight 1, the ATE population's density)."""
+    covariates and censoring time), each weighted by its target population's density as in
+    :func:`benchmarks.validation.true_values` (ATE 1, ATT and matched e(x), overlap
+    e(x)(1 - e(x)))."""
     from bayeshcc.frequentist.cox import fit_cox
+    from benchmarks.validation import true_score
 
     s = SCENARIOS[scenario]
     rng = np.random.default_rng(seed)
@@ -67,14 +74,18 @@ def cox_truth(scenario: str, m: int = TRUTH_SIZE, seed: int = 1) -> float:
     time_ = np.concatenate([np.minimum(t1, c), np.minimum(t0, c)])
     event = np.concatenate([t1 <= c, t0 <= c]).astype(float)
     trt = pd.DataFrame({"trt": np.repeat([1.0, 0.0], m)})
-    return float(fit_cox(time_, event, trt).table["coef"].iloc[0])
+    e = true_score(s, x1, x2)
+    density = {"ate": None, "att": e, "matched": e, "overlap": e * (1 - e)}[adjustment]
+    weights = None if density is None else np.tile(density, 2)
+    return float(fit_cox(time_, event, trt, weights=weights).table["coef"].iloc[0])
 
 
-def truths(scenarios, m: int = TRUTH_SIZE) -> dict:
-    """Both truths of each scenario's ATE population (module docstring)."""
+def truths(cells, m: int = TRUTH_SIZE) -> dict:
+    """Both truths of each (scenario, adjustment) cell's target population, keyed
+    ``"scenario/adjustment"`` (module docstring)."""
     weibull = json.loads(TRUTHS_FILE.read_text())["truths"]
-    return {name: {"log_hr_weibull": weibull[name]["ate"]["log_hr"],
-                   "log_hr_cox": cox_truth(name, m)} for name in scenarios}
+    return {f"{name}/{adj}": {"log_hr_weibull": weibull[name][adj]["log_hr"],
+                              "log_hr_cox": cox_truth(name, adj, m)} for name, adj in cells}
 
 
 def _row(fit) -> dict:
@@ -84,8 +95,10 @@ def _row(fit) -> dict:
             "upper": float(hi), "finite": bool(np.all(np.isfinite(v)))}
 
 
-def run_cohort(scenario: str, cohort: int, seed: int, n: int = N) -> list[dict]:
-    """Both models x both meats of one simulated cohort, and its weighted Cox fit."""
+def run_cohort(scenario: str, cohort: int, seed: int, n: int = N,
+               adjustment: str = "ate") -> list[dict]:
+    """Both models x both meats of one simulated cohort, and its weighted Cox fit (pair
+    clusters for ``matched``)."""
     from bayeshcc.adjust import fit_propensity
     from bayeshcc.bayes.calibration import ATTR_CLIPPED, calibrate
     from bayeshcc.bayes.fit import fit_survival_model
@@ -100,9 +113,11 @@ def run_cohort(scenario: str, cohort: int, seed: int, n: int = N) -> list[dict]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # extreme-weight warnings are expected
         ps = fit_propensity(X, treated)
-        _, weights, design = analysed_population("ate", ps, X, treated)
+        rows_, weights, design = analysed_population(adjustment, ps, X, treated)
+        time_, event, treated = time_[rows_], event[rows_], treated[rows_]
         cox = fit_cox(time_, event, pd.DataFrame({"trt": treated.astype(float)}),
-                      weights=weights).table.iloc[0]
+                      weights=weights, cluster=design.clusters,
+                      robust=True).table.iloc[0]
         for model in MODELS:
             start = time.perf_counter()
             fit = fit_survival_model(model, time_, event, treated.astype(float),
@@ -110,8 +125,9 @@ def run_cohort(scenario: str, cohort: int, seed: int, n: int = N) -> list[dict]:
                                      seed=derive_seed(base, ("fit", model)), model_groups=False,
                                      **SAMPLER)
             for method in METHODS:
-                row = {"scenario": scenario, "cohort": cohort, "model": model, "method": method,
-                       "cox_est": float(cox["coef"]), "cox_se": float(cox["se"])}
+                row = {"scenario": scenario, "adjustment": adjustment, "cohort": cohort,
+                       "model": model, "method": method, "cox_est": float(cox["coef"]),
+                       "cox_se": float(cox["se"])}
                 try:
                     calibrated = calibrate(fit, dataclasses.replace(design, method=method))
                     row.update(_row(calibrated), clipped=int(
@@ -121,8 +137,8 @@ def run_cohort(scenario: str, cohort: int, seed: int, n: int = N) -> list[dict]:
                     row.update(error=f"{type(error).__name__}: {error}")
                 rows.append(row)
             raw = _row(fit)
-            rows.append({"scenario": scenario, "cohort": cohort, "model": model,
-                         "method": "kish", "cox_est": float(cox["coef"]),
+            rows.append({"scenario": scenario, "adjustment": adjustment, "cohort": cohort,
+                         "model": model, "method": "kish", "cox_est": float(cox["coef"]),
                          "cox_se": float(cox["se"]), **raw})
             rows[-1]["seconds"] = time.perf_counter() - start
     return rows
@@ -144,18 +160,20 @@ def summarise(rows: pd.DataFrame, truth: dict) -> pd.DataFrame:
     the other truth.
     """
     out = []
-    for (scenario, model, method), g in rows.groupby(["scenario", "model", "method"],
-                                                     sort=False):
+    for (scenario, adjustment, model, method), g in rows.groupby(
+            ["scenario", "adjustment", "model", "method"], sort=False):
         failed = int(g["lower"].isna().sum()) if "lower" in g else len(g)
         g = g.dropna(subset=["lower"])
         own, other = (("log_hr_cox", "log_hr_weibull") if model == "mspline"
                       else ("log_hr_weibull", "log_hr_cox"))
-        t = truth[scenario][own]
+        cell = truth[f"{scenario}/{adjustment}"]
+        t = cell[own]
         k = int(((g["lower"] < t) & (t < g["upper"])).sum())
         lo, hi = clopper_pearson(k, len(g))
-        t2 = truth[scenario][other]
+        t2 = cell[other]
         k2 = int(((g["lower"] < t2) & (t2 < g["upper"])).sum())
-        out.append({"scenario": scenario, "model": model, "method": method,
+        out.append({"scenario": scenario, "adjustment": adjustment, "model": model,
+                    "method": method,
                     "cohorts": len(g), "failed": failed, "truth": own, "truth_value": t,
                     "covered": k, "coverage": k / len(g), "coverage_lower": lo,
                     "coverage_upper": hi, "within_band": bool(lo <= 0.95 <= hi),
@@ -171,10 +189,11 @@ def summarise(rows: pd.DataFrame, truth: dict) -> pd.DataFrame:
 
 def markdown_table(summary: pd.DataFrame) -> str:
     """The summary as a Markdown table."""
-    lines = ["| scenario | model | meat | cohorts | coverage (95 % CI) | mean SD / emp. SD "
-             "| mean Cox robust SE | bias |", "|---|---|---|---|---|---|---|---|"]
+    lines = ["| scenario | adjustment | model | meat | cohorts | coverage (95 % CI) "
+             "| mean SD / emp. SD | mean Cox robust SE | bias |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in summary.itertuples():
-        lines.append(f"| {r.scenario} | {r.model} | {r.method} | {r.cohorts} "
+        lines.append(f"| {r.scenario} | {r.adjustment} | {r.model} | {r.method} | {r.cohorts} "
                      f"| {100 * r.coverage:.1f} ({100 * r.coverage_lower:.1f}-"
                      f"{100 * r.coverage_upper:.1f}) | {r.mean_sd:.3f} / {r.empirical_sd:.3f} "
                      f"| {r.mean_cox_robust_se:.3f} | {r.bias:+.3f} |")
@@ -188,6 +207,8 @@ def main(argv=None) -> int:
     parser.add_argument("--first", type=int, default=0, help="index of the first cohort")
     parser.add_argument("--scenarios", nargs="*", choices=sorted(SCENARIOS),
                         default=["good_overlap"])
+    parser.add_argument("--adjustment", default="ate", choices=("ate", "att", "overlap",
+                                                                "matched"))
     parser.add_argument("--n", type=int, default=N, help="patients per cohort")
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--truth-size", type=int, default=TRUTH_SIZE)
@@ -206,22 +227,27 @@ def main(argv=None) -> int:
         with raw_path.open("a") as sink:
             for c in range(args.first, args.first + args.cohorts):
                 for name in args.scenarios:
-                    for row in run_cohort(name, c, args.seed, args.n):
+                    for row in run_cohort(name, c, args.seed, args.n, args.adjustment):
                         sink.write(json.dumps(row) + "\n")
                     sink.flush()
                 if (c + 1) % 10 == 0:
                     print(f"{c + 1 - args.first}/{args.cohorts} cohorts, "
                           f"{time.perf_counter() - start:.0f} s", flush=True)
     rows = pd.read_json(raw_path, lines=True)
+    if "adjustment" not in rows:
+        rows["adjustment"] = "ate"
+    rows["adjustment"] = rows["adjustment"].fillna("ate")
+    cells = list(dict.fromkeys(zip(rows["scenario"], rows["adjustment"])))
     scenarios = list(dict.fromkeys(rows["scenario"]))
-    truth = truths(scenarios, args.truth_size)
+    truth = truths(cells, args.truth_size)
     summary = summarise(rows, truth)
     seconds = time.perf_counter() - start
     if args.summarise and summary_path.exists():
         seconds = json.loads(summary_path.read_text())["settings"].get("seconds", seconds)
-    settings = {"cohorts": int(rows.groupby("scenario")["cohort"].nunique().min()), "n": args.n,
-                "seed": args.seed, "truth_size": args.truth_size, "sampler": SAMPLER,
-                "prior": "vague", "adjustment": "ate", "mspline_df": 6,
+    settings = {"cohorts": {f"{k[0]}/{k[1]}": int(v) for k, v in rows.groupby(
+                    ["scenario", "adjustment"])["cohort"].nunique().items()},
+                "n": args.n, "seed": args.seed, "truth_size": args.truth_size,
+                "sampler": SAMPLER, "prior": "vague", "mspline_df": 6,
                 "scenarios": {k: dataclasses.asdict(SCENARIOS[k]) for k in scenarios},
                 "seconds": seconds, "cpus": os.cpu_count()}
     summary_path.write_text(json.dumps({"settings": settings, "truths": truth,
