@@ -178,8 +178,9 @@ def fit(df: pd.DataFrame, time: str, event: str, treatment: str, treated, *,
         The outcome's name (default: the time column). It is part of the fit's key, hence of
         its seed: give the spec's ``[outcomes.NAME]`` to reproduce a CLI fit.
     model : {"weibull", "piecewise", "mspline"}
-        The baseline hazard (docs: "The survival models"); ``mspline`` fits with a weighted
-        or matched adjustment need ``uncertainty="kish"`` or ``"ps_bootstrap"`` for now.
+        The baseline hazard (docs: "The survival models"); every family's weighted and
+        matched fits are sandwich-calibrated (the M-spline's with its smoothing prior as a
+        penalty, :mod:`bayeshcc.bayes.calibration`).
     adjustment : {"none", "covariates", "ate", "att", "overlap", "matched"}
         As in the spec's ``[bayes] adjustments``. ``covariates``: the covariates in the model
         (conditional HR); ``ate``/``att``/``overlap``: propensity-score weights; ``matched``:

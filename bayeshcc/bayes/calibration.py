@@ -143,9 +143,48 @@ estimate is biased upwards, not downwards). It costs O(N G p^2) per Newton step;
 ``method="auto"`` uses it while N x G <= 25 million (5 000 unclustered patients) and the
 sandwich above that, where the two agree.
 
-The time-varying piecewise model (a random walk of interval log HRs) is not calibrated: its
+The time-varying models (a random walk of interval log HRs) are not calibrated: their
 interval effects are shrunk by a hierarchical prior whose precision is not a fixed matrix, so
 :math:`\\Sigma^{-1} - \\bar H` is not a prior precision the calibration could keep.
+
+Penalised families
+------------------
+The M-spline family's likelihood alone often has no maximum: a basis function over few events
+lets the log-odds of its coefficient go to minus infinity (bundled cohort, ATE weights: the
+unpenalised Newton iterations took ``log_odds[3]`` to -25.9, the likelihood's Hessian had an
+eigenvalue of 4e-13 there and the jackknife's leave-one-out refits diverged). What makes that
+fit's baseline well defined is its smoothing prior, the random walk on the log-odds. A family
+that declares such a prior (:class:`~bayeshcc.bayes.families.base.CalibrationPenalty`) has it
+treated as a penalty of the likelihood, as penalised-likelihood (P-spline, GAM) inference
+does: :math:`\\hat\\theta` maximises :math:`\\sum_i w_i \\ell_i(\\theta) + \\log
+p_{pen}(\\theta)` (:func:`weighted_mle`), the jackknife's refits maximise the same without
+each cluster, and the calibrated likelihood is the penalised one, with precision
+
+.. math:: S^{-1} = P_{pen}(\\hat\\theta) + H J^{-1} H, \\qquad
+          P_{pen} = -\\nabla^2 \\log p_{pen},
+
+H and J the likelihood's negative Hessian and meat at :math:`\\hat\\theta` (the jackknife's
+meat is :math:`J = H_{pen} V_J H_{pen}`, :math:`H_{pen} = H + P_{pen}`, since :math:`V_J`
+estimates :math:`H_{pen}^{-1} J H_{pen}^{-1}`). H may be singular: it is never inverted. This
+is the robust form of the Bayesian covariance of a penalised fit: with J = H (a correct model,
+unit weights) the calibrated covariance is :math:`(H + P_{pen})^{-1}`, Wood's (2017, ch. 6)
+:math:`V_\\beta = (X^\\top W X + S_\\lambda)^{-1}`, not the frequentist covariance of the
+penalised estimator :math:`V_e = V_\\beta X^\\top W X V_\\beta` (here
+:math:`H_{pen}^{-1} J H_{pen}^{-1}`). :math:`V_\\beta` accounts for the smoothing bias as
+well as the variance and its intervals cover at close to the nominal rate where
+:math:`V_e`'s are too narrow (Nychka 1988; Marra & Wood 2012). On the bundled cohort the two
+differ little for the log HR (SD 0.223 and 0.234 with the delta-method meat, 0.249 and 0.265
+with the jackknife's) and much for the spline's log-odds (0.17-0.33 against 0.03-0.14).
+
+The penalty is part of the likelihood, so the prior combined with it is the fixed normals only
+(``log_rate``, the log HR, the coefficients): no row of P is read from the draws, and the
+likelihood's centre is the control variate :math:`c = m + \\bar H_{pen}^{-1} \\bar g_{pen}`
+of the penalised likelihood (its gradient and negative Hessian averaged over the draws), so
+that under a vague prior the calibrated mean is the draws' mean, as for the other families.
+The piecewise family's walk is not a penalty in this sense (its likelihood has a maximum
+whenever every interval has a weighted event); its calibration is the one above. The coverage
+of the M-spline family's calibrated intervals is measured in ``docs/validation.md``
+(``python -m benchmarks.mspline_calibration``).
 
 Why hand-written
 ----------------
@@ -171,6 +210,12 @@ Association 117:983-995.
 Ribatet M, Cooley D, Davison AC (2012). Bayesian inference from composite likelihoods, with
 an application to spatial extremes. Statistica Sinica 22:813-845.
 Efron B, Stein C (1981). The jackknife estimate of variance. Annals of Statistics 9:586-596.
+Wood SN (2017). Generalized Additive Models: An Introduction with R, 2nd ed. Chapman and
+Hall/CRC.
+Nychka D (1988). Bayesian confidence intervals for smoothing splines. Journal of the American
+Statistical Association 83:1134-1143.
+Marra G, Wood SN (2012). Coverage properties of confidence intervals for generalized additive
+model components. Scandinavian Journal of Statistics 39:53-74.
 Stefanski LA, Boos DD (2002). The calculus of M-estimation. The American Statistician
 56:29-38.
 """
@@ -187,6 +232,7 @@ import xarray as xr
 from bayeshcc.adjust.weights import formula_weights, weight_gradient
 from bayeshcc.bayes.data import kish_normalised
 from bayeshcc.bayes.families import derivatives, get_family
+from bayeshcc.bayes.families.base import CalibrationPenalty
 from bayeshcc.bayes.families.derivatives import weighted_outer
 from bayeshcc.bayes.fit import BayesFit
 from bayeshcc.errors import AnalysisError
@@ -422,6 +468,26 @@ def _family(fit: BayesFit):
     return get_family(fit.model)
 
 
+def _penalty(fit: BayesFit):
+    """The family's :meth:`~bayeshcc.bayes.families.base.CalibrationPenalty.calibration_penalty`
+    as a function of (B, p) parameter vectors, giving (B,), (B, p), (B, p, p) (zeros outside the
+    baseline); None for a family without one (module docstring, "Penalised families")."""
+    family = _family(fit)
+    if not isinstance(family, CalibrationPenalty):
+        return None
+    nb = len(family.baseline_parameter_names(_intervals(fit)))
+
+    def penalty(thetas):
+        thetas = np.atleast_2d(np.asarray(thetas, dtype=float))
+        value, g, h = family.calibration_penalty(thetas[:, :nb])
+        p = thetas.shape[1]
+        grad, info = np.zeros((len(thetas), p)), np.zeros((len(thetas), p, p))
+        grad[:, :nb], info[:, :nb, :nb] = g, h
+        return value, grad, info
+
+    return penalty
+
+
 def _intervals(fit: BayesFit) -> int:
     return 1 if fit.cuts is None else len(fit.cuts) + 1
 
@@ -627,6 +693,7 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
         gammas = _leave_out_ps(x_ps, e, np.asarray(d.treated, dtype=float), index, steps)
         raw = np.asarray(design.raw_weights, dtype=float)
         ratio = raw / formula_weights(design.estimand, e, d.treated)
+    penalty = _penalty(fit)
     block = max(1, _BLOCK // n)                 # B x N arrays (batched_sums has no B x N x J)
     out = np.empty((groups, theta_hat.size))
     for start in range(0, groups, block):
@@ -637,9 +704,15 @@ def jackknife_covariance(fit: BayesFit, design: CalibrationDesign,
             weights = keep * ratio * formula_weights(design.estimand, eb, d.treated)
         else:
             weights = keep * d.weights
-        out[cs] = _newton(np.tile(theta_hat, (cs.size, 1)),
-                          lambda theta: batched_sums(fit.model, theta, weights, d.scaled_time,
-                                                     d.event, d.treated, d.X, cuts), steps)
+        def score_and_information(theta, weights=weights):
+            grad, info = batched_sums(fit.model, theta, weights, d.scaled_time, d.event,
+                                      d.treated, d.X, cuts)
+            if penalty is not None:
+                _, g, h = penalty(theta)
+                grad, info = grad + g, info + h
+            return grad, info
+
+        out[cs] = _newton(np.tile(theta_hat, (cs.size, 1)), score_and_information, steps)
     if not np.all(np.isfinite(out)):
         raise AnalysisError("a leave-one-out refit of the jackknife did not converge; use "
                             "method='sandwich'")
@@ -653,12 +726,13 @@ MLE_STEPS = 100                  # most Newton steps (with step halving) of the 
 def weighted_mle(fit: BayesFit, start: np.ndarray | None = None,
                  steps: int = MLE_STEPS) -> np.ndarray:
     """The maximum of the fit's weighted log-likelihood :math:`\\sum_i w_i \\ell_i(\\theta)`
-    (no prior), by Newton's method with step halving from ``start``.
+    (no prior; plus the family's log penalty for a penalised family, module docstring), by
+    Newton's method with step halving from ``start``.
 
     Parameters
     ----------
     fit : BayesFit
-        A Weibull or piecewise (not time-varying) fit.
+        A fit of a calibrated family (not time-varying).
     start : array (p,), optional
         Where Newton starts; default the posterior mean (one to four steps away).
     steps : int
@@ -682,13 +756,19 @@ def weighted_mle(fit: BayesFit, start: np.ndarray | None = None,
     theta = (parameter_draws(fit).reshape(-1, len(parameter_names(fit))).mean(axis=0)
              if start is None else np.asarray(start, dtype=float).copy())
 
+    penalty = _penalty(fit)
+
     def loglik(t):
-        return float(w @ loglik_terms(fit.model, t, *args))
+        value = float(w @ loglik_terms(fit.model, t, *args))
+        return value if penalty is None else value + float(penalty(t)[0][0])
 
     current = loglik(theta)
     for _ in range(steps):
         scores, neg_h = scores_and_hessian(fit.model, theta, *args, weights=w)
         grad = w @ scores
+        if penalty is not None:
+            _, g, h = penalty(theta)
+            grad, neg_h = grad + g[0], neg_h + h[0]
         try:
             step = np.linalg.solve(neg_h, grad)
         except np.linalg.LinAlgError:
@@ -728,7 +808,8 @@ def _draw_sums(fit: BayesFit, draws: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _gaussian_target(mean: np.ndarray, sigma: np.ndarray, grad: np.ndarray, info: np.ndarray,
-                     h_adj: np.ndarray, known: tuple, score_mean: np.ndarray) -> dict:
+                     h_adj: np.ndarray, known: tuple, score_mean: np.ndarray,
+                     penalised: bool = False) -> dict:
     """The calibrated Gaussian of one (component of a) pseudo-posterior (module docstring).
 
     ``mean`` and ``sigma``: the draws' mean and covariance; ``grad`` and ``info``: the weighted
@@ -737,17 +818,25 @@ def _gaussian_target(mean: np.ndarray, sigma: np.ndarray, grad: np.ndarray, info
     calibrated likelihood's precision S^-1; ``known``: (indices, precisions, means) of the
     parameters whose prior is a known normal independent of the others (log HR, covariate
     coefficients), whose rows of the prior's precision are set, not estimated.
+    ``penalised``: a penalised family, whose likelihood is the penalised one (``grad``,
+    ``info`` and ``h_adj`` include the penalty): the prior is then the known normals only
+    (module docstring, "Penalised families").
     """
     sigma = (sigma + sigma.T) / 2
     sigma_inv = np.linalg.inv(sigma)
-    prior_prec = sigma_inv - info                       # the prior's effective precision
     index, prec, loc = known
-    prior_prec[index, :] = 0.0
-    prior_prec[:, index] = 0.0
+    if not penalised:
+        prior_prec = sigma_inv - info                   # the prior's effective precision
+        prior_prec[index, :] = 0.0
+        prior_prec[:, index] = 0.0
+    else:
+        prior_prec = np.zeros_like(sigma)               # the penalty is in the likelihood
     prior_prec[index, index] = prec
     info_draws = sigma_inv - prior_prec                 # the likelihood's, as the draws see it
     centre_lik = score_mean + np.linalg.solve(info, grad)
     prior_lin = prior_prec @ score_mean - grad          # prior precision x prior mean ...
+    if penalised:
+        prior_lin[:] = 0.0
     prior_lin[index] = prec * loc                       # ... known where the prior is
     precision, v, clipped = _clipped_inverse(prior_prec + h_adj)
     return {"mean": mean, "sigma": sigma, "gradient": grad, "information": info_draws,
@@ -836,6 +925,7 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
     elif design.clusters is not None and np.asarray(design.clusters).shape != (n,):
         raise AnalysisError(f"clusters must have one label per fitted row ({n})")
     theta_hat = weighted_mle(fit, start)
+    penalty = _penalty(fit)
     cuts = None if fit.cuts is None else fit.cuts / d.time_scale
     scores, neg_h = scores_and_hessian(fit.model, theta_hat, d.scaled_time, d.event, d.treated,
                                        d.X, cuts, w)
@@ -847,7 +937,8 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
         meat = groups / max(groups - 1, 1) * (centred * counts[:, None]).T @ centred
     elif _uses_jackknife(design, n):
         v_jack = jackknife_covariance(fit, design, theta_hat)
-        meat = neg_h @ v_jack @ neg_h
+        bread = neg_h if penalty is None else neg_h + penalty(theta_hat)[2][0]
+        meat = bread @ v_jack @ bread
     else:
         phi = w[:, None] * scores
         if design.estimand in WEIGHTED:
@@ -861,6 +952,15 @@ def likelihood_covariance(fit: BayesFit, design: CalibrationDesign,
         groups = sums.shape[0]
         centred = sums - sums.mean(axis=0)
         meat = groups / max(groups - 1, 1) * centred.T @ centred
+    if penalty is not None:
+        # the penalised likelihood's calibrated precision, the penalty's curvature plus
+        # H J^-1 H (module docstring, "Penalised families"); H alone may be (near) singular
+        _, meat_inv, clipped = _clipped_inverse(meat)
+        precision, covariance, clipped_p = _clipped_inverse(
+            penalty(theta_hat)[2][0] + neg_h @ meat_inv @ neg_h)
+        return {"theta_hat": theta_hat, "hessian": neg_h, "meat": meat,
+                "covariance": covariance, "precision": precision,
+                "clipped": clipped or clipped_p}
     h_inv = np.linalg.inv(neg_h)
     covariance, _, clipped = _clipped_inverse(h_inv @ meat @ h_inv)
     return {"theta_hat": theta_hat, "hessian": neg_h, "meat": meat, "covariance": covariance,
@@ -920,25 +1020,34 @@ def sandwich_covariance(fit: BayesFit, design: CalibrationDesign,
         raise AnalysisError(f"the calibration needs more than {len(names)} draws of the "
                             f"{len(names)} parameters; got an array of shape {draws.shape}")
     likelihood = likelihood_covariance(fit, design, draws.mean(axis=0))
-    _, h_adj, _ = _clipped_inverse(likelihood["covariance"])          # S^-1 = H J^-1 H
     sub = _score_draws(draws.shape[0], fit.data.time.size)
     grads, infos = _draw_sums(fit, draws[sub])
+    penalised = "precision" in likelihood                              # a penalised family
+    if penalised:
+        h_adj = likelihood["precision"]
+        _, g, h = _penalty(fit)(draws[sub])
+        grads, infos = grads + g, infos + h            # the penalised likelihood's
+    else:
+        _, h_adj, _ = _clipped_inverse(likelihood["covariance"])      # S^-1 = H J^-1 H
     prior = fit.prior
     comps = prior.components() if hasattr(prior, "components") else ((1.0, 0.0, 10.0),)
     out = _gaussian_target(draws.mean(axis=0), np.atleast_2d(np.cov(draws, rowvar=False)),
                            grads.mean(axis=0), infos.mean(axis=0), h_adj,
-                           _known_prior(fit, names, comps[0][1:]), draws[sub].mean(axis=0))
+                           _known_prior(fit, names, comps[0][1:]), draws[sub].mean(axis=0),
+                           penalised)
     out.update(theta_hat=likelihood["theta_hat"], hessian=likelihood["hessian"],
                meat=likelihood["meat"], likelihood_covariance=likelihood["covariance"],
                clipped=out["clipped"] or likelihood["clipped"], names=names)
     if len(comps) > 1:
-        out["components"] = _mixture_components(fit, draws, sub, grads, infos, h_adj, names)
+        out["components"] = _mixture_components(fit, draws, sub, grads, infos, h_adj, names,
+                                                penalised)
         out["clipped"] = out["clipped"] or any(c["clipped"] for c in out["components"])
     return out
 
 
 def _mixture_components(fit: BayesFit, draws: np.ndarray, sub: np.ndarray, grads: np.ndarray,
-                        infos: np.ndarray, h_adj: np.ndarray, names: list[str]) -> list[dict]:
+                        infos: np.ndarray, h_adj: np.ndarray, names: list[str],
+                        penalised: bool = False) -> list[dict]:
     """The calibrated Gaussian of each component of a mixture prior on the log HR (module
     docstring, "Mixture priors")."""
     from scipy.special import logsumexp
@@ -963,7 +1072,8 @@ def _mixture_components(fit: BayesFit, draws: np.ndarray, sub: np.ndarray, grads
             scored = r[k, sub] / r[k, sub].sum()
             piece = _gaussian_target(mean, sigma, scored @ grads,
                                      np.tensordot(scored, infos, axes=1), h_adj,
-                                     _known_prior(fit, names, (mu, sd)), scored @ draws[sub])
+                                     _known_prior(fit, names, (mu, sd)), scored @ draws[sub],
+                                     penalised)
             piece["derived"] = False
         else:
             piece = None
@@ -1043,7 +1153,7 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     Parameters
     ----------
     fit : BayesFit
-        A Weibull or piecewise (not time-varying) fit of
+        A fit of a calibrated family (not time-varying), of
         :func:`bayeshcc.bayes.fit.fit_survival_model`, weighted or not.
     design : CalibrationDesign, optional
         Default: weights held fixed, every row its own cluster.
@@ -1059,7 +1169,7 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     Raises
     ------
     AnalysisError
-        For a time-varying piecewise fit, a pooled PS-bootstrap posterior, or a design whose
+        For a time-varying fit, a pooled PS-bootstrap posterior, or a design whose
         rows or weights do not match the fit.
 
     Examples
@@ -1074,8 +1184,8 @@ def calibrate(fit: BayesFit, design: CalibrationDesign | None = None) -> BayesFi
     design = design or CalibrationDesign()
     post = fit.posterior["posterior"].to_dataset()
     if "log_hr_interval" in post:
-        raise AnalysisError("the time-varying piecewise model is not calibrated: its interval "
-                            "log HRs are shrunk by a hierarchical prior (see "
+        raise AnalysisError("a time-varying model is not calibrated: its interval log HRs "
+                            "are shrunk by a hierarchical prior (see "
                             "bayeshcc.bayes.calibration)")
     if REPLICATE_COORD in post.coords:
         raise AnalysisError("a posterior pooled over PS replicates cannot be sandwich-calibrated; "

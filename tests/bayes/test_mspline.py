@@ -1,7 +1,7 @@
 """The M-spline baseline hazard family (bayeshcc.bayes.families.mspline): its basis against
 R's splines2, its likelihood against PyMC's and maximum likelihood, its generator against its
 own cumulative hazard, recovery of a hump-shaped hazard that the Weibull misses, its
-interval-wise log HR, and the refusal of what it cannot do yet (calibration, curve priors)."""
+interval-wise log HR, and the refusal of what it cannot do yet (curve priors)."""
 
 import json
 import time as _time
@@ -443,22 +443,21 @@ def test_interval_log_hrs_recover_an_effect_that_wanes():
     assert errors[True] < errors[False]
 
 
-# --- what it cannot do yet ------------------------------------------------------------------
+# --- calibration, and what it cannot do yet (curve priors) --------------------------------
 
-def test_calibration_of_an_mspline_fit_is_refused_with_what_to_use_instead():
-    with pytest.raises(AnalysisError, match=r"calibration of mspline fits is not available "
+def test_a_family_not_marked_calibrated_is_refused_with_what_to_use_instead(monkeypatch):
+    """The M-spline family is calibrated (tests/bayes/test_mspline_calibration.py); a family
+    without the ``calibrated`` mark is still refused, naming the alternatives."""
+    from types import SimpleNamespace
+
+    from bayeshcc.bayes import families
+
+    monkeypatch.setitem(families.FAMILIES, "uncalibrated", SimpleNamespace(name="uncalibrated"))
+    with pytest.raises(AnalysisError, match=r"calibration of uncalibrated fits is not available "
                                             r"yet; use \[bayes\] uncertainty = \"kish\""):
-        check_calibration("mspline")
-    check_calibration("weibull")     # the families the calibration knows pass
-    check_calibration("piecewise")
-
-
-def test_a_weighted_mspline_fit_through_the_api_is_refused_before_sampling(small_frame):
-    import bayeshcc as bh
-
-    with pytest.raises(AnalysisError, match="calibration of mspline fits is not available yet"):
-        bh.fit(small_frame, "os_time", "os_event", "arm", "new", model="mspline",
-               adjustment="ate", covariates=["age"], draws=20, tune=20, chains=1)
+        check_calibration("uncalibrated")
+    for name in ("weibull", "piecewise", "mspline"):    # the families the calibration knows
+        check_calibration(name)
 
 
 def test_its_parameter_vector_maps_to_the_likelihood_graphs_inputs():

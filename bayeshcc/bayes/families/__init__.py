@@ -16,9 +16,11 @@ from bayeshcc.errors import AnalysisError
 FAMILIES: dict[str, Family] = {family.name: family for family in (WEIBULL, PIECEWISE, MSPLINE)}
 
 # The families whose weighted and matched fits the sandwich calibration
-# (bayeshcc.bayes.calibration) knows how to calibrate; the others are refused there
+# (bayeshcc.bayes.calibration) knows how to calibrate (each family's own ``calibrated``
+# attribute, set once its coverage was measured); the others are refused there
 # (check_calibration) rather than given a wrong interval.
-CALIBRATED: tuple[str, ...] = (WEIBULL.name, PIECEWISE.name)
+CALIBRATED: tuple[str, ...] = tuple(name for name, family in FAMILIES.items()
+                                    if getattr(family, "calibrated", False))
 
 
 def get_family(name: str) -> Family:
@@ -45,7 +47,8 @@ def get_family(name: str) -> Family:
 
 
 def check_calibration(name: str) -> None:
-    """Refuse the sandwich calibration of a family it does not know (:data:`CALIBRATED`).
+    """Refuse the sandwich calibration of a family it does not know (the family's
+    ``calibrated`` attribute; :data:`CALIBRATED` lists those that have it).
 
     Parameters
     ----------
@@ -59,7 +62,7 @@ def check_calibration(name: str) -> None:
         can be used instead.
     """
     family = get_family(name)
-    if family.name not in CALIBRATED:
+    if not getattr(family, "calibrated", False):
         raise AnalysisError(
             f"calibration of {family.name} fits is not available yet; use [bayes] uncertainty = "
             f"\"kish\" or \"ps_bootstrap\" for weighted and matched {family.name} fits, the "

@@ -88,6 +88,10 @@ class Family(Protocol):
         Posterior variables that a calibrated posterior leaves out: functions of the sampled
         draws that the calibration's map of the baseline parameters would leave inconsistent
         with them (the piecewise random walk's ``sigma``); empty for most families.
+    calibrated : bool
+        Whether the sandwich calibration (:mod:`bayeshcc.bayes.calibration`) of its weighted and
+        matched fits has been validated (coverage by simulation, ``docs/validation.md``);
+        :func:`bayeshcc.bayes.families.check_calibration` refuses the others.
     """
 
     name: str
@@ -100,6 +104,7 @@ class Family(Protocol):
     time_varying: bool
     patient_data: frozenset[str]
     calibration_drops: tuple[str, ...]
+    calibrated: bool
 
     # --- structure and data -------------------------------------------------------------
 
@@ -299,3 +304,32 @@ class AnalyticDerivatives(Protocol):
         """:math:`\\sum_i W_{bi} s_i(\\theta_b)` (B x p) and
         :math:`-\\sum_i W_{bi} \\nabla^2 \\ell_i(\\theta_b)` (B x p x p) for B parameter vectors
         ``thetas`` (B x p), each with its row of weights ``W`` (B x N; 0 = left out)."""
+
+
+@runtime_checkable
+class CalibrationPenalty(Protocol):
+    """A log prior density that the calibration's estimator includes (optional).
+
+    For a family whose likelihood alone may have no maximum (a spline coefficient that the
+    data do not identify goes to minus infinity), the sandwich is evaluated at the maximum of
+    the weighted log-likelihood plus this penalty, and the leave-one-out refits of the
+    jackknife maximise the same (:mod:`bayeshcc.bayes.calibration`, "Penalised families").
+    The penalty is the family's own smoothing prior; the fixed normal priors
+    (:meth:`Family.known_normal_prior`) are not part of it.
+    """
+
+    def calibration_penalty(self, baseline: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                                 np.ndarray]:
+        """The log penalty, its gradient and its negative Hessian in the baseline parameters.
+
+        Parameters
+        ----------
+        baseline : array (B, n_baseline)
+            Values of the baseline parameters (:meth:`Family.baseline_parameter_names` order).
+
+        Returns
+        -------
+        value : array (B,)
+        gradient : array (B, n_baseline)
+        neg_hessian : array (B, n_baseline, n_baseline)
+        """

@@ -124,6 +124,7 @@ class PiecewiseFamily:
     # sigma is drawn from its conditional posterior given alpha (walk_sd_draws): it would not
     # match the calibrated alpha
     calibration_drops = ("sigma",)
+    calibrated = True       # docs/validation.md
 
     def __repr__(self) -> str:
         return "PiecewiseFamily()"

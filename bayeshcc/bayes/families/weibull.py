@@ -45,6 +45,7 @@ class WeibullFamily:
     time_varying = False
     patient_data = frozenset({"log_t", "log_t_ext"})
     calibration_drops = ()
+    calibrated = True       # docs/validation.md
 
     def __repr__(self) -> str:
         return "WeibullFamily()"
