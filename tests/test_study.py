@@ -139,7 +139,9 @@ def test_the_command_line_writes_the_same_tables(frame, result, tmp_path):
     assert run.returncode == 0, run.stderr
     for name, table in result.tables.items():
         cli = parse_table((out / "tables" / f"{name}.csv").read_text(encoding="utf-8"))
-        assert_frame_equal(cli, table, check_exact=True)
+        # to the redesign's rtol 1e-9 (scripts/compare_results.py): a process that compiles a
+        # model can differ from one that loads it in the last bits (docs/benchmarks.md, 13)
+        assert_frame_equal(cli, table, check_exact=False, rtol=1e-9, atol=0)
 
 
 def test_write_refuses_a_non_empty_folder_without_force(result, tmp_path):
