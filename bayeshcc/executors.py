@@ -4,7 +4,6 @@ The sensitivity grid, simulation-based calibration and coverage simulations all 
 "apply one function to a list of picklable tasks and keep the results in task order".
 :func:`run_tasks` does that with the same results whatever the executor, provided each
 task carries its own seed (:func:`derive_seed`) instead of drawing from a shared stream.
-:class:`TaskRunner` runs several such batches, one after another, on the same worker processes.
 """
 
 from __future__ import annotations
@@ -153,19 +152,11 @@ def run_tasks(fn: Callable[[Any], Any], tasks: Sequence[Any], workers: int | Non
         The scheduler cannot be reached within ``CONNECT_TIMEOUT`` seconds, or a task
         raised (the message names the task and the original error, chained as cause).
     """
-    _check_executor(workers, scheduler)
-    return _run(fn, tasks, workers, scheduler, progress, keep, None)
-
-
-def _check_executor(workers, scheduler) -> None:
     if workers is not None and scheduler is not None:
         raise ValueError("give either workers= or scheduler=, not both")
     if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
                                 or workers < 1):
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
-
-
-def _run(fn, tasks, workers, scheduler, progress, keep, runner) -> list:
     tasks = list(tasks)
     if progress is not None:
         progress.begin(len(tasks))
@@ -176,78 +167,11 @@ def _run(fn, tasks, workers, scheduler, progress, keep, runner) -> list:
         if scheduler is not None:
             return _run_dask(fn, tasks, scheduler, progress, keep)
         if workers is not None:
-            return _run_pool(fn, tasks, workers, progress, keep, runner)
+            return _run_pool(fn, tasks, workers, progress, keep)
         return _run_sequential(fn, tasks, progress, keep)
     finally:
         if progress is not None:
             progress.end()
-
-
-class TaskRunner:
-    """Several batches of :func:`run_tasks` on one executor, its worker processes kept between
-    batches.
-
-    For work done in dependent steps (a batch of fits, then a batch that needs their results):
-    the local worker processes are started once, with the first batch, and each batch after it
-    finds them with their imports made and their compiled models loaded. Each :meth:`map` is
-    :func:`run_tasks` with this runner's ``workers`` or ``scheduler`` (the same results, the
-    same errors); a failed or interrupted batch stops the workers, as :func:`run_tasks` does,
-    and the next batch starts new ones. A Dask scheduler, whose workers outlive the run
-    anyway, is connected to for each batch.
-
-    Parameters
-    ----------
-    workers : int, optional
-        Local worker processes, at most this many (started as tasks need them).
-    scheduler : str, optional
-        Address of a Dask scheduler; exclusive with ``workers``. Neither: each batch runs in
-        this process.
-
-    Examples
-    --------
-    >>> with TaskRunner() as runner:
-    ...     first = runner.map(abs, [-1, -2])
-    ...     runner.map(str, first)
-    ['1', '2']
-    """
-
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
-        _check_executor(workers, scheduler)
-        self.workers, self.scheduler = workers, scheduler
-        self._pool = None
-
-    def map(self, fn: Callable[[Any], Any], tasks: Sequence[Any],
-            progress: ProgressReporter | None = None,
-            keep: Callable[[Any], Any] | None = None) -> list:
-        """``run_tasks(fn, tasks, progress=progress, keep=keep)`` on this runner's executor.
-
-        Returns
-        -------
-        list
-            The results in task order.
-
-        Raises
-        ------
-        ExecutorError
-            As :func:`run_tasks`.
-        """
-        return _run(fn, tasks, self.workers, self.scheduler, progress, keep, self)
-
-    def close(self) -> None:
-        """Let the worker processes exit (idle ones at once); a later :meth:`map` starts new
-        ones."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown()
-
-    def __enter__(self) -> TaskRunner:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is not None and self._pool is not None:  # an interrupt: end them now
-            pool, self._pool = self._pool, None
-            _stop_pool(pool)
-        self.close()
 
 
 def _identity(result):
@@ -269,26 +193,15 @@ def _run_sequential(fn, tasks, progress, keep) -> list:
     return results
 
 
-def _new_pool(workers: int):
+def _run_pool(fn, tasks, workers, progress, keep) -> list:
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("spawn")
     # workers ignore Ctrl-C (it reaches the whole process group): this process stops them
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context,
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
                                initializer=ignore_interrupts)
-
-
-def _run_pool(fn, tasks, workers, progress, keep, runner=None) -> list:
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    if runner is None:
-        pool = _new_pool(min(workers, len(tasks)))
-    else:  # a runner's pool, kept for its next batch (spawned processes start as needed)
-        if runner._pool is None:
-            runner._pool = _new_pool(workers)
-        pool = runner._pool
     try:
         futures = [pool.submit(fn, task) for task in tasks]
         index = {future: i for i, future in enumerate(futures)}
@@ -312,12 +225,9 @@ def _run_pool(fn, tasks, workers, progress, keep, runner=None) -> list:
             if progress is not None:
                 progress.step(task_label(task))
     except BaseException:  # a failed task or an interrupt: no task goes on running
-        if runner is not None:
-            runner._pool = None
         _stop_pool(pool)
         raise
-    if runner is None:
-        pool.shutdown()
+    pool.shutdown()
     return results
 
 
@@ -374,5 +284,5 @@ def _run_dask(fn, tasks, scheduler, progress, keep) -> list:
             client.cancel(futures)
 
 
-__all__ = ["ExecutorError", "ProgressReporter", "TaskRunner", "derive_seed", "run_tasks",
-           "task_label", "CONNECT_TIMEOUT", "SEED_BITS"]
+__all__ = ["ExecutorError", "ProgressReporter", "derive_seed", "run_tasks", "task_label",
+           "CONNECT_TIMEOUT", "SEED_BITS"]

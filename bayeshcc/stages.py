@@ -280,17 +280,18 @@ def bayesian_stage(cohort: Cohort, adjusted: "Adjustment", frequentist: Frequent
         "clinical_hr": b.clinical_hr,
         "priors": {p: resolve_prior(p, spec.priors, b.clinical_hr).description for p in b.priors}}
     _bayes_figures(cohort, tables, frequentist.tables.get("km_curves"), kept, outputs)
-    from bayeshcc.sensitivity import sensitivity_tables
+    from bayeshcc.sensitivity import tipping_point_table
 
     from bayeshcc.tables.confounding import confounding_columns
 
-    with Progress(quiet=options.quiet) as progress:  # the grid's executor and progress display
-        tipping, sweep = sensitivity_tables(cohort, adjusted.populations, hr_table,
-                                            partial(_grid_log_hr, b, kept), options.workers,
-                                            options.scheduler, progress)
+    tipping = tipping_point_table(cohort, adjusted.populations, hr_table,
+                                  partial(_grid_log_hr, b, kept))
     tipping = confounding_columns(tipping, hr_table, frequentist.tables.get("cox"),
                                   kept.of_row, b.decision_threshold)
     outputs.table("tipping_point", tipping)
+    from bayeshcc.bayes.borrowing import borrowing_sweep_table
+
+    sweep = borrowing_sweep_table(cohort, adjusted.populations)
     outputs.table("borrowing_sweep", sweep)
     if len(sweep):
         from bayeshcc.figures.borrowing import plot_borrowing_sweep

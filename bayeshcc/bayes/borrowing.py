@@ -42,9 +42,7 @@ Three summaries per fit (columns of ``posterior_hr.csv``, :func:`borrowing_colum
 
 The discount sweep (:func:`borrowing_sweep_table`, ``borrowing_sweep.csv``) refits the primary
 model and adjustment with each ``external`` (power) prior at discounts a0 = 0, 0.25, 0.5, 0.75, 1
-(a0 = 0: no external data, the vague N(0, 10) on the log HR), re-using the compiled model. Its
-fits are jobs of the grid's executor (:mod:`bayeshcc.bayes.refits`): with ``--workers`` or a
-Dask scheduler they run in parallel, with the same seeds and so the same table.
+(a0 = 0: no external data, the vague N(0, 10) on the log HR), re-using the compiled model.
 
 Why hand-written: R's RBesT implements robust mixtures, ELIR and conflict checks for its own
 conjugate models, and no Python library does; here they must work on the MCMC draws of the
@@ -68,7 +66,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -78,9 +76,6 @@ from scipy.stats import norm
 
 from bayeshcc.bayes.priors import Prior
 from bayeshcc.errors import AnalysisError
-
-if TYPE_CHECKING:
-    from bayeshcc.bayes.refits import Refit
 
 UNIT_VARIANCE = 4.0        # variance of a log HR from one event, 1:1 allocation (i_F = 1/4)
 DISCOUNTS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -344,77 +339,42 @@ def discounted(prior: Prior, a0: float) -> Prior:
                                description=f"a0 = {a0:g}: " + describe(mean, sd))
 
 
-def borrowing_sweep_table(cohort, populations, workers: int | None = None,
-                          scheduler: str | None = None, progress=None) -> pd.DataFrame:
+def borrowing_sweep_table(cohort, populations) -> pd.DataFrame:
     """``borrowing_sweep.csv``: the primary model and adjustment refitted with each ``external``
     prior of ``[bayes] priors`` at the discounts :data:`DISCOUNTS`.
 
     Each fit uses the grid's seed of that (outcome, model, prior, adjustment), the grid's
     sampler settings and its calibration, so the row at the prior's own discount repeats the
-    grid's fit. The fits run on the executor given, as the grid's do
-    (:func:`bayeshcc.bayes.refits.run_refits`): the same seeds give the same table on each.
-    Empty (with its columns) when the spec has no primary analysis or no external prior.
+    grid's fit. Empty (with its columns) when the spec has no primary analysis or no external
+    prior.
 
     Parameters
     ----------
     cohort : Cohort
     populations : sequence of Population
         :func:`bayeshcc.adjust.cohort.adjust`'s populations.
-    workers : int, optional
-        Fit on this many local worker processes (default: in this process).
-    scheduler : str, optional
-        ... or on the Dask cluster of this scheduler.
-    progress : ProgressReporter, optional
-        Told of each finished fit (:class:`bayeshcc.progress.Progress`).
 
     Returns
     -------
     DataFrame
         One row per outcome, prior and a0 (:data:`SWEEP_COLUMNS`).
     """
-    from bayeshcc.bayes.refits import run_refits
-
-    planned = sweep_refits(cohort, populations)
-    results = run_refits([job for _, job in planned], workers=workers, scheduler=scheduler,
-                         progress=progress)
-    return sweep_table(planned, results)
-
-
-def sweep_refits(cohort, populations) -> list[tuple[dict, Refit]]:
-    """The discount sweep's fits (:func:`borrowing_sweep_table`), in the table's order, each
-    with the columns of its row known before it is fitted.
-
-    Parameters
-    ----------
-    cohort : Cohort
-    populations : sequence of Population
-
-    Returns
-    -------
-    list of (dict, Refit)
-        Empty when the spec has no primary analysis, its population was not built or no prior
-        is ``external``.
-
-    Raises
-    ------
-    AnalysisError
-        The primary model cannot be calibrated
-        (:func:`bayeshcc.bayes.plan.calibration_for`).
-    """
-    from bayeshcc.bayes.calibration import interval_words
+    from bayeshcc.bayes.calibration import calibrate, interval_words
+    from bayeshcc.bayes.contrasts import hr_summary
+    from bayeshcc.bayes.diagnostics import check_convergence
+    from bayeshcc.bayes.fit import fit_survival_model
     from bayeshcc.bayes.plan import (adjustment_covariates, calibration_for, fit_inputs,
                                      plan_fits, population_for)
     from bayeshcc.bayes.priors import resolve_prior
-    from bayeshcc.bayes.refits import Refit
 
     spec, b = cohort.spec, cohort.spec.bayes
     primary = b.primary
+    rows = []
     if primary is None:
-        return []
+        return pd.DataFrame(columns=SWEEP_COLUMNS)
     pop = population_for(primary.adjustment, populations)
     if pop is None:
-        return []
-    planned = []
+        return pd.DataFrame(columns=SWEEP_COLUMNS)
     for name in b.priors:
         prior = resolve_prior(name, spec.priors, b.clinical_hr)
         if prior.kind != "external":
@@ -425,36 +385,24 @@ def sweep_refits(cohort, populations) -> list[tuple[dict, Refit]]:
             calibration = calibration_for(task, pop, b.uncertainty)
             for a0 in DISCOUNTS:
                 swept = discounted(prior, a0)
-                row = {"outcome": task.outcome, "model": task.model,
-                       "adjustment": task.adjustment, "prior": name, "a0": a0,
-                       "prior_log_hr_sd": swept.log_hr_sd,
-                       "prior_ess_events": prior_ess_events(swept),
-                       **interval_words(calibration is not None)}
-                job = Refit(f"{task.outcome}/{task.model}/{swept.name}/{task.adjustment}",
-                            task.model, inputs, swept, b.draws, b.tune, b.chains, task.seed,
-                            tuple(b.cutpoints) or None, b.intervals, calibration)
-                planned.append((row, job))
-    return planned
-
-
-def sweep_table(planned, results) -> pd.DataFrame:
-    """``borrowing_sweep.csv`` from :func:`sweep_refits`'s fits and their results
-    (:class:`bayeshcc.bayes.refits.RefitResult`, in the same order); a fit the model could not
-    make (e.g. no events) has no row.
-
-    Returns
-    -------
-    DataFrame
-        :data:`SWEEP_COLUMNS`.
-    """
-    rows = []
-    for (row, _), result in zip(planned, results, strict=True):
-        if result.error:
-            continue
-        conv, summary = result.convergence, result.summary
-        rows.append({**row,
-                     **{k: summary[k] for k in ("hr_median", "hr_lower", "hr_upper",
-                                                "prob_hr_below_1")},
-                     "rhat_max": conv.rhat_max, "ess_bulk_min": conv.ess_bulk_min,
-                     "divergences": conv.divergences, "reliable": conv.reliable})
+                try:
+                    fit = fit_survival_model(task.model, **inputs, prior=swept, draws=b.draws,
+                                             tune=b.tune, chains=b.chains, seed=task.seed,
+                                             cutpoints=list(b.cutpoints) or None,
+                                             intervals=b.intervals)
+                except AnalysisError:
+                    continue
+                conv = check_convergence(fit.posterior)
+                if calibration is not None:
+                    fit = calibrate(fit, calibration)
+                summary = hr_summary(fit, ())
+                rows.append({"outcome": task.outcome, "model": task.model,
+                             "adjustment": task.adjustment, "prior": name, "a0": a0,
+                             "prior_log_hr_sd": swept.log_hr_sd,
+                             "prior_ess_events": prior_ess_events(swept),
+                             **{k: summary[k] for k in ("hr_median", "hr_lower", "hr_upper",
+                                                        "prob_hr_below_1")},
+                             **interval_words(calibration is not None),
+                             "rhat_max": conv.rhat_max, "ess_bulk_min": conv.ess_bulk_min,
+                             "divergences": conv.divergences, "reliable": conv.reliable})
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)

@@ -35,10 +35,3 @@ GRID = [Fit(("os", model, prior, adj))
         for model in ("weibull", "piecewise")
         for prior in ("vague", "skeptical")
         for adj in ("none", "ate")]
-
-
-def worker_pid(task: Fit) -> int:
-    """The id of the process that ran the task."""
-    import os
-
-    return os.getpid()

@@ -133,39 +133,3 @@ def _mean_only(result):
 def test_keep_replaces_each_result_as_it_arrives_in_task_order(workers):
     kept = run_tasks(simulate, GRID, workers=workers, keep=_mean_only)
     assert kept == [_mean_only(simulate(t)) for t in GRID]
-
-
-def test_a_task_runner_keeps_its_worker_processes_between_batches():
-    """Dependent batches (the tipping point's vague fits, then its check fits) find the
-    workers started for the first one, and give run_tasks's results."""
-    import os
-
-    from bayeshcc.executors import TaskRunner
-    from tests.executors.tasks import worker_pid
-
-    recorder = Recorder()
-    with TaskRunner(workers=2) as runner:
-        first = set(runner.map(worker_pid, GRID[:4]))
-        assert runner.map(simulate, GRID, progress=recorder) == run_tasks(simulate, GRID)
-        assert set(runner.map(worker_pid, GRID[:4])) <= first  # no new process
-        processes = list(runner._pool._processes.values())
-    assert os.getpid() not in first and 1 <= len(first) <= 2
-    assert runner._pool is None  # closed on leaving the block, its workers ended
-    assert processes and not any(p.is_alive() for p in processes)
-    assert recorder.calls[0] == ("begin", len(GRID)) and recorder.calls[-1] == ("end",)
-
-
-def test_a_failed_batch_stops_the_runners_workers_and_the_next_batch_starts_new_ones():
-    from bayeshcc.executors import TaskRunner
-    from tests.executors.tasks import worker_pid
-
-    with TaskRunner(workers=2) as runner:
-        before = set(runner.map(worker_pid, GRID[:2]))
-        with pytest.raises(ExecutorError, match="design matrix is singular"):
-            runner.map(fail_on_piecewise, GRID)
-        assert runner._pool is None
-        assert set(runner.map(worker_pid, GRID[:2])).isdisjoint(before)
-    with TaskRunner() as runner:  # no workers: each batch in this process
-        assert runner.map(simulate, GRID[:2]) == [simulate(t) for t in GRID[:2]]
-    with pytest.raises(ValueError, match="not both"):
-        TaskRunner(workers=2, scheduler="tcp://127.0.0.1:1")

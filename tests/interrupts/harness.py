@@ -28,9 +28,6 @@ PHASES = {
     "report": ("bayeshcc.report", "render_report", None),
     # the grid on worker processes or a Dask cluster, once its tasks have started
     "grid": ("bayeshcc.executors", "run_tasks", 6.0),
-    # the tipping point's and the discount sweep's refits, after the grid, on the same executor
-    # (in this process they find the grid's models compiled: seconds, not the grid's 6)
-    "sensitivity": ("bayeshcc.sensitivity", "sensitivity_tables", 2.0),
 }
 
 
