@@ -22,28 +22,11 @@ from pandas.testing import assert_frame_equal
 import bayeshcc as bh
 from bayeshcc.errors import AnalysisWarning
 from bayeshcc.outputs import parse_table
-from tests.conftest import make_small_frame
+from tests.conftest import SMALL_SPEC, make_small_frame
 
 REPO = Path(__file__).resolve().parents[1]
 
-SPEC = """
-[data]
-id = "pid"
-treatment = "arm"
-treated = "new"
-reference = "old"
-
-[outcomes.os]
-time = "os_time"
-event = "os_event"
-
-[covariates]
-age = "numeric"
-stage = "categorical"
-
-[propensity]
-covariates = ["age", "stage"]
-
+SPEC = SMALL_SPEC + """
 [rmst]
 tau = 12.0
 
@@ -185,7 +168,7 @@ def test_run_writes_nothing_to_home_the_working_directory_or_tmp(tmp_path):
         import warnings
         import xarray as xr
         import bayeshcc as bh
-        from tests.conftest import make_small_frame
+        from tests.conftest import SMALL_SPEC, make_small_frame
         warnings.simplefilter("ignore")
         result = bh.Study.from_text({SPEC!r}).run(make_small_frame(80))
         assert len(result.posteriors) == 2
